@@ -1,0 +1,48 @@
+# reportkit: `make report` builds the demo report, `make test` runs the tests.
+# Both create .venv on first use, install the project with its dependencies, a Jupyter kernelspec
+# named `reportkit` inside the venv, and a CJK font (Noto Sans/Serif CJK) plus HarfBuzz's subsetter.
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY      = $(VENV)/bin/python
+STAMP   = $(VENV)/.reportkit-installed
+KERNEL  = $(VENV)/share/jupyter/kernels/reportkit/kernel.json
+SPEC   ?= reports/china-ecommerce-2024.yaml
+PYTEST_ARGS ?=
+
+.PHONY: setup report report-en test test-fast bench fonts clean
+
+setup: $(STAMP) $(KERNEL) fonts
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+# The kernelspec lives inside the venv (--sys-prefix), never in the user's home.
+$(KERNEL): $(STAMP)
+	$(PY) -m ipykernel install --sys-prefix --name reportkit --display-name "Python (reportkit)"
+
+fonts:
+	@bash scripts/install-fonts.sh
+
+report: setup
+	$(VENV)/bin/reportkit build $(SPEC)
+
+report-en: setup
+	$(VENV)/bin/reportkit build $(SPEC) --lang en
+
+test: setup
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+test-fast: setup
+	$(VENV)/bin/pytest -m "not e2e" $(PYTEST_ARGS)
+
+bench: setup
+	$(PY) bench/bench_build.py
+
+clean:
+	rm -rf build

@@ -1,0 +1,28 @@
+"""reportkit: parameterised notebooks → papermill runs → HTML and PDF industry reports.
+
+The public surface is small on purpose; notebooks use these names only.
+"""
+
+from __future__ import annotations
+
+from .errors import ReportKitError
+from .record import record
+
+__version__ = "0.1.0"
+
+
+def load_data(path: str = "", **kwargs):
+    """Read a data file (CSV, Parquet) resolved against the project; see reportkit.data.load_data."""
+    from .data.io import load_data as _load
+
+    return _load(path, **kwargs)
+
+
+def build(spec, **kwargs):
+    """Build one report from a spec file; see reportkit.build.build_report."""
+    from .build import build_report
+
+    return build_report(spec, **kwargs)
+
+
+__all__ = ["record", "load_data", "build", "ReportKitError", "__version__"]

@@ -1,0 +1,91 @@
+"""One exception family for everything reportkit raises.
+
+Every error says what the bad value was, where it came from and what was expected, so that a
+caller (the CLI, a batch runner, a notebook) can show one clear paragraph. Catch
+:class:`ReportKitError` to catch them all.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class ReportKitError(Exception):
+    """Base class of every error reportkit raises on purpose."""
+
+
+class SpecError(ReportKitError):
+    """A report spec (YAML) is missing, malformed or invalid."""
+
+    def __init__(self, message: str, *, path: str | Path | None = None, line: int | None = None):
+        self.path = str(path) if path is not None else None
+        self.line = line
+        where = ""
+        if self.path:
+            where = f"{self.path}:{line}: " if line else f"{self.path}: "
+        super().__init__(where + message)
+
+
+class ParameterError(ReportKitError):
+    """A notebook parameter is unknown, mistyped or its parameters cell cannot be read."""
+
+    def __init__(self, message: str, *, notebook: str | Path | None = None, name: str | None = None):
+        self.notebook = str(notebook) if notebook is not None else None
+        self.name = name
+        prefix = f"{self.notebook}: " if self.notebook else ""
+        super().__init__(prefix + message)
+
+
+class DataError(ReportKitError):
+    """Input data are missing, unreadable or fail a check (names file, column and bad rows)."""
+
+    def __init__(self, message: str, *, path: str | Path | None = None, column: str | None = None):
+        self.path = str(path) if path is not None else None
+        self.column = column
+        prefix = f"{self.path}: " if self.path else ""
+        super().__init__(prefix + message)
+
+
+class AnalysisError(ReportKitError):
+    """A model cannot be estimated on the data given (too few rows, bad option, ...)."""
+
+
+class NotebookError(ReportKitError):
+    """A section notebook failed while executing.
+
+    Carries the notebook, the (1-based) cell number, the exception name and value, and the path
+    of the saved executed notebook that shows the error.
+    """
+
+    def __init__(
+        self,
+        *,
+        notebook: str | Path,
+        cell: int | None,
+        ename: str,
+        evalue: str,
+        saved: str | Path | None,
+        source: str | None = None,
+    ):
+        self.notebook = str(notebook)
+        self.cell = cell
+        self.ename = ename
+        self.evalue = evalue
+        self.saved = str(saved) if saved is not None else None
+        self.source = source
+        where = f"cell {cell}" if cell is not None else "before the first cell"
+        msg = f"{self.notebook} failed in {where}: {ename}: {evalue}"
+        if source:
+            first = source.strip().splitlines()[0] if source.strip() else ""
+            msg += f"\n  cell starts: {first[:120]}"
+        if self.saved:
+            msg += f"\n  the executed notebook with the error is saved at {self.saved}"
+        super().__init__(msg)
+
+
+class RecordError(ReportKitError):
+    """A value cannot be recorded, or recorded results cannot be read back."""
+
+
+class RenderError(ReportKitError):
+    """Rendering HTML or PDF failed, or a client-output check (fonts, links, NaN) failed."""

@@ -1,0 +1,289 @@
+"""Record what a report needs from inside a notebook, and read it back at build time.
+
+Notebook side: :func:`record` displays a value under a custom MIME type (the way scrapbook glues
+values), so the executed notebook itself carries the results. Build side: :func:`read_results`
+turns those outputs into frozen, JSON-serialisable objects. Templates only ever see these objects,
+never a kernel, so rendering can be tested without starting one.
+
+Kinds of record:
+
+* ``Metric``: a number (or short string) with a unit and a label, e.g. 155225 亿元;
+* ``Table``: a small DataFrame (columns and rows of plain values), with a caption and a note;
+* ``Figure``: a matplotlib figure saved as SVG text, with a caption;
+* ``Text``: a paragraph of narrative.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from .errors import RecordError
+
+MIME_TYPE = "application/vnd.reportkit.record+json"
+
+Kind = Literal["metric", "table", "figure", "text"]
+KINDS: tuple[str, ...] = ("metric", "table", "figure", "text")
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    value: float | int | str | None
+    unit: str = ""
+    label: str = ""
+    decimals: int | None = None
+    note: str = ""
+    kind: str = field(default="metric", init=False)
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
+    caption: str = ""
+    note: str = ""
+    decimals: int | None = 2
+    kind: str = field(default="table", init=False)
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str
+    svg: str
+    caption: str = ""
+    note: str = ""
+    kind: str = field(default="figure", init=False)
+
+
+@dataclass(frozen=True)
+class Text:
+    name: str
+    text: str
+    kind: str = field(default="text", init=False)
+
+
+Record = Metric | Table | Figure | Text
+
+
+@dataclass(frozen=True)
+class SectionResults:
+    """Everything one section's run recorded, in the order it was recorded."""
+
+    section: str
+    notebook: str
+    parameters: dict[str, Any]
+    records: tuple[Record, ...]
+
+    def __getitem__(self, name: str) -> Record:
+        for rec in self.records:
+            if rec.name == name:
+                return rec
+        known = ", ".join(r.name for r in self.records) or "(nothing recorded)"
+        raise RecordError(
+            f"section {self.section!r} ({self.notebook}) recorded no {name!r}; it recorded: {known}"
+        )
+
+    def __contains__(self, name: object) -> bool:
+        return any(rec.name == name for rec in self.records)
+
+    def of_kind(self, kind: str) -> tuple[Record, ...]:
+        return tuple(r for r in self.records if r.kind == kind)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "section": self.section,
+            "notebook": self.notebook,
+            "parameters": dict(self.parameters),
+            "records": [record_to_dict(r) for r in self.records],
+        }
+
+
+# --------------------------------------------------------------------------- serialisation
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-safe plain Python value; NaN and missing become None."""
+    if value is None:
+        return None
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        try:
+            value = value.item()  # numpy scalar
+        except (AttributeError, ValueError):
+            pass
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return None if math.isnan(value) or math.isinf(value) else value
+    if isinstance(value, str):
+        return value
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    try:
+        import pandas as pd
+
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError, ImportError):
+        pass
+    return str(value)
+
+
+def record_to_dict(rec: Record) -> dict[str, Any]:
+    d = asdict(rec)
+    if isinstance(rec, Table):
+        d["columns"] = list(rec.columns)
+        d["rows"] = [list(r) for r in rec.rows]
+    return d
+
+
+def record_from_dict(d: dict[str, Any]) -> Record:
+    kind = d.get("kind")
+    body = {k: v for k, v in d.items() if k != "kind"}
+    try:
+        if kind == "metric":
+            return Metric(**body)
+        if kind == "table":
+            body["columns"] = tuple(body["columns"])
+            body["rows"] = tuple(tuple(r) for r in body["rows"])
+            return Table(**body)
+        if kind == "figure":
+            return Figure(**body)
+        if kind == "text":
+            return Text(**body)
+    except TypeError as exc:
+        raise RecordError(f"recorded {kind!r} named {d.get('name')!r} is malformed: {exc}") from exc
+    raise RecordError(f"unknown record kind {kind!r}; expected one of {', '.join(KINDS)}")
+
+
+# --------------------------------------------------------------------------- notebook side
+
+
+def _check_name(name: Any) -> str:
+    if not isinstance(name, str) or not name.isidentifier():
+        raise RecordError(
+            f"record name {name!r} is not usable; expected a Python identifier such as 'cagr_2019_2024'"
+        )
+    return name
+
+
+def _figure_svg(fig: Any) -> str:
+    import warnings
+
+    buf = io.StringIO()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig.savefig(buf, format="svg", bbox_inches="tight")
+    missing = [str(w.message) for w in caught if "missing from font" in str(w.message) or "Glyph" in str(w.message)]
+    if missing:
+        raise RecordError(
+            "a figure uses characters its font cannot draw (they would show as empty boxes): "
+            + missing[0]
+            + "; call reportkit.analysis.plots.use_theme() before plotting so a CJK font is used"
+        )
+    svg = buf.getvalue()
+    # drop the XML prolog and DOCTYPE so the SVG can be inlined in HTML
+    start = svg.find("<svg")
+    return svg[start:] if start >= 0 else svg
+
+
+def make_record(name: str, value: Any, **meta: Any) -> Record:
+    """Turn a value into a record: numbers → Metric, DataFrame → Table, figure → Figure, str → Text."""
+    name = _check_name(name)
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover - pandas is a dependency
+        pd = None
+    if pd is not None and isinstance(value, pd.Series):
+        value = value.to_frame()
+    if pd is not None and isinstance(value, pd.DataFrame):
+        frame = value
+        if not isinstance(frame.index, pd.RangeIndex) or frame.index.name is not None:
+            frame = frame.reset_index()
+        columns = tuple(str(c) for c in frame.columns)
+        rows = tuple(tuple(_plain(v) for v in row) for row in frame.itertuples(index=False, name=None))
+        allowed = {"caption", "note", "decimals"}
+        _check_meta(name, "table", meta, allowed)
+        return Table(name=name, columns=columns, rows=rows, **meta)
+    if hasattr(value, "savefig"):
+        _check_meta(name, "figure", meta, {"caption", "note"})
+        rec = Figure(name=name, svg=_figure_svg(value), **meta)
+        return rec
+    if isinstance(value, str) and not meta.keys() & {"unit", "label", "decimals"}:
+        _check_meta(name, "text", meta, set())
+        return Text(name=name, text=value)
+    if isinstance(value, (int, float, str)) or value is None or hasattr(value, "item"):
+        _check_meta(name, "metric", meta, {"unit", "label", "decimals", "note"})
+        return Metric(name=name, value=_plain(value), **meta)
+    raise RecordError(
+        f"cannot record {name!r} of type {type(value).__name__}; expected a number, a string, "
+        "a pandas DataFrame or Series, or a matplotlib figure"
+    )
+
+
+def _check_meta(name: str, kind: str, meta: dict[str, Any], allowed: set[str]) -> None:
+    extra = sorted(set(meta) - allowed)
+    if extra:
+        raise RecordError(
+            f"record {name!r} is a {kind}; it takes {', '.join(sorted(allowed)) or 'no options'}, "
+            f"not {', '.join(extra)}"
+        )
+
+
+def record(name: str, value: Any, **meta: Any) -> Record:
+    """Record ``value`` under ``name`` for the report, and show it to the analyst.
+
+    >>> record("online_retail_2024", 155225, unit="亿元", label="2024年网上零售额")  # doctest: +SKIP
+    """
+    rec = make_record(name, value, **meta)
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:  # plain Python: nothing to attach the record to
+        return rec
+    if get_ipython() is None:
+        return rec
+    payload = record_to_dict(rec)
+    text = _preview(rec)
+    display({MIME_TYPE: payload, "text/plain": text}, raw=True, metadata={MIME_TYPE: {"name": name}})
+    return rec
+
+
+def _preview(rec: Record) -> str:
+    if isinstance(rec, Metric):
+        return f"[recorded metric] {rec.name} = {rec.value} {rec.unit}".rstrip()
+    if isinstance(rec, Table):
+        return f"[recorded table] {rec.name}: {len(rec.rows)} rows × {len(rec.columns)} columns"
+    if isinstance(rec, Figure):
+        return f"[recorded figure] {rec.name}: {rec.caption}"
+    return f"[recorded text] {rec.name}: {rec.text[:80]}"
+
+
+# --------------------------------------------------------------------------- build side
+
+
+def read_results(nb: Any, *, section: str, notebook: str, parameters: dict[str, Any]) -> SectionResults:
+    """Read every record from an executed notebook (an nbformat NotebookNode or a dict)."""
+    records: dict[str, Record] = {}
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") != "code":
+            continue
+        for out in cell.get("outputs", []):
+            data = out.get("data") or {}
+            if MIME_TYPE not in data:
+                continue
+            payload = data[MIME_TYPE]
+            if isinstance(payload, str):
+                payload = json.loads(payload)
+            rec = record_from_dict(payload)
+            records.pop(rec.name, None)  # a later record of the same name wins, at its new place
+            records[rec.name] = rec
+    return SectionResults(
+        section=section, notebook=notebook, parameters=dict(parameters), records=tuple(records.values())
+    )
