@@ -1,0 +1,177 @@
+"""The report's seaborn theme with a CJK font, and the figures the sections draw.
+
+:func:`use_theme` registers Noto Sans CJK (installed by ``make``) with matplotlib directly, so a
+stale matplotlib font cache cannot hide it, and fails loudly when no CJK font exists: Chinese
+labels must never fall back to empty boxes.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any, Sequence
+
+from ..errors import RenderError
+
+CJK_FAMILY = "Noto Sans CJK SC"
+PALETTE = ("#1f4e79", "#c0504d", "#7f9db9", "#e3a21a", "#5b8c5a", "#8064a2")
+FIGSIZE = (7.2, 3.8)
+
+_FONT_GLOBS = (
+    "/usr/share/fonts/**/NotoSansCJK*.tt[cf]",
+    "/usr/share/fonts/**/NotoSansCJK*.otf",
+    "/usr/local/share/fonts/**/NotoSansCJK*",
+    "/Library/Fonts/NotoSansCJK*",
+    "~/Library/Fonts/NotoSansCJK*",
+    "~/.local/share/fonts/**/NotoSansCJK*",
+    os.path.join(os.environ.get("CONDA_PREFIX", "/nonexistent"), "fonts", "NotoSansCJK*"),
+)
+
+
+def cjk_font_files() -> list[str]:
+    """Paths of Noto Sans CJK font files on this machine (fontconfig first, then usual folders)."""
+    files: list[str] = []
+    if shutil.which("fc-list"):
+        try:
+            listed = subprocess.run(
+                ["fc-list", "--format", "%{file}\n", f":family={CJK_FAMILY}"],
+                capture_output=True, text=True, timeout=20, check=False,
+            ).stdout
+            files += [line.strip() for line in listed.splitlines() if line.strip()]
+        except (OSError, subprocess.SubprocessError):
+            pass
+    for pattern in _FONT_GLOBS:
+        files += glob.glob(os.path.expanduser(pattern), recursive=True)
+    return sorted(set(files))
+
+
+def use_theme() -> None:
+    """Apply the report theme: seaborn whitegrid, the report palette, Noto Sans CJK SC for all text."""
+    import matplotlib as mpl
+    import seaborn as sns
+    from matplotlib import font_manager
+
+    files = cjk_font_files()
+    if not files:
+        raise RenderError(
+            f"no {CJK_FAMILY} font found, so Chinese labels would render as empty boxes; install it "
+            "with `make setup` (Debian: apt-get install fonts-noto-cjk; macOS: brew install --cask "
+            "font-noto-sans-cjk-sc)"
+        )
+    known = {f.fname for f in font_manager.fontManager.ttflist}
+    for path in files:
+        if path not in known:
+            font_manager.fontManager.addfont(path)
+    sns.set_theme(style="whitegrid", palette=list(PALETTE))
+    mpl.rcParams.update({
+        "font.family": "sans-serif",
+        "font.sans-serif": [CJK_FAMILY, "DejaVu Sans"],
+        "axes.unicode_minus": False,
+        "figure.figsize": FIGSIZE,
+        "figure.dpi": 100,
+        "savefig.dpi": 150,
+        "axes.titlesize": 12,
+        "axes.labelsize": 10,
+        "xtick.labelsize": 9,
+        "ytick.labelsize": 9,
+        "legend.fontsize": 9,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "svg.hashsalt": "reportkit",  # stable ids: the same figure gives the same SVG
+    })
+
+
+# --------------------------------------------------------------------------- market figures
+
+
+def growth_chart(growth: Any, *, level_label: str, official_label: str, levels_label: str, unit: str) -> Any:
+    """Bars of the level by year, lines of both growth measures on a second axis."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    years = growth["year"].astype(int)
+    ax.bar(years, growth["level"], color=PALETTE[2], label=level_label, width=0.7)
+    ax.set_ylabel(f"{level_label}（{unit}）" if unit else level_label)
+    ax.set_xticks(list(years))
+    ax.tick_params(axis="x", rotation=0)
+    ax2 = ax.twinx()
+    ax2.plot(years, growth["yoy_official_pct"], marker="o", color=PALETTE[0], label=official_label)
+    ax2.plot(years, growth["yoy_from_levels_pct"], marker="s", linestyle="--", color=PALETTE[1], label=levels_label)
+    ax2.set_ylabel("%")
+    ax2.grid(False)
+    ax2.axhline(0, color="#999999", linewidth=0.8)
+    handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
+    labels = ax.get_legend_handles_labels()[1] + ax2.get_legend_handles_labels()[1]
+    ax.legend(handles, labels, loc="upper left", frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def fan_chart(history: Any, forecast: Any, *, value_label: str, actual_label: str, forecast_label: str,
+              band80_label: str, band95_label: str, unit: str) -> Any:
+    """History as a line, the forecast as a line with 80 % and 95 % bands."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    ax.plot(history["year"], history["level"], marker="o", color=PALETTE[0], label=actual_label)
+    fyears = forecast["year"]
+    ax.fill_between(fyears, forecast["lo95"], forecast["hi95"], color=PALETTE[1], alpha=0.15, label=band95_label)
+    ax.fill_between(fyears, forecast["lo80"], forecast["hi80"], color=PALETTE[1], alpha=0.30, label=band80_label)
+    last = history.iloc[-1]
+    ax.plot([last["year"], *fyears], [last["level"], *forecast["forecast"]], marker="o", linestyle="--",
+            color=PALETTE[1], label=forecast_label)
+    ax.set_ylabel(f"{value_label}（{unit}）" if unit else value_label)
+    ax.set_xticks(list(range(int(history["year"].min()), int(fyears.max()) + 1)))
+    ax.tick_params(axis="x", rotation=45)
+    ax.legend(loc="upper left", frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------- engagement figures
+
+
+def scatter_fit(df: Any, *, x: str, y: str, x_label: str, y_label: str, hue: str | None = None,
+                hue_label: str | None = None) -> Any:
+    """Scatter of ``y`` on ``x`` with a least-squares line (seaborn regplot, for the eye only)."""
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    fig, ax = plt.subplots()
+    if hue:
+        sns.scatterplot(data=df, x=x, y=y, hue=hue, ax=ax, s=12, alpha=0.6, linewidth=0, legend=False)
+    sns.regplot(data=df, x=x, y=y, ax=ax, scatter=not hue, ci=None,
+                scatter_kws={"s": 10, "alpha": 0.4, "color": PALETTE[2]},
+                line_kws={"color": PALETTE[1], "linewidth": 2})
+    ax.set_xlabel(x_label)
+    ax.set_ylabel(y_label)
+    if hue_label:
+        ax.set_title(hue_label, loc="left", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def coefficient_plot(tidy: Any, *, labels: Sequence[str], x_label: str, truth: Sequence[float] | None = None,
+                     truth_label: str = "") -> Any:
+    """Point estimates with 95 % CIs, one row per term (e.g. the lag profile of engagement)."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(FIGSIZE[0], 0.6 * len(labels) + 1.4))
+    ypos = list(range(len(labels)))[::-1]
+    est = list(tidy["estimate"])
+    lo = list(tidy["ci_low"])
+    hi = list(tidy["ci_high"])
+    ax.errorbar(est, ypos, xerr=[[e - l for e, l in zip(est, lo)], [h - e for e, h in zip(est, hi)]],
+                fmt="o", color=PALETTE[0], capsize=4, label="95% CI")
+    if truth is not None:
+        ax.scatter(list(truth), ypos, marker="x", color=PALETTE[1], zorder=3, label=truth_label)
+        ax.legend(loc="lower right", frameon=False)
+    ax.axvline(0, color="#999999", linewidth=0.8)
+    ax.set_yticks(ypos)
+    ax.set_yticklabels(list(labels))
+    ax.set_xlabel(x_label)
+    fig.tight_layout()
+    return fig

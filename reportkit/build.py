@@ -1,0 +1,152 @@
+"""One build: spec → plan → run sections → results → render HTML/PDF → manifest.
+
+Outputs go to ``build/<report id>/`` (or ``out``): ``report.html``, ``report.pdf``,
+``manifest.json`` and ``runs/<section>.ipynb`` (the executed notebooks). Every file is written
+under a temporary name and renamed, so a failed or killed build never leaves a half-written file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+from . import __version__
+from .execute import execute_notebook
+from .plan import Plan, make_plan
+from .provenance import git_commit
+from .record import SectionResults, read_results
+from .spec import ReportSpec, load_spec
+
+#: progress(section_id, done_cells, total_cells)
+BuildProgress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    out_dir: Path
+    outputs: dict[str, Path]
+    manifest: dict[str, Any]
+    results: dict[str, SectionResults] = field(repr=False)
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def default_out_dir(spec: ReportSpec, lang: str) -> Path:
+    name = spec.id if lang == spec.language else f"{spec.id}-{lang}"
+    return Path(spec.root) / "build" / name
+
+
+def run_plan(plan: Plan, out_dir: Path, *, progress: BuildProgress | None = None) -> tuple[dict[str, SectionResults], dict[str, float]]:
+    results: dict[str, SectionResults] = {}
+    timings: dict[str, float] = {}
+    for run in plan.runs:
+        hook = (lambda done, total, _s=run.section: progress(_s, done, total)) if progress else None
+        executed = execute_notebook(
+            run.notebook, out_dir / "runs" / f"{run.section}.ipynb", run.parameters,
+            cwd=plan.spec.root, progress=hook,
+        )
+        timings[f"run:{run.section}"] = round(executed.seconds, 3)
+        rel = os.path.relpath(run.notebook, plan.spec.root)
+        results[run.section] = read_results(executed.nb, section=run.section, notebook=rel, parameters=run.parameters)
+    return results, timings
+
+
+def build_report(
+    spec: str | Path | ReportSpec,
+    *,
+    lang: str | None = None,
+    out: str | Path | None = None,
+    progress: BuildProgress | None = None,
+) -> BuildResult:
+    """Build one report. Validates everything first; raises a ReportKitError on any failure."""
+    from .render import check_html, render_html, write_pdf
+
+    started = time.perf_counter()
+    spec = spec if isinstance(spec, ReportSpec) else load_spec(spec)
+    plan = make_plan(spec, lang=lang)
+    out_dir = Path(out) if out is not None else default_out_dir(spec, plan.lang)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    timings: dict[str, float] = {"plan": round(time.perf_counter() - started, 3)}
+
+    results, run_timings = run_plan(plan, out_dir, progress=progress)
+    timings.update(run_timings)
+
+    git = git_commit(spec.root)
+    generated = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    build_info = {
+        "generated": generated,
+        "commit": git["commit"] + (" (uncommitted changes)" if git.get("dirty") else ""),
+        "reportkit_version": __version__,
+        "spec_path": os.path.relpath(spec.source_path, spec.root) if spec.source_path else "",
+        "sections": {
+            r.section: {"notebook": results[r.section].notebook, "parameters": r.parameters, "run_key": r.run_key}
+            for r in plan.runs
+        },
+    }
+    outputs: dict[str, Path] = {}
+    t0 = time.perf_counter()
+    html = render_html(spec, results, lang=plan.lang, build_info=build_info)
+    check_html(html)
+    timings["render_html"] = round(time.perf_counter() - t0, 3)
+    if "html" in spec.outputs:
+        outputs["html"] = out_dir / "report.html"
+        write_atomic(outputs["html"], html)
+    if "pdf" in spec.outputs:
+        t0 = time.perf_counter()
+        pdf_info = write_pdf(html, out_dir / "report.pdf", base_dir=out_dir)
+        timings["render_pdf"] = round(time.perf_counter() - t0, 3)
+        outputs["pdf"] = out_dir / "report.pdf"
+    timings["total"] = round(time.perf_counter() - started, 3)
+
+    manifest = {
+        "report": spec.id,
+        "title": spec.title.get(plan.lang),
+        "language": plan.lang,
+        "spec": build_info["spec_path"],
+        "generated": generated,
+        "git": git,
+        "reportkit_version": __version__,
+        "environment": plan.environment,
+        "data": [
+            {"path": src.path, "sha256": plan.data_hashes[src.path], "source": src.source.get(plan.lang), "licence": src.licence}
+            for src in spec.data
+        ],
+        "sections": [
+            {
+                "id": r.section,
+                "notebook": results[r.section].notebook,
+                "executed_notebook": os.path.relpath(out_dir / "runs" / f"{r.section}.ipynb", out_dir),
+                "parameters": r.parameters,
+                "run_key": r.run_key,
+                "metrics": {
+                    m.name: {"value": m.value, "unit": m.unit, "label": m.label}
+                    for m in results[r.section].of_kind("metric")
+                },
+            }
+            for r in plan.runs
+        ],
+        "outputs": {k: os.path.relpath(v, out_dir) for k, v in outputs.items()},
+        "pdf_pages": pdf_info.pages if "pdf" in outputs else None,
+        "timings_seconds": timings,
+    }
+    write_atomic(out_dir / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2, default=str))
+    outputs["manifest"] = out_dir / "manifest.json"
+    return BuildResult(out_dir, outputs, manifest, results)

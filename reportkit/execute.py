@@ -1,0 +1,133 @@
+"""Run one section notebook with papermill.
+
+One kernel per run (the ``reportkit`` kernelspec installed inside the venv by ``make``). Progress
+is reported through nbclient's cell hooks, passed through papermill, never by subclassing. A failing
+cell becomes a :class:`~reportkit.errors.NotebookError` naming the notebook, the cell number in the
+original notebook, the exception, and the path of the saved executed notebook that shows it.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import nbformat
+
+from .errors import NotebookError, ReportKitError
+
+#: progress(done_cells, total_cells) after each cell
+ProgressHook = Callable[[int, int], None]
+
+DEFAULT_KERNEL = "reportkit"
+
+
+@dataclass(frozen=True)
+class ExecutedNotebook:
+    notebook: str
+    output: str
+    parameters: dict[str, Any]
+    seconds: float
+    nb: Any  # nbformat.NotebookNode, the executed notebook
+
+
+def kernel_available(name: str) -> bool:
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        KernelSpecManager().get_kernel_spec(name)
+    except NoSuchKernel:
+        return False
+    return True
+
+
+def _injected_index(nb: Any) -> int | None:
+    for i, cell in enumerate(nb.cells):
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            return i
+    return None
+
+
+def execute_notebook(
+    notebook: str | Path,
+    output: str | Path,
+    parameters: dict[str, Any],
+    *,
+    cwd: str | Path,
+    kernel_name: str = DEFAULT_KERNEL,
+    progress: ProgressHook | None = None,
+    timeout: int = 900,
+) -> ExecutedNotebook:
+    """Execute ``notebook`` with ``parameters`` (already validated) and save it at ``output``.
+
+    The executed notebook is written under a temporary name and renamed when the run succeeds;
+    when a cell fails it is kept as ``<output stem>.failed.ipynb`` and a NotebookError is raised.
+    """
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    notebook = Path(notebook)
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    if not kernel_available(kernel_name):
+        raise ReportKitError(
+            f"the Jupyter kernel {kernel_name!r} is not installed; run `make setup` (it installs the "
+            f"kernelspec inside .venv), or `python -m ipykernel install --sys-prefix --name {kernel_name}`"
+        )
+    partial = output.with_name(f".{output.stem}.{os.getpid()}.partial.ipynb")
+    state = {"done": 0, "total": 0}
+
+    def on_notebook_start(notebook: Any, **_: Any) -> None:
+        state["total"] = len(notebook.cells)
+        if progress:
+            progress(0, state["total"])
+
+    def on_cell_complete(cell: Any, cell_index: int, **_: Any) -> None:
+        state["done"] = cell_index + 1
+        if progress:
+            progress(state["done"], state["total"])
+
+    started = time.perf_counter()
+    try:
+        pm.execute_notebook(
+            str(notebook),
+            str(partial),
+            parameters=parameters,
+            kernel_name=kernel_name,
+            progress_bar=False,
+            log_output=False,
+            cwd=str(cwd),
+            execution_timeout=timeout,
+            on_notebook_start=on_notebook_start,
+            on_cell_complete=on_cell_complete,
+        )
+    except PapermillExecutionError as exc:
+        failed = output.with_name(f"{output.stem}.failed.ipynb")
+        cell_number = exc.cell_index + 1
+        if partial.exists():
+            nb = nbformat.read(partial, as_version=4)
+            injected = _injected_index(nb)
+            if injected is not None and exc.cell_index > injected:
+                cell_number -= 1  # number the cell as the analyst sees it in the original notebook
+            os.replace(partial, failed)
+        raise NotebookError(
+            notebook=notebook, cell=cell_number, ename=exc.ename, evalue=exc.evalue,
+            saved=failed if failed.exists() else None, source=exc.source,
+        ) from None
+    except ReportKitError:
+        raise
+    except Exception as exc:  # kernel died, timeout, ...
+        failed = output.with_name(f"{output.stem}.failed.ipynb")
+        if partial.exists():
+            os.replace(partial, failed)
+        raise NotebookError(
+            notebook=notebook, cell=None if state["done"] == 0 else state["done"] + 1,
+            ename=type(exc).__name__, evalue=str(exc).strip().splitlines()[0] if str(exc).strip() else "",
+            saved=failed if failed.exists() else None,
+        ) from exc
+    os.replace(partial, output)
+    seconds = time.perf_counter() - started
+    nb = nbformat.read(output, as_version=4)
+    return ExecutedNotebook(str(notebook), str(output), dict(parameters), seconds, nb)

@@ -1,0 +1,76 @@
+"""Turn a validated spec into a plan: one run per section, parameters checked, keys computed.
+
+Everything that can be wrong with a spec or its parameters is found here, before a kernel starts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from .errors import SpecError
+from .params import read_parameters, validate_parameters
+from .provenance import file_sha256, notebook_code_hash, package_source_hash, package_versions, run_key
+from .spec import LANGUAGES, ReportSpec
+
+#: A notebook parameter with this name receives the report's language.
+LANGUAGE_PARAMETER = "lang"
+
+
+@dataclass(frozen=True)
+class PlannedRun:
+    section: str
+    notebook: Path
+    parameters: dict[str, Any]
+    run_key: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    spec: ReportSpec
+    lang: str
+    runs: tuple[PlannedRun, ...]
+    data_hashes: dict[str, str]
+    environment: dict[str, str]
+
+
+def data_hashes(spec: ReportSpec) -> dict[str, str]:
+    hashes: dict[str, str] = {}
+    for src in spec.data:
+        path = spec.resolve(src.path)
+        if not path.is_file():
+            raise SpecError(
+                f"data source {src.path!r} does not exist (looked at {path}); expected a file the report reads",
+                path=spec.source_path,
+            )
+        hashes[src.path] = file_sha256(path)
+    return hashes
+
+
+def make_plan(spec: ReportSpec, *, lang: str | None = None) -> Plan:
+    lang = lang or spec.language
+    if lang not in LANGUAGES:
+        raise SpecError(f"language {lang!r} is not offered; expected one of {', '.join(LANGUAGES)}", path=spec.source_path)
+    hashes = data_hashes(spec)
+    environment = package_versions()
+    environment["reportkit_source"] = package_source_hash()[:16]
+    runs: list[PlannedRun] = []
+    for section in spec.sections:
+        nb_path = spec.resolve(section.notebook)
+        if not nb_path.is_file():
+            raise SpecError(
+                f"section {section.id!r}: notebook {section.notebook!r} does not exist (looked at {nb_path})",
+                path=spec.source_path,
+            )
+        declared = read_parameters(nb_path)
+        values = dict(section.parameters)
+        if declared.get(LANGUAGE_PARAMETER) is not None:
+            values[LANGUAGE_PARAMETER] = lang
+        params = validate_parameters(declared, values, source=f"{spec.source_path} (section {section.id!r})")
+        nb = nbformat.read(nb_path, as_version=4)
+        key = run_key(code_hash=notebook_code_hash(nb), parameters=params, data_hashes=hashes, environment=environment)
+        runs.append(PlannedRun(section.id, nb_path, params, key))
+    return Plan(spec, lang, tuple(runs), hashes, environment)

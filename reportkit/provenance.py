@@ -1,0 +1,83 @@
+"""Where a build's numbers came from: git commit, package versions, data hashes, run keys."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import subprocess
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+#: Packages whose versions go into every manifest and every run key.
+TRACKED_PACKAGES: tuple[str, ...] = (
+    "reportkit", "papermill", "nbclient", "nbconvert", "ipykernel", "pandas", "numpy", "scipy",
+    "statsmodels", "pyfixest", "matplotlib", "seaborn", "jinja2", "weasyprint", "pydantic",
+)
+
+
+def file_sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def package_versions(names: Iterable[str] = TRACKED_PACKAGES) -> dict[str, str]:
+    out: dict[str, str] = {"python": platform.python_version()}
+    for name in names:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def git_commit(root: str | Path) -> dict[str, Any]:
+    """The commit of ``root`` and whether the work tree had uncommitted changes."""
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=root, capture_output=True, text=True, timeout=10, check=True
+        ).stdout.strip()
+
+    try:
+        commit = git("rev-parse", "HEAD")
+        dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": "unknown", "dirty": None}
+    return {"commit": commit, "dirty": dirty}
+
+
+def package_source_hash() -> str:
+    """Hash of reportkit's own source, so a change in the analysis code changes every run key."""
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def notebook_code_hash(nb: Any) -> str:
+    """Hash of a notebook's code and markdown sources (not its outputs or metadata)."""
+    digest = hashlib.sha256()
+    for cell in nb.cells:
+        digest.update(cell.cell_type.encode())
+        digest.update(b"\0")
+        digest.update(cell.source.encode("utf-8"))
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def run_key(
+    *, code_hash: str, parameters: Mapping[str, Any], data_hashes: Mapping[str, str], environment: Mapping[str, str]
+) -> str:
+    """The identity of one run: notebook code, parameters, input data content and environment."""
+    payload = json.dumps(
+        {"code": code_hash, "parameters": parameters, "data": dict(sorted(data_hashes.items())),
+         "environment": dict(sorted(environment.items()))},
+        sort_keys=True, ensure_ascii=False, default=str,
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]

@@ -1,0 +1,44 @@
+"""Execute the tiny fixture notebooks for real (a kernel each): records round-trip, failures name the cell."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from reportkit.errors import NotebookError
+from reportkit.execute import execute_notebook
+from reportkit.record import Figure, Metric, Table, Text, read_results
+
+
+def test_records_round_trip_through_an_executed_notebook(fixture_notebook, tmp_path):
+    seen = []
+    executed = execute_notebook(
+        fixture_notebook("records"), tmp_path / "out.ipynb", {"n": 4, "label": "<b>GMV</b>"},
+        cwd=tmp_path, progress=lambda done, total: seen.append((done, total)),
+    )
+    results = read_results(executed.nb, section="s", notebook="records.ipynb", parameters={"n": 4})
+    total = results["total"]
+    assert isinstance(total, Metric) and total.value == 6.0 and total.unit == "亿元" and total.label == "<b>GMV</b>"
+    assert isinstance(results["flag_text"], Text) and "lang zh" in results["flag_text"].text
+    table = results["table"]
+    assert isinstance(table, Table) and table.columns == ("name", "value") and table.rows == (("a", 1.0), ("b", None))
+    assert isinstance(results["fig"], Figure) and results["fig"].svg.startswith("<svg")
+    assert [r.name for r in results.records] == ["total", "flag_text", "table", "fig"]
+    # progress came from the cell hooks, ending at all cells done
+    assert seen[0][0] == 0 and seen[-1][0] == seen[-1][1] > 0
+    # the results are JSON-serialisable and nothing partial is left behind
+    json.dumps(results.to_dict(), ensure_ascii=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.ipynb"]
+
+
+def test_failing_cell_names_notebook_cell_exception_and_saved_copy(fixture_notebook, tmp_path):
+    with pytest.raises(NotebookError) as info:
+        execute_notebook(fixture_notebook("broken"), tmp_path / "broken.ipynb", {"x": 41}, cwd=tmp_path)
+    err = info.value
+    assert err.cell == 3  # third cell of the original notebook (the injected parameters cell is not counted)
+    assert err.ename == "ValueError" and "bad value 42" in err.evalue
+    assert err.saved and err.saved.endswith("broken.failed.ipynb")
+    saved = json.loads(open(err.saved, encoding="utf-8").read())
+    assert any(o.get("ename") == "ValueError" for c in saved["cells"] for o in c.get("outputs", []))
+    assert "broken.ipynb failed in cell 3: ValueError: bad value 42" in str(err)
+    assert not (tmp_path / "broken.ipynb").exists()
