@@ -1,0 +1,125 @@
+"""Benchmark: `reportkit build` of the demo report against the plain chain a user would script.
+
+The chain, per section notebook, with the same parameters the spec gives:
+    papermill NB OUT.ipynb -k reportkit -p name value …
+    jupyter nbconvert --to html --no-input OUT.ipynb
+    weasyprint OUT.html OUT.pdf
+Both are run as subprocesses, alternating, several times each, in one run of this script; the
+table shows medians and `bench/results.json` (git-ignored) gets `report_vs_chain` = kit / chain.
+
+    python bench/bench_build.py [--runs 3] [--spec reports/china-ecommerce-2024.yaml]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def _run(cmd: list[str], cwd: Path) -> float:
+    started = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"benchmark command failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stderr[-2000:]}")
+    return seconds
+
+
+def kit_once(spec: Path, work: Path) -> dict[str, float]:
+    out = work / "kit"
+    t = _run([str(BIN / "reportkit"), "build", str(spec), "--out", str(out)], ROOT)
+    assert (out / "report.pdf").is_file()
+    return {"total": t}
+
+
+def chain_once(spec_obj, work: Path) -> dict[str, float]:
+    from reportkit.plan import LANGUAGE_PARAMETER
+    from reportkit.params import read_parameters
+
+    out = work / "chain"
+    out.mkdir(parents=True, exist_ok=True)
+    steps = {"papermill": 0.0, "nbconvert": 0.0, "weasyprint": 0.0}
+    for section in spec_obj.sections:
+        nb = spec_obj.resolve(section.notebook)
+        params = dict(section.parameters)
+        if read_parameters(nb).get(LANGUAGE_PARAMETER) is not None:
+            params[LANGUAGE_PARAMETER] = spec_obj.language
+        executed = out / f"{section.id}.ipynb"
+        cmd = [str(BIN / "papermill"), str(nb), str(executed), "-k", "reportkit", "--cwd", str(ROOT), "--no-progress-bar"]
+        for name, value in params.items():
+            cmd += ["-y", json.dumps({name: value}, ensure_ascii=False)]
+        steps["papermill"] += _run(cmd, ROOT)
+        steps["nbconvert"] += _run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)], ROOT)
+        steps["weasyprint"] += _run([str(BIN / "weasyprint"), str(executed.with_suffix(".html")), str(executed.with_suffix(".pdf"))], ROOT)
+    steps["total"] = sum(steps.values())
+    return steps
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--spec", type=Path, default=ROOT / "reports" / "china-ecommerce-2024.yaml")
+    args = parser.parse_args(argv)
+
+    from reportkit.spec import load_spec
+
+    spec_obj = load_spec(args.spec)
+    kit_runs: list[dict[str, float]] = []
+    chain_runs: list[dict[str, float]] = []
+    for i in range(args.runs):
+        order = ("kit", "chain") if i % 2 == 0 else ("chain", "kit")
+        for which in order:
+            work = Path(tempfile.mkdtemp(prefix=f"rk-bench-{which}-"))
+            try:
+                if which == "kit":
+                    kit_runs.append(kit_once(args.spec, work))
+                else:
+                    chain_runs.append(chain_once(spec_obj, work))
+            finally:
+                shutil.rmtree(work, ignore_errors=True)
+            print(f"run {i + 1}/{args.runs} {which}: {(kit_runs if which == 'kit' else chain_runs)[-1]['total']:.2f} s", flush=True)
+
+    kit = statistics.median(r["total"] for r in kit_runs)
+    chain = statistics.median(r["total"] for r in chain_runs)
+    chain_steps = {k: statistics.median(r[k] for r in chain_runs) for k in ("papermill", "nbconvert", "weasyprint")}
+    rows = [("reportkit build (HTML + PDF + manifest)", kit)] + [(f"  chain: {k}", v) for k, v in chain_steps.items()] + [
+        ("plain chain total (per-notebook HTML + PDF)", chain)]
+    width = max(len(r[0]) for r in rows)
+    print(f"\n{'what':<{width}}  median s  (runs: {args.runs})")
+    for name, value in rows:
+        print(f"{name:<{width}}  {value:8.2f}")
+    ratio = kit / chain
+    print(f"\nreport_vs_chain = {ratio:.3f}  (kit time / chain time; below 1 means the kit is faster)")
+    result = {
+        "report_vs_chain": round(ratio, 4),
+        "kit_median_s": round(kit, 3),
+        "chain_median_s": round(chain, 3),
+        "chain_steps_median_s": {k: round(v, 3) for k, v in chain_steps.items()},
+        "runs": args.runs,
+        "kit_runs_s": [round(r["total"], 3) for r in kit_runs],
+        "chain_runs_s": [round(r["total"], 3) for r in chain_runs],
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "spec": str(args.spec.relative_to(ROOT) if args.spec.is_relative_to(ROOT) else args.spec),
+    }
+    path = ROOT / "bench" / "results.json"
+    tmp = path.with_suffix(".json.partial")
+    tmp.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    os.replace(tmp, path)
+    print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,52 @@
+"""environment.yml (conda users) and pyproject.toml (pip) must list the same direct dependencies."""
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _compatible_release_as_range(spec: str) -> str:
+    """'~=3.1' → '>=3.1,<4'; '~=0.60' → '>=0.60,<1' (PEP 440 compatible release with two parts)."""
+    m = re.fullmatch(r"~=(\d+)\.(\d+)", spec)
+    assert m, f"pyproject pin {spec!r} is not a two-part compatible-release pin"
+    major = int(m.group(1))
+    return f">={m.group(1)}.{m.group(2)},<{major + 1}"
+
+
+def _pyproject() -> dict[str, str]:
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    deps = list(meta["dependencies"]) + list(meta["optional-dependencies"]["dev"])
+    out = {}
+    for dep in deps:
+        name, spec = re.fullmatch(r"([A-Za-z0-9_.-]+)\s*(~=.+)", dep).groups()
+        out[name.lower()] = _compatible_release_as_range(spec)
+    return out
+
+
+def _conda() -> dict[str, str]:
+    env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
+    out = {}
+    for dep in env["dependencies"]:
+        assert isinstance(dep, str), f"unexpected entry {dep!r} in environment.yml"
+        name, spec = re.fullmatch(r"([A-Za-z0-9_.-]+)\s*(.*)", dep).groups()
+        out[name.lower()] = spec.replace(" ", "")
+    return out
+
+
+def test_conda_and_pip_dependencies_agree():
+    pip, conda = _pyproject(), _conda()
+    conda.pop("python")
+    assert sorted(pip) == sorted(conda), f"only in pyproject: {set(pip) - set(conda)}; only in environment.yml: {set(conda) - set(pip)}"
+    for name, spec in pip.items():
+        assert conda[name] == spec, f"{name}: pyproject means {spec}, environment.yml says {conda[name]}"
+
+
+def test_every_pin_is_compatible_release():
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    for dep in meta["dependencies"]:
+        assert "~=" in dep, f"{dep} has no compatible-release pin"
