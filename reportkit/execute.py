@@ -43,6 +43,29 @@ def kernel_available(name: str) -> bool:
     return True
 
 
+def _kernel_manager_class(stderr_path: Path) -> type:
+    """A kernel manager on IPC transport (no TCP ports: parallel runs cannot clash) whose kernel
+    writes its stderr to ``stderr_path`` instead of the terminal."""
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+
+    class RunKernelManager(AsyncKernelManager):
+        @default("transport")
+        def _transport_default(self) -> str:
+            return "ipc" if os.name == "posix" else "tcp"
+
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+            log = open(stderr_path, "ab")  # noqa: SIM115 - owned by the kernel process
+            kw["stderr"] = log
+            kw.setdefault("stdout", log)
+            try:
+                await super()._async_launch_kernel(kernel_cmd, **kw)
+            finally:
+                log.close()
+
+    return RunKernelManager
+
+
 def _injected_index(nb: Any) -> int | None:
     for i, cell in enumerate(nb.cells):
         if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
@@ -77,6 +100,7 @@ def execute_notebook(
             f"kernelspec inside .venv), or `python -m ipykernel install --sys-prefix --name {kernel_name}`"
         )
     partial = output.with_name(f".{output.stem}.{os.getpid()}.partial.ipynb")
+    kernel_log = output.with_name(f"{output.stem}.kernel.log")
     state = {"done": 0, "total": 0}
 
     def on_notebook_start(notebook: Any, **_: Any) -> None:
@@ -102,6 +126,7 @@ def execute_notebook(
             execution_timeout=timeout,
             on_notebook_start=on_notebook_start,
             on_cell_complete=on_cell_complete,
+            kernel_manager_class=_kernel_manager_class(kernel_log),
         )
     except PapermillExecutionError as exc:
         failed = output.with_name(f"{output.stem}.failed.ipynb")
@@ -128,6 +153,8 @@ def execute_notebook(
             saved=failed if failed.exists() else None,
         ) from exc
     os.replace(partial, output)
+    if kernel_log.exists() and kernel_log.stat().st_size == 0:
+        kernel_log.unlink()
     seconds = time.perf_counter() - started
     nb = nbformat.read(output, as_version=4)
     return ExecutedNotebook(str(notebook), str(output), dict(parameters), seconds, nb)

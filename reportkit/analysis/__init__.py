@@ -1,0 +1,1 @@
+"""Analysis: engagement → conversion models, market trends, tables and plots."""

@@ -1,0 +1,575 @@
+"""Market trends from the NBS series: growth both ways, CAGR, shares, monthly values, forecasts.
+
+Every function here takes the validated frames from :mod:`reportkit.data.nbs` and returns
+tables or frozen results; nothing prints or plots.
+
+Two growth measures are kept side by side and never mixed up:
+
+* **official** (``yoy_official_pct``): what NBS publishes, on a comparable basis (the
+  prior-year base is restated to the current scope of platforms and firms);
+* **from levels** (``yoy_from_levels_pct``): the naive ratio of consecutive published levels.
+
+For 2024 online retail the first is +7.2 % and the second +0.6 %.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import Literal, get_args
+
+import numpy as np
+import pandas as pd
+
+from ..data.nbs import SERIES, SeriesInfo
+from ..errors import AnalysisError, DataError
+
+__all__ = [
+    "growth_table",
+    "CAGRResult",
+    "cagr",
+    "share_table",
+    "monthly_from_ytd",
+    "ForecastMethod",
+    "ForecastResult",
+    "forecast",
+]
+
+ForecastMethod = Literal["ets", "arima"]
+_METHOD_LABELS = {
+    "ets": "ETS(A,Ad,N) on log levels (additive error, additive damped trend; statsmodels ETSModel)",
+    "arima": "ARIMA(1,1,0) with drift on log levels (statsmodels ARIMA)",
+}
+_MIN_FORECAST_POINTS = 6
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _choice(name: str, value: object, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise AnalysisError(f"{name}: expected one of {list(allowed)}; got {value!r}")
+    return value  # type: ignore[return-value]
+
+
+def _series(series: str) -> SeriesInfo:
+    _choice("series", series, tuple(SERIES))
+    return SERIES[series]
+
+
+def _need_columns(frame: pd.DataFrame, columns: list[str], what: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise DataError(
+            f"{what} is missing column(s) {missing}; expected the frame from "
+            f"reportkit.data.nbs (has {list(frame.columns)})",
+            path=frame.attrs.get("source_path"),
+            column=missing[0],
+        )
+
+
+def _annual_levels(annual_df: pd.DataFrame, info: SeriesInfo) -> pd.DataFrame:
+    """Year and level, sorted, rows without a level dropped."""
+    _need_columns(annual_df, ["year", info.level_column], "the annual frame")
+    out = annual_df[["year", info.level_column]].rename(columns={info.level_column: "level"})
+    out = out.astype({"year": int, "level": float}).sort_values("year")
+    return out.dropna(subset=["level"]).reset_index(drop=True)
+
+
+def _pct_from_levels(years: pd.Series, levels: pd.Series) -> pd.Series:
+    """Year-on-year % from levels; NaN where the previous year is not in the data."""
+    pct = levels.pct_change() * 100.0
+    consecutive = years.diff() == 1
+    return pct.where(consecutive)
+
+
+# --------------------------------------------------------------------------- growth
+
+
+def growth_table(
+    annual_df: pd.DataFrame,
+    series: str = "online_retail",
+    first_year: int | None = None,
+    last_year: int | None = None,
+    *,
+    flag_threshold_pp: float = 1.0,
+    tolerance_pp: float = 0.1,
+) -> pd.DataFrame:
+    """Annual level and growth measured both ways, with their gap.
+
+    Columns: ``year``; ``level`` (亿元, 100 million yuan); ``yoy_official_pct`` (as published by
+    NBS, comparable basis); ``yoy_from_levels_pct`` (recomputed here from consecutive published
+    levels); ``gap_pp`` (official − from levels, percentage points); ``flag`` (True where
+    ``|gap_pp| > flag_threshold_pp``); ``note`` (empty unless the recomputed from-levels growth
+    differs from the published from-levels column by more than ``tolerance_pp``, in which case
+    the recomputed value is kept and the note gives both).
+
+    Growth is computed on the whole file before the ``first_year``/``last_year`` window is
+    applied, so the first year shown still has its growth. Years without a level are dropped.
+    Column labels are in ``.attrs["labels"]``.
+    """
+    info = _series(series)
+    _need_columns(
+        annual_df,
+        ["year", info.level_column, info.yoy_official_column, info.yoy_from_levels_column],
+        "the annual frame",
+    )
+    frame = annual_df[
+        ["year", info.level_column, info.yoy_official_column, info.yoy_from_levels_column]
+    ].rename(
+        columns={
+            info.level_column: "level",
+            info.yoy_official_column: "yoy_official_pct",
+            info.yoy_from_levels_column: "_published_from_levels",
+        }
+    )
+    frame = frame.astype({"year": int}).sort_values("year")
+    frame = frame.dropna(subset=["level"]).reset_index(drop=True)
+    frame["yoy_from_levels_pct"] = _pct_from_levels(frame["year"], frame["level"])
+    frame["gap_pp"] = frame["yoy_official_pct"] - frame["yoy_from_levels_pct"]
+    frame["flag"] = (frame["gap_pp"].abs() > flag_threshold_pp).fillna(False).astype(bool)
+
+    published = frame["_published_from_levels"]
+    computed = frame["yoy_from_levels_pct"]
+    differs = (computed - published).abs() > tolerance_pp
+    one_missing = computed.isna() != published.isna()
+    notes = []
+    for is_diff, is_missing, pub, comp in zip(differs, one_missing, published, computed):
+        if is_diff:
+            notes.append(
+                f"published from-levels growth {pub:.1f} % differs from the recomputed "
+                f"{comp:.2f} % by more than {tolerance_pp} pp; recomputed value kept"
+            )
+        elif is_missing and not np.isnan(comp):
+            notes.append(
+                f"no published from-levels growth; recomputed {comp:.2f} % from levels"
+            )
+        elif is_missing:
+            notes.append(
+                f"published from-levels growth {pub:.1f} % cannot be recomputed (previous "
+                "year's level missing); left unknown"
+            )
+        else:
+            notes.append("")
+    frame["note"] = notes
+
+    if first_year is not None:
+        frame = frame[frame["year"] >= first_year]
+    if last_year is not None:
+        frame = frame[frame["year"] <= last_year]
+    if frame.empty:
+        raise AnalysisError(
+            f"growth_table: no years with a {series} level between {first_year} and "
+            f"{last_year}; the data cover {annual_df['year'].min()}–{annual_df['year'].max()}"
+        )
+    out = frame[
+        ["year", "level", "yoy_official_pct", "yoy_from_levels_pct", "gap_pp", "flag", "note"]
+    ].reset_index(drop=True)
+    out.attrs["series"] = series
+    out.attrs["labels"] = {
+        "year": "Year",
+        "level": f"{info.label}, {info.unit} ({info.unit_en})",
+        "yoy_official_pct": "Growth, official (NBS, comparable basis), %",
+        "yoy_from_levels_pct": "Growth from published levels (naive ratio), %",
+        "gap_pp": "Official minus from-levels growth, pp",
+        "flag": f"|gap| > {flag_threshold_pp} pp",
+        "note": "Note",
+    }
+    return out
+
+
+# --------------------------------------------------------------------------- CAGR
+
+
+@dataclass(frozen=True)
+class CAGRResult:
+    """Compound annual growth rate between two years, from published levels.
+
+    ``cagr_pct`` uses the published levels of ``start_year`` and ``end_year`` only, so it
+    inherits the base-restatement issue: NBS's official growth rates are computed on a restated
+    (comparable) prior-year base, and chaining them (``cagr_official_chained_pct``, given for
+    comparison, NaN if a rate is missing) usually gives a different, higher figure.
+    """
+
+    series: str
+    start_year: int
+    end_year: int
+    start_value: float
+    end_value: float
+    years: int
+    cagr_pct: float
+    cagr_official_chained_pct: float = float("nan")
+    basis: str = "published levels (亿元); not the comparable basis of NBS official growth"
+
+    def __str__(self) -> str:
+        return (
+            f"{self.series} CAGR {self.start_year}→{self.end_year}: {self.cagr_pct:.2f} % a year "
+            f"from published levels {self.start_value:,.0f} → {self.end_value:,.0f} 亿元"
+        )
+
+
+def cagr(annual_df: pd.DataFrame, series: str, start_year: int, end_year: int) -> CAGRResult:
+    """Compound annual growth rate of ``series`` from ``start_year`` to ``end_year`` (levels).
+
+    ``cagr_pct = ((end_value / start_value) ** (1 / years) - 1) * 100`` with
+    ``years = end_year - start_year``. See :class:`CAGRResult` for why this differs from
+    chaining NBS's official growth rates.
+    """
+    info = _series(series)
+    if end_year <= start_year:
+        raise AnalysisError(
+            f"cagr: end_year must be after start_year; got start_year={start_year}, "
+            f"end_year={end_year}"
+        )
+    levels = _annual_levels(annual_df, info).set_index("year")["level"]
+    for year in (start_year, end_year):
+        if year not in levels.index:
+            raise AnalysisError(
+                f"cagr: no published {series} level for {year}; levels exist for "
+                f"{levels.index.min()}–{levels.index.max()}"
+            )
+    start_value = float(levels[start_year])
+    end_value = float(levels[end_year])
+    if start_value <= 0:
+        raise AnalysisError(f"cagr: the {start_year} level is {start_value}; expected > 0")
+    years = end_year - start_year
+    rate = ((end_value / start_value) ** (1.0 / years) - 1.0) * 100.0
+
+    chained = float("nan")
+    if info.yoy_official_column in annual_df.columns:
+        official = annual_df.set_index("year")[info.yoy_official_column]
+        wanted = range(start_year + 1, end_year + 1)
+        if all(y in official.index for y in wanted):
+            values = official.loc[list(wanted)].astype(float)
+            if values.notna().all():
+                chained = (float(np.prod(1.0 + values / 100.0)) ** (1.0 / years) - 1.0) * 100.0
+    return CAGRResult(
+        series=series,
+        start_year=int(start_year),
+        end_year=int(end_year),
+        start_value=start_value,
+        end_value=end_value,
+        years=years,
+        cagr_pct=rate,
+        cagr_official_chained_pct=chained,
+    )
+
+
+# --------------------------------------------------------------------------- shares
+
+
+def share_table(
+    annual_df: pd.DataFrame,
+    numerator: str = "physical_online",
+    denominator: str = "scgr",
+) -> pd.DataFrame:
+    """Share of ``numerator`` in ``denominator``, in %, published and computed from levels.
+
+    Columns: ``year``, ``numerator_level``, ``denominator_level`` (亿元), ``share_published_pct``
+    (the NBS published share where one exists: physical online goods in total retail sales,
+    ``physical_share_of_scgr_pct``; NaN for other pairs), ``share_from_levels_pct`` (100 ×
+    numerator / denominator), ``gap_pp`` (published − from levels). Years where either level
+    is missing are dropped. Labels in ``.attrs["labels"]``.
+
+    Note that NBS's published share and growth rates are on its own basis; the online total
+    includes services, so only physical goods are a true part of retail sales of consumer goods.
+    """
+    num = _series(numerator)
+    den = _series(denominator)
+    if numerator == denominator:
+        raise AnalysisError(f"share_table: numerator and denominator are both {numerator!r}")
+    _need_columns(annual_df, ["year", num.level_column, den.level_column], "the annual frame")
+    frame = pd.DataFrame(
+        {
+            "year": annual_df["year"].astype(int),
+            "numerator_level": annual_df[num.level_column].astype(float),
+            "denominator_level": annual_df[den.level_column].astype(float),
+        }
+    )
+    published_col = num.share_of_scgr_column if denominator == "scgr" else None
+    if published_col and published_col in annual_df.columns:
+        frame["share_published_pct"] = annual_df[published_col].astype(float)
+    else:
+        frame["share_published_pct"] = np.nan
+    frame = frame.dropna(subset=["numerator_level", "denominator_level"])
+    frame = frame.sort_values("year").reset_index(drop=True)
+    frame["share_from_levels_pct"] = 100.0 * frame["numerator_level"] / frame["denominator_level"]
+    frame["gap_pp"] = frame["share_published_pct"] - frame["share_from_levels_pct"]
+    frame.attrs["numerator"] = numerator
+    frame.attrs["denominator"] = denominator
+    frame.attrs["labels"] = {
+        "year": "Year",
+        "numerator_level": f"{num.label}, {num.unit}",
+        "denominator_level": f"{den.label}, {den.unit}",
+        "share_published_pct": "Share as published by NBS, %",
+        "share_from_levels_pct": "Share computed from published levels, %",
+        "gap_pp": "Published minus computed share, pp",
+    }
+    return frame
+
+
+# --------------------------------------------------------------------------- monthly
+
+
+def _label(year: int, start: int, end: int) -> str:
+    return f"{year}-{start:02d}" if start == end else f"{year}-{start:02d}..{end:02d}"
+
+
+def monthly_from_ytd(monthly_df: pd.DataFrame, series: str = "online_retail") -> pd.DataFrame:
+    """Monthly values derived from January-to-month cumulative values, gaps kept visible.
+
+    Within each year, the value of the period after one cumulative figure and up to the next is
+    their difference. One row per period, covering every month of every year in the data:
+
+    * ``status="jan_feb_combined"``: the January–February value NBS publishes as one figure
+      (label ``2024-01..02``), equal to the cumulative value; it is not split.
+    * ``status="month"``: one month, ``C(01..m) − C(01..m−1)``.
+    * ``status="block"``: cumulative periods are missing, so several months are only known as
+      a total; reported as one block (e.g. ``2022-05..09`` = ``C(01..09) − C(01..04)``). The
+      individual months are unknown and are not shown or invented.
+    * ``status="unknown"``: months after the last cumulative value of a year (or a year with
+      none); ``value`` is NaN. A missing value is never reported as zero.
+
+    Columns: ``year``, ``period``, ``start_month``, ``end_month``, ``n_months``, ``value``
+    (亿元), ``ytd_value`` (the cumulative value at ``end_month``, NaN if unknown), ``status``,
+    ``note``.
+    """
+    info = _series(series)
+    if "year" not in monthly_df.columns or "end_month" not in monthly_df.columns:
+        from ..data.nbs import parse_ytd_period
+
+        _need_columns(monthly_df, ["period"], "the monthly frame")
+        parsed = [parse_ytd_period(p) for p in monthly_df["period"]]
+        monthly_df = monthly_df.assign(
+            year=[p[0] for p in parsed], end_month=[p[1] for p in parsed]
+        )
+    _need_columns(monthly_df, ["year", "end_month", info.ytd_level_column], "the monthly frame")
+
+    rows: list[dict] = []
+    for year in sorted(int(y) for y in monthly_df["year"].unique()):
+        part = monthly_df[monthly_df["year"] == year]
+        known = (
+            part[["end_month", info.ytd_level_column]]
+            .dropna()
+            .astype({"end_month": int})
+            .sort_values("end_month")
+        )
+        published = set(part["end_month"].astype(int))
+        prev_month, prev_value = 0, 0.0
+        for end_month, ytd in zip(known["end_month"], known[info.ytd_level_column]):
+            start = prev_month + 1
+            n_months = end_month - prev_month
+            value = float(ytd) - prev_value
+            gaps = [m for m in range(max(start, 2), end_month) if m >= 2]
+            if start == 1 and end_month == 2:
+                status, note = "jan_feb_combined", "January and February published combined"
+            elif n_months == 1:
+                status, note = "month", ""
+            else:
+                status = "block"
+                missing = [
+                    _label(year, 1, m) + ("" if m not in published else f" ({series} empty)")
+                    for m in gaps
+                ]
+                base = f"C({_label(year, 1, prev_month)})" if prev_month else "0"
+                note = (
+                    f"cumulative period(s) {', '.join(missing)} missing; the {n_months} months "
+                    f"are known only as a total, C({_label(year, 1, end_month)}) − {base}; "
+                    "individual months unknown"
+                )
+            rows.append(
+                {
+                    "year": year,
+                    "period": _label(year, start, end_month),
+                    "start_month": start,
+                    "end_month": int(end_month),
+                    "n_months": int(n_months),
+                    "value": value,
+                    "ytd_value": float(ytd),
+                    "status": status,
+                    "note": note,
+                }
+            )
+            prev_month, prev_value = int(end_month), float(ytd)
+        if prev_month < 12:
+            after = f"after {_label(year, 1, prev_month)}" if prev_month else "for this year"
+            rows.append(
+                {
+                    "year": year,
+                    "period": _label(year, prev_month + 1, 12),
+                    "start_month": prev_month + 1,
+                    "end_month": 12,
+                    "n_months": 12 - prev_month,
+                    "value": np.nan,
+                    "ytd_value": np.nan,
+                    "status": "unknown",
+                    "note": f"no {series} cumulative value {after} in the data; unknown, not zero",
+                }
+            )
+    out = pd.DataFrame(
+        rows,
+        columns=[
+            "year", "period", "start_month", "end_month", "n_months",
+            "value", "ytd_value", "status", "note",
+        ],
+    )
+    out = out.astype({"year": int, "start_month": int, "end_month": int, "n_months": int,
+                      "value": float, "ytd_value": float})
+    out.attrs["series"] = series
+    out.attrs["labels"] = {
+        "period": "Period (YYYY-MM, or YYYY-MM..MM for a multi-month value)",
+        "value": f"{info.label}, {info.unit} ({info.unit_en}), value of the period",
+        "ytd_value": f"{info.label}, January-to-month cumulative, {info.unit}",
+        "status": "How the value was derived",
+    }
+    return out
+
+
+# --------------------------------------------------------------------------- forecast
+
+
+@dataclass(frozen=True, eq=False)
+class ForecastResult:
+    """Annual forecast of one series with 80 % and 95 % prediction intervals.
+
+    ``table`` has ``year``, ``forecast``, ``lo80``, ``hi80``, ``lo95``, ``hi95`` in 亿元, one row
+    per year after ``last_year`` up to ``horizon_year``. The model is fitted on log levels and
+    everything is exponentiated back, so ``forecast`` is the median (not the mean) of the
+    predictive distribution and the intervals are asymmetric.
+    """
+
+    series: str
+    method: str
+    method_label: str
+    fitted_years: tuple[int, ...]
+    last_year: int
+    horizon_year: int
+    table: pd.DataFrame
+    aic: float | None = None
+    params: dict[str, float] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+
+
+def _fit_ets(y: pd.Series):
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+    model = ETSModel(y, error="add", trend="add", damped_trend=True, seasonal=None)
+    return model.fit(disp=False)
+
+
+def _fit_arima(y: pd.Series):
+    from statsmodels.tsa.arima.model import ARIMA
+
+    # d=1 with trend "t" is a constant in the differences, i.e. a drift in log levels.
+    model = ARIMA(y, order=(1, 1, 0), trend="t")
+    return model.fit()
+
+
+def _interval(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    for lo, hi in (("pi_lower", "pi_upper"), ("mean_ci_lower", "mean_ci_upper")):
+        if lo in frame.columns:
+            return frame[lo], frame[hi]
+    raise AnalysisError(f"unexpected statsmodels prediction columns {list(frame.columns)}")
+
+
+def forecast(
+    annual_df: pd.DataFrame,
+    series: str = "online_retail",
+    last_year: int = 2024,
+    horizon_year: int = 2029,
+    method: ForecastMethod = "ets",
+    first_year: int | None = None,
+) -> ForecastResult:
+    """Forecast annual levels of ``series`` for every year after ``last_year`` to ``horizon_year``.
+
+    Fitted on the natural log of the published levels from ``first_year`` (default: the first
+    year with a level) to ``last_year``; years must be consecutive. ``method``:
+
+    * ``"ets"``: statsmodels ``ETSModel`` with additive error and additive damped trend, no
+      season, fitted by maximum likelihood;
+    * ``"arima"``: statsmodels ``ARIMA(1,1,0)`` with drift.
+
+    Intervals come from statsmodels' ``get_prediction(...).summary_frame(alpha)`` at
+    alpha 0.2 and 0.05, exponentiated. The fit is deterministic (no simulation, no random
+    starts). Raises :class:`AnalysisError` for an unknown method, ``horizon_year <= last_year``,
+    gaps, or fewer than 6 years to fit on. Warnings raised by statsmodels during the fit are
+    kept in ``.warnings``.
+    """
+    _choice("method", method, get_args(ForecastMethod))
+    info = _series(series)
+    if horizon_year <= last_year:
+        raise AnalysisError(
+            f"forecast: horizon_year must be after last_year; got last_year={last_year}, "
+            f"horizon_year={horizon_year}"
+        )
+    levels = _annual_levels(annual_df, info)
+    if last_year not in set(levels["year"]):
+        raise AnalysisError(
+            f"forecast: no {series} level for last_year={last_year}; levels exist for "
+            f"{levels['year'].min()}–{levels['year'].max()}"
+        )
+    window = levels[levels["year"] <= last_year]
+    if first_year is not None:
+        window = window[window["year"] >= first_year]
+    if not window.empty and not (window["year"].diff().dropna() == 1).all():
+        raise AnalysisError(
+            f"forecast: the {series} levels have gaps between {window['year'].min()} and "
+            f"{last_year} (years {list(window['year'])}); expected consecutive years"
+        )
+    if len(window) < _MIN_FORECAST_POINTS:
+        raise AnalysisError(
+            f"forecast: {len(window)} annual {series} levels to fit on "
+            f"({list(window['year'])}); expected at least {_MIN_FORECAST_POINTS}"
+        )
+    if (window["level"] <= 0).any():
+        raise AnalysisError(f"forecast: {series} levels must be > 0 to take logs")
+
+    years = window["year"].astype(int).tolist()
+    y = pd.Series(
+        np.log(window["level"].to_numpy(dtype=float)),
+        index=pd.PeriodIndex([str(yr) for yr in years], freq="Y"),
+        name=f"log_{series}",
+    )
+    steps = horizon_year - last_year
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = _fit_ets(y) if method == "ets" else _fit_arima(y)
+            prediction = result.get_prediction(start=len(y), end=len(y) + steps - 1)
+            frame80 = prediction.summary_frame(alpha=0.20)
+            frame95 = prediction.summary_frame(alpha=0.05)
+        except (ValueError, np.linalg.LinAlgError) as exc:
+            raise AnalysisError(f"forecast: statsmodels could not fit {method}: {exc}") from exc
+    lo80, hi80 = _interval(frame80)
+    lo95, hi95 = _interval(frame95)
+    table = pd.DataFrame(
+        {
+            "year": list(range(last_year + 1, horizon_year + 1)),
+            "forecast": np.exp(frame80["mean"].to_numpy(dtype=float)),
+            "lo80": np.exp(lo80.to_numpy(dtype=float)),
+            "hi80": np.exp(hi80.to_numpy(dtype=float)),
+            "lo95": np.exp(lo95.to_numpy(dtype=float)),
+            "hi95": np.exp(hi95.to_numpy(dtype=float)),
+        }
+    )
+    table.attrs["series"] = series
+    table.attrs["unit"] = info.unit
+    aic = getattr(result, "aic", None)
+    aic = float(aic) if aic is not None and np.isfinite(aic) else None
+    values = np.asarray(result.params, dtype=float)
+    names = getattr(result, "param_names", None) or getattr(result.model, "param_names", None)
+    if names is None or len(names) != len(values):
+        names = [str(i) for i in range(len(values))]
+    params = {str(name): float(value) for name, value in zip(names, values)}
+    return ForecastResult(
+        series=series,
+        method=method,
+        method_label=_METHOD_LABELS[method],
+        fitted_years=tuple(years),
+        last_year=int(last_year),
+        horizon_year=int(horizon_year),
+        table=table,
+        aic=aic,
+        params=params,
+        warnings=tuple(f"{w.category.__name__}: {w.message}" for w in caught),
+    )

@@ -1,0 +1,1 @@
+"""Data: readers, the NBS official series, and the seeded simulator of the demo panel."""

@@ -1,0 +1,226 @@
+"""Market-trend analysis on the NBS series: growth both ways, CAGR, shares, monthly, forecasts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from reportkit.analysis.trends import (
+    CAGRResult,
+    ForecastResult,
+    cagr,
+    forecast,
+    growth_table,
+    monthly_from_ytd,
+    share_table,
+)
+from reportkit.data.nbs import load_nbs_annual, load_nbs_monthly_ytd
+from reportkit.errors import AnalysisError
+
+
+@pytest.fixture(scope="module")
+def annual() -> pd.DataFrame:
+    return load_nbs_annual()
+
+
+@pytest.fixture(scope="module")
+def monthly() -> pd.DataFrame:
+    return load_nbs_monthly_ytd()
+
+
+@pytest.fixture(scope="module")
+def ets(annual) -> ForecastResult:
+    return forecast(annual, "online_retail", last_year=2024, horizon_year=2029, method="ets")
+
+
+# ----------------------------------------------------------------- growth
+
+
+def test_growth_table_2024_both_ways(annual):
+    table = growth_table(annual, "online_retail")
+    assert list(table.columns) == [
+        "year", "level", "yoy_official_pct", "yoy_from_levels_pct", "gap_pp", "flag", "note",
+    ]
+    row = table.set_index("year").loc[2024]
+    assert row["level"] == 155225
+    assert row["yoy_official_pct"] == 7.2
+    assert row["yoy_from_levels_pct"] == pytest.approx((155225 / 154264 - 1) * 100, abs=1e-9)
+    assert row["yoy_from_levels_pct"] == pytest.approx(0.62, abs=0.01)
+    assert row["gap_pp"] == pytest.approx(7.2 - 0.623, abs=1e-3)
+    assert bool(row["flag"]) is True
+    assert row["note"] == ""
+    assert "official" in table.attrs["labels"]["yoy_official_pct"].lower()
+    assert "levels" in table.attrs["labels"]["yoy_from_levels_pct"]
+
+
+def test_growth_table_recomputed_agrees_with_published(annual):
+    for series in ("online_retail", "physical_online", "scgr"):
+        table = growth_table(annual, series)
+        assert (table["note"] == "").all(), table.loc[table["note"] != "", ["year", "note"]]
+
+
+def test_growth_table_notes_disagreement_and_window(annual):
+    edited = annual.copy()
+    edited.loc[edited["year"] == 2020, "online_retail_yoy_from_levels_pct"] = 99.0
+    table = growth_table(edited, first_year=2019, last_year=2021).set_index("year")
+    assert list(table.index) == [2019, 2020, 2021]
+    assert not np.isnan(table.loc[2019, "yoy_from_levels_pct"])  # growth computed before window
+    assert table.loc[2020, "yoy_from_levels_pct"] == pytest.approx(10.606, abs=1e-3)
+    assert "99.0" in table.loc[2020, "note"] and "recomputed" in table.loc[2020, "note"]
+
+
+def test_growth_table_threshold_and_bad_series(annual):
+    table = growth_table(annual, "scgr", flag_threshold_pp=5.0).set_index("year")
+    assert bool(table.loc[2018, "flag"]) is False  # +9.0 official vs +4.0 from levels: 4.98 pp
+    assert bool(growth_table(annual, "scgr").set_index("year").loc[2018, "flag"]) is True
+    with pytest.raises(AnalysisError, match="expected one of .*; got 'gmv'"):
+        growth_table(annual, "gmv")
+
+
+# ----------------------------------------------------------------- CAGR
+
+
+def test_cagr_2019_2024(annual):
+    result = cagr(annual, "online_retail", 2019, 2024)
+    reference = ((155225 / 106324) ** (1 / 5) - 1) * 100
+    assert isinstance(result, CAGRResult)
+    assert result.cagr_pct == pytest.approx(reference, rel=1e-12)
+    assert (result.start_year, result.end_year, result.years) == (2019, 2024, 5)
+    assert (result.start_value, result.end_value) == (106324, 155225)
+    chained = (np.prod([1.109, 1.141, 1.040, 1.110, 1.072]) ** (1 / 5) - 1) * 100
+    assert result.cagr_official_chained_pct == pytest.approx(chained, rel=1e-12)
+    with pytest.raises(Exception):
+        result.cagr_pct = 0  # frozen
+
+
+def test_cagr_errors(annual):
+    with pytest.raises(AnalysisError, match="after start_year"):
+        cagr(annual, "online_retail", 2024, 2019)
+    with pytest.raises(AnalysisError, match="2014"):
+        cagr(annual, "physical_online", 2014, 2020)  # no physical split in 2014
+
+
+# ----------------------------------------------------------------- shares
+
+
+def test_share_table_published_and_computed(annual):
+    table = share_table(annual).set_index("year")
+    assert table.index.min() == 2015
+    assert table.loc[2024, "share_published_pct"] == 26.8
+    assert table.loc[2024, "share_from_levels_pct"] == pytest.approx(100 * 130816 / 487895)
+    assert (table["gap_pp"].abs() < 0.06).all()
+    other = share_table(annual, "online_retail", "scgr")
+    assert other["share_published_pct"].isna().all()
+
+
+# ----------------------------------------------------------------- monthly
+
+
+def test_monthly_from_ytd_values_and_blocks(monthly):
+    table = monthly_from_ytd(monthly, "online_retail")
+    by_period = table.set_index("period")
+    # Jan-Feb block equals the cumulative value and is not split
+    for year in (2022, 2023, 2024):
+        row = by_period.loc[f"{year}-01..02"]
+        cumulative = monthly.set_index("period").loc[f"{year}-01..02", "online_retail_ytd_100m_yuan"]
+        assert row["value"] == cumulative and row["status"] == "jan_feb_combined"
+        assert row["n_months"] == 2
+        assert f"{year}-01" not in by_period.index and f"{year}-02" not in by_period.index
+    # December 2024 by differencing
+    assert by_period.loc["2024-12", "value"] == 155225 - 140308
+    assert by_period.loc["2024-12", "status"] == "month"
+    # 2022 misses 01..05 to 01..08: May-September only known as a five-month block
+    block = by_period.loc["2022-05..09"]
+    assert block["status"] == "block" and block["n_months"] == 5
+    assert block["value"] == 95884 - 38692
+    for month in range(5, 10):
+        assert f"2022-{month:02d}" not in by_period.index
+    assert "2022-01..05" in block["note"] and "2022-01..08" in block["note"]
+
+
+def test_monthly_from_ytd_never_zero_and_covers_every_month(monthly):
+    for series in ("online_retail", "physical_online", "scgr"):
+        table = monthly_from_ytd(monthly, series)
+        assert (table["value"].dropna() > 0).all()
+        for year, part in table.groupby("year"):
+            months = [m for s, e in zip(part["start_month"], part["end_month"]) for m in range(s, e + 1)]
+            assert months == list(range(1, 13)), (series, year)
+            annual_total = part["value"].sum()
+            assert annual_total == part["ytd_value"].iloc[-1]
+    # physical goods 2024-01..05 is empty: April-June become one block
+    phys = monthly_from_ytd(monthly, "physical_online").set_index("period")
+    assert phys.loc["2024-04..06", "value"] == 59596 - 28053
+    assert "physical_online empty" in phys.loc["2024-04..06", "note"]
+
+
+def test_monthly_from_ytd_missing_tail_is_nan_not_zero(monthly):
+    cut = monthly[~monthly["period"].isin(["2024-01..11", "2024-01..12"])]
+    table = monthly_from_ytd(cut).set_index("period")
+    tail = table.loc["2024-11..12"]
+    assert tail["status"] == "unknown"
+    assert np.isnan(tail["value"]) and np.isnan(tail["ytd_value"])
+    assert (table["value"] != 0).all()
+
+
+# ----------------------------------------------------------------- forecast
+
+
+def test_forecast_table_shape_and_nesting(ets):
+    table = ets.table
+    assert list(table.columns) == ["year", "forecast", "lo80", "hi80", "lo95", "hi95"]
+    assert list(table["year"]) == [2025, 2026, 2027, 2028, 2029]
+    assert (table["forecast"] > 0).all()
+    assert (table["lo95"] <= table["lo80"]).all()
+    assert (table["lo80"] <= table["forecast"]).all()
+    assert (table["forecast"] <= table["hi80"]).all()
+    assert (table["hi80"] <= table["hi95"]).all()
+    assert ets.fitted_years == tuple(range(2014, 2025))
+    assert ets.method == "ets" and "ETS" in ets.method_label
+    assert ets.aic is not None and np.isfinite(ets.aic)
+
+
+def test_forecast_matches_direct_statsmodels_call(annual, ets):
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+    part = annual[(annual["year"] >= 2014) & (annual["year"] <= 2024)]
+    y = pd.Series(
+        np.log(part["online_retail_100m_yuan"].to_numpy(dtype=float)),
+        index=pd.PeriodIndex([str(y) for y in part["year"]], freq="Y"),
+    )
+    fit = ETSModel(y, error="add", trend="add", damped_trend=True).fit(disp=False)
+    pred = fit.get_prediction(start=len(y), end=len(y) + 4)
+    f80, f95 = pred.summary_frame(alpha=0.2), pred.summary_frame(alpha=0.05)
+    np.testing.assert_allclose(ets.table["forecast"], np.exp(f80["mean"]), rtol=1e-8)
+    np.testing.assert_allclose(ets.table["lo80"], np.exp(f80["pi_lower"]), rtol=1e-8)
+    np.testing.assert_allclose(ets.table["hi80"], np.exp(f80["pi_upper"]), rtol=1e-8)
+    np.testing.assert_allclose(ets.table["lo95"], np.exp(f95["pi_lower"]), rtol=1e-8)
+    np.testing.assert_allclose(ets.table["hi95"], np.exp(f95["pi_upper"]), rtol=1e-8)
+    assert ets.aic == pytest.approx(fit.aic, rel=1e-8)
+
+
+def test_forecast_is_deterministic(annual, ets):
+    again = forecast(annual, "online_retail", last_year=2024, horizon_year=2029, method="ets")
+    pd.testing.assert_frame_equal(again.table, ets.table, check_exact=True)
+
+
+def test_forecast_arima_alternative(annual):
+    result = forecast(annual, method="arima", horizon_year=2027)
+    table = result.table
+    assert list(table["year"]) == [2025, 2026, 2027]
+    assert (table["lo95"] <= table["lo80"]).all() and (table["hi80"] <= table["hi95"]).all()
+    assert (table["lo80"] <= table["forecast"]).all() and (table["forecast"] <= table["hi80"]).all()
+    assert "ARIMA(1,1,0)" in result.method_label
+
+
+def test_forecast_errors(annual):
+    with pytest.raises(AnalysisError, match=r"expected one of \['ets', 'arima'\]; got 'prophet'"):
+        forecast(annual, method="prophet")  # type: ignore[arg-type]
+    with pytest.raises(AnalysisError, match="horizon_year"):
+        forecast(annual, last_year=2024, horizon_year=2024)
+    with pytest.raises(AnalysisError, match="at least 6"):
+        forecast(annual, first_year=2020, last_year=2024)
+    with pytest.raises(AnalysisError, match="at least 6"):
+        forecast(annual[annual["year"] <= 2018], last_year=2018)
+    with pytest.raises(AnalysisError, match="last_year=2030"):
+        forecast(annual, last_year=2030, horizon_year=2035)
