@@ -137,7 +137,7 @@ def build_report(
                 "parameters": r.parameters,
                 "run_key": r.run_key,
                 "metrics": {
-                    m.name: {"value": m.value, "unit": m.unit, "label": m.label}
+                    m.name: {"value": m.value, "unit": m.unit, "label": m.label, "ci_low": m.ci_low, "ci_high": m.ci_high}
                     for m in results[r.section].of_kind("metric")
                 },
             }

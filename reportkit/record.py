@@ -37,6 +37,8 @@ class Metric:
     label: str = ""
     decimals: int | None = None
     note: str = ""
+    ci_low: float | None = None  # an interval around the value, when it is an estimate
+    ci_high: float | None = None
     kind: str = field(default="metric", init=False)
 
 
@@ -215,11 +217,14 @@ def make_record(name: str, value: Any, **meta: Any) -> Record:
         _check_meta(name, "figure", meta, {"caption", "note"})
         rec = Figure(name=name, svg=_figure_svg(value), **meta)
         return rec
-    if isinstance(value, str) and not meta.keys() & {"unit", "label", "decimals"}:
+    if isinstance(value, str) and not meta.keys() & {"unit", "label", "decimals", "ci_low", "ci_high"}:
         _check_meta(name, "text", meta, set())
         return Text(name=name, text=value)
     if isinstance(value, (int, float, str)) or value is None or hasattr(value, "item"):
-        _check_meta(name, "metric", meta, {"unit", "label", "decimals", "note"})
+        _check_meta(name, "metric", meta, {"unit", "label", "decimals", "note", "ci_low", "ci_high"})
+        for bound in ("ci_low", "ci_high"):
+            if bound in meta:
+                meta[bound] = _plain(meta[bound])
         return Metric(name=name, value=_plain(value), **meta)
     raise RecordError(
         f"cannot record {name!r} of type {type(value).__name__}; expected a number, a string, "

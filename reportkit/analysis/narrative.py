@@ -116,6 +116,30 @@ def column_label(name: str, lang: str) -> str:
     return words(lang).get(name, name)
 
 
+_FORECAST_METHODS: Mapping[str, Mapping[str, str]] = {
+    "ets": {"zh": "ETS(A,Ad,N) 指数平滑模型（加法误差、阻尼加法趋势）",
+            "en": "ETS(A,Ad,N) exponential smoothing (additive error, additive damped trend)"},
+    "arima": {"zh": "带漂移项的 ARIMA(1,1,0) 模型", "en": "ARIMA(1,1,0) with drift"},
+}
+_ENTITY_WORDS: Mapping[str, Mapping[str, str]] = {"zh": {"brand": "品牌", "category": "类目"}, "en": {}}
+
+
+def forecast_method_label(method: str, lang: str) -> str:
+    """How a forecast method is named in the report."""
+    words(lang)
+    if method not in _FORECAST_METHODS:
+        raise AnalysisError(f"forecast method {method!r} has no label; expected one of {', '.join(_FORECAST_METHODS)}")
+    return _FORECAST_METHODS[method][lang]
+
+
+def vcov_label(cluster: str, lang: str) -> str:
+    """How clustered standard errors are described under tables and in the methods."""
+    words(lang)
+    if lang == "zh":
+        return f"按{_ENTITY_WORDS['zh'].get(cluster, cluster)}聚类（CRV1）"
+    return f"clustered by {cluster} (CRV1)"
+
+
 def _pct(value: float, lang: str, decimals: int = 1) -> str:
     return format_value(value, "%", decimals, lang=lang)
 

@@ -1,0 +1,143 @@
+"""End to end: build the demo report for real (two kernels, WeasyPrint) into a temporary folder."""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pypdf
+import pytest
+
+from reportkit.build import build_report
+from reportkit.data.simulate import load_true_params
+
+ROOT = Path(__file__).resolve().parents[1]
+SPEC = ROOT / "reports" / "china-ecommerce-2024.yaml"
+RESOURCE_REF = re.compile(
+    r"""(?:\bsrc|\bhref|xlink:href)\s*=\s*["']?\s*(?:https?:|file:|//)|url\(\s*["']?\s*(?:https?:|file:|//)|@import""",
+    re.IGNORECASE,
+)
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def zh_build(tmp_path_factory):
+    return build_report(SPEC, out=tmp_path_factory.mktemp("zh"))
+
+
+@pytest.fixture(scope="module")
+def en_build(tmp_path_factory):
+    return build_report(SPEC, lang="en", out=tmp_path_factory.mktemp("en"))
+
+
+def _pdf_text(path: Path) -> str:
+    return "\n".join(page.extract_text() or "" for page in pypdf.PdfReader(path).pages)
+
+
+def _pdf_fonts(path: Path) -> set[str]:
+    fonts: set[str] = set()
+    for page in pypdf.PdfReader(path).pages:
+        resources = page.get("/Resources") or {}
+        for font in (resources.get("/Font") or {}).values():
+            fonts.add(str(font.get_object().get("/BaseFont")))
+    return fonts
+
+
+def test_outputs_exist(zh_build):
+    out = zh_build.out_dir
+    for name in ("report.html", "report.pdf", "manifest.json", "runs/market.ipynb", "runs/engagement.ipynb"):
+        assert (out / name).is_file(), name
+    assert not list(out.rglob("*.partial*")), "a temporary file was left behind"
+
+
+def test_pdf_text_and_cjk_font(zh_build):
+    pdf = zh_build.outputs["pdf"]
+    text = _pdf_text(pdf)
+    assert "中国电子商务" in text
+    assert "155,225" in text
+    assert "目录" in text and "执行摘要" in text
+    assert any("CJK" in f for f in _pdf_fonts(pdf)), _pdf_fonts(pdf)
+    assert len(pypdf.PdfReader(pdf).pages) >= 6
+
+
+def test_html_is_self_contained(zh_build):
+    html = zh_build.outputs["html"].read_text(encoding="utf-8")
+    assert "中国电子商务行业发展报告" in html
+    assert not RESOURCE_REF.findall(html), RESOURCE_REF.findall(html)[:5]
+    assert "<svg" in html and "<style" in html
+    assert "Traceback" not in html and ">nan<" not in html.lower()
+
+
+def test_elasticity_recovers_the_simulators_truth(zh_build):
+    truth = load_true_params()
+    metrics = {m.name: m for m in zh_build.results["engagement"].of_kind("metric")}
+    total = metrics["elasticity_total"]
+    assert total.ci_low <= truth["long_run_elasticity"] <= total.ci_high, (total, truth["long_run_elasticity"])
+    lag0 = metrics["elasticity_lag0"]
+    assert lag0.ci_low <= truth["lag_elasticities"][0] <= lag0.ci_high
+    # the published claim is tested, not repeated: the pooled r comes with its interval
+    r = metrics["pooled_r"]
+    assert r.ci_low < r.value < r.ci_high
+
+
+def test_summary_numbers_come_from_recorded_results(zh_build):
+    market = zh_build.results["market"]
+    assert market["level_latest"].value == 155225
+    assert market["yoy_official_latest"].value == pytest.approx(7.2)
+    assert market["yoy_levels_latest"].value == pytest.approx((155225 / 154264 - 1) * 100, abs=1e-9)
+    text = _pdf_text(zh_build.outputs["pdf"])
+    assert "7.2%" in text and "0.6%" in text
+
+
+def test_manifest_traces_parameters_data_and_environment(zh_build):
+    manifest = json.loads(zh_build.outputs["manifest"].read_text(encoding="utf-8"))
+    assert manifest["language"] == "zh" and manifest["report"] == "china-ecommerce-2024"
+    assert {d["path"] for d in manifest["data"]} >= {"data/nbs_online_retail_annual.csv", "data/simulated/brand_week_panel.csv"}
+    assert all(re.fullmatch(r"[0-9a-f]{64}", d["sha256"]) for d in manifest["data"])
+    sections = {s["id"]: s for s in manifest["sections"]}
+    assert sections["engagement"]["parameters"]["category"] == "美妆个护"
+    assert sections["market"]["parameters"]["lang"] == "zh"
+    assert sections["market"]["metrics"]["level_latest"]["value"] == 155225
+    assert re.fullmatch(r"[0-9a-f]{16}", sections["market"]["run_key"])
+    assert manifest["environment"]["papermill"] and manifest["git"]["commit"]
+    assert set(manifest["timings_seconds"]) >= {"run:market", "run:engagement", "render_pdf", "total"}
+
+
+def test_english_edition(en_build):
+    text = _pdf_text(en_build.outputs["pdf"])
+    assert "China E-commerce Industry Report" in text
+    assert "Contents" in text
+    assert "trn yuan" in text  # 亿元 converted for English readers
+    html = en_build.outputs["html"].read_text(encoding="utf-8")
+    assert 'lang="en"' in html
+    assert not RESOURCE_REF.findall(html)
+
+
+def test_cli_refuses_unknown_parameter_before_a_kernel_starts(tmp_path):
+    proc = subprocess.run(
+        [str(Path(sys.executable).parent / "reportkit"), "run", str(ROOT / "notebooks" / "engagement_conversion.ipynb"),
+         "-p", "bogus=1", "--out", str(tmp_path)],
+        capture_output=True, text=True, cwd=ROOT,
+    )
+    assert proc.returncode != 0
+    err = " ".join(proc.stderr.split())
+    assert "unknown parameter 'bogus'" in err and "category (str)" in err and "n_lags (int)" in err
+    assert not list(tmp_path.iterdir()), "nothing may be executed or written"
+
+
+def test_cli_build_failure_is_one_paragraph_and_nonzero(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    text = SPEC.read_text(encoding="utf-8").replace("n_lags: 2", "n_lags: two")
+    text = text.replace("notebook: notebooks/", f"notebook: {ROOT}/notebooks/").replace("path: data/", f"path: {ROOT}/data/")
+    bad.write_text(text, encoding="utf-8")
+    proc = subprocess.run(
+        [str(Path(sys.executable).parent / "reportkit"), "build", str(bad), "--out", str(tmp_path / "out")],
+        capture_output=True, text=True, cwd=ROOT,
+    )
+    assert proc.returncode == 1
+    err = " ".join(proc.stderr.split())
+    assert "'n_lags'" in err and "expected int" in err and "Traceback" not in proc.stderr
+    assert "bad.yaml" in err and not (tmp_path / "out").exists()
