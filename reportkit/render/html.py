@@ -1,0 +1,319 @@
+"""Results → one self-contained HTML report, through Jinja2 templates.
+
+The templates see a small, prepared context: the spec's texts in the chosen language, one
+chapter per section with its records grouped into blocks (a grid of key figures, paragraphs, a
+numbered figure, a numbered table), the executive summary cards and the appendix's traceability
+data. Every string is escaped (autoescape is on everywhere); the only markup trusted as is, is a
+figure's SVG, after :func:`~reportkit.render.checks.check_svg` has vetted it. CSS (the report's
+own and the theme's) is inlined, so the HTML fetches nothing when opened.
+
+Layout of ``templates_dir``::
+
+    report/base.html.j2 …   the page (includes cover, toc, summary, section, appendix)
+    report/report.css       screen and print (paged media) rules
+    themes/<name>.css       colours and typography (custom properties); ``spec.theme`` picks one
+    i18n/<lang>.yaml        every fixed string of the templates
+"""
+
+from __future__ import annotations
+
+import re
+import traceback
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import yaml
+from markupsafe import Markup
+
+import reportkit
+
+from ..errors import RecordError, RenderError
+from ..record import Figure, Metric, SectionResults, Table, Text
+from ..spec import LANGUAGES, LocalizedText, ReportSpec
+from . import formatting
+from .checks import check_svg
+
+HTML_LANG = {"zh": "zh-CN", "en": "en"}
+BUILD_INFO_KEYS = ("generated", "commit", "reportkit_version", "spec_path", "sections")
+SECTION_INFO_KEYS = ("notebook", "parameters", "run_key")
+RESERVED_TEXTS = ("summary", "methods")  # Text records shown in the summary / appendix, not the chapter
+_THEME_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+
+
+def default_templates_dir() -> Path:
+    return Path(reportkit.__file__).resolve().parents[1] / "templates"
+
+
+# --------------------------------------------------------------------------- resources
+
+
+def available_themes(templates_dir: Path) -> tuple[str, ...]:
+    folder = Path(templates_dir) / "themes"
+    return tuple(sorted(p.stem for p in folder.glob("*.css"))) if folder.is_dir() else ()
+
+
+def _read_css(path: Path) -> str:
+    css = path.read_text(encoding="utf-8")
+    if "</" in css:  # would end the inlined <style> early
+        raise RenderError(f"{path}: CSS must not contain '</' (it is inlined in a <style> element)")
+    return css
+
+
+def theme_css(templates_dir: Path, theme: str) -> str:
+    """The CSS of theme ``theme``; an unknown theme names the ones available."""
+    themes = available_themes(templates_dir)
+    if not _THEME_NAME.match(theme or "") or theme not in themes:
+        listed = ", ".join(themes) or f"none (no .css files in {Path(templates_dir) / 'themes'})"
+        raise RenderError(f"unknown theme {theme!r} in the report spec; available themes: {listed}")
+    return _read_css(Path(templates_dir) / "themes" / f"{theme}.css")
+
+
+class Strings(dict):
+    """The template strings of one language; a missing one names the file it should be in."""
+
+    def __init__(self, data: Mapping[str, str], path: Path):
+        super().__init__(data)
+        self.path = path
+
+    def __missing__(self, key: str) -> str:
+        raise RenderError(f"no template string {key!r} in {self.path}; it has: {', '.join(self)}")
+
+
+def load_strings(templates_dir: Path, lang: str) -> Strings:
+    """The fixed strings of the templates in ``lang`` (``templates/i18n/<lang>.yaml``)."""
+    path = Path(templates_dir) / "i18n" / f"{lang}.yaml"
+    if not path.is_file():
+        raise RenderError(f"no template strings for language {lang!r}: expected {path}")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise RenderError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        raise RenderError(f"{path}: expected a mapping of names to strings")
+    shadowed = sorted(k for k in data if hasattr(dict, str(k)))
+    if shadowed:  # `t.items` in a template would find the dict method, not the string
+        raise RenderError(f"{path}: rename {', '.join(shadowed)}; these names are taken by Python dicts")
+    return Strings({str(k): v for k, v in data.items()}, path)
+
+
+# --------------------------------------------------------------------------- SVG
+
+
+_SVG_ID = re.compile(r"""(\sid\s*=\s*)(["'])(.*?)\2""")
+_SVG_REF_HREF = re.compile(r"""((?:xlink:)?href\s*=\s*)(["'])#(.*?)\2""")
+_SVG_REF_URL = re.compile(r"""url\(\s*(["']?)#(.*?)\1\s*\)""")
+
+
+def prepare_svg(svg: str, *, prefix: str, where: str) -> Markup:
+    """Vet a figure's SVG and make it safe to inline next to others.
+
+    Drops anything before ``<svg`` (XML prolog, DOCTYPE) and the ``<metadata>`` block (it holds a
+    creation date and nothing visible), and prefixes every ``id`` and ``#`` reference with
+    ``prefix`` so that two figures never share an id.
+    """
+    check_svg(svg, where=where)
+    start = svg.lower().find("<svg")
+    svg = svg[start:].strip()
+    svg = re.sub(r"<metadata\b.*?</metadata>\s*", "", svg, flags=re.DOTALL | re.IGNORECASE)
+    ids = {m.group(3) for m in _SVG_ID.finditer(svg)}
+    svg = _SVG_ID.sub(lambda m: f"{m.group(1)}{m.group(2)}{prefix}-{m.group(3)}{m.group(2)}", svg)
+
+    def href(m: re.Match) -> str:
+        ref = m.group(3)
+        return f"{m.group(1)}{m.group(2)}#{prefix}-{ref}{m.group(2)}" if ref in ids else m.group(0)
+
+    def url(m: re.Match) -> str:
+        ref = m.group(2)
+        return f"url(#{prefix}-{ref})" if ref in ids else m.group(0)
+
+    svg = _SVG_REF_HREF.sub(href, svg)
+    svg = _SVG_REF_URL.sub(url, svg)
+    return Markup(svg)  # noqa: S704 - vetted by check_svg above
+
+
+# --------------------------------------------------------------------------- context
+
+
+def _loc(value: Any, lang: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, LocalizedText):
+        return value.get(lang)
+    return str(value)
+
+
+def _blocks(res: SectionResults, section_id: str, counters: dict[str, int]) -> list[dict[str, Any]]:
+    """A section's records in recorded order, grouped for the template: consecutive metrics form
+    one grid; figures and tables get report-wide numbers."""
+    blocks: list[dict[str, Any]] = []
+    for rec in res.records:
+        if isinstance(rec, Text) and rec.name in RESERVED_TEXTS:
+            continue
+        if isinstance(rec, Metric):
+            if blocks and blocks[-1]["kind"] == "metrics":
+                blocks[-1]["metrics"].append(rec)
+            else:
+                blocks.append({"kind": "metrics", "metrics": [rec]})
+        elif isinstance(rec, Text):
+            blocks.append({"kind": "text", "record": rec})
+        elif isinstance(rec, Figure):
+            counters["figure"] += 1
+            n = counters["figure"]
+            svg = prepare_svg(rec.svg, prefix=f"fig{n}", where=f"section {section_id!r}, figure {rec.name!r}")
+            blocks.append({"kind": "figure", "record": rec, "number": n, "anchor": f"figure-{n}", "svg": svg})
+        elif isinstance(rec, Table):
+            counters["table"] += 1
+            n = counters["table"]
+            blocks.append({
+                "kind": "table", "record": rec, "number": n, "anchor": f"table-{n}",
+                "numeric": formatting.numeric_columns(rec.columns, rec.rows),
+            })
+        else:  # pragma: no cover - record.py only makes the four kinds
+            raise RenderError(f"section {section_id!r}: cannot show a record of kind {rec.kind!r}")
+    return blocks
+
+
+def _summary_cards(spec: ReportSpec, results: Mapping[str, SectionResults], lang: str) -> list[dict[str, Any]]:
+    cards = []
+    for ref in spec.summary:
+        section_id, name = ref.split(".", 1)
+        try:
+            rec = results[section_id][name]
+        except RecordError as exc:
+            raise RenderError(f"summary entry {ref!r} in the report spec: {exc}") from exc
+        if not isinstance(rec, Metric):
+            raise RenderError(
+                f"summary entry {ref!r} in the report spec is a {rec.kind}; summary cards show metrics only"
+            )
+        cards.append({"metric": rec, "section": _loc(spec.section(section_id).title, lang),
+                      "anchor": f"section-{section_id}"})
+    return cards
+
+
+def _check_inputs(spec: ReportSpec, results: Mapping[str, SectionResults], build_info: Mapping[str, Any]) -> None:
+    missing = [s.id for s in spec.sections if s.id not in results]
+    if missing:
+        raise RenderError(
+            f"no results for section(s) {', '.join(missing)}; results were given for: "
+            f"{', '.join(results) or '(none)'}"
+        )
+    absent = [k for k in BUILD_INFO_KEYS if k not in build_info]
+    if absent:
+        raise RenderError(f"build_info lacks {', '.join(absent)}; expected keys {', '.join(BUILD_INFO_KEYS)}")
+    sections = build_info["sections"]
+    for sec in spec.sections:
+        info = sections.get(sec.id) if isinstance(sections, Mapping) else None
+        if not isinstance(info, Mapping) or any(k not in info for k in SECTION_INFO_KEYS):
+            raise RenderError(
+                f"build_info['sections'][{sec.id!r}] must be a mapping with {', '.join(SECTION_INFO_KEYS)}; "
+                f"got {info!r}"
+            )
+
+
+def build_context(spec: ReportSpec, results: Mapping[str, SectionResults], *, lang: str,
+                  build_info: Mapping[str, Any], strings: Mapping[str, str], css: str) -> dict[str, Any]:
+    """Everything the templates see."""
+    _check_inputs(spec, results, build_info)
+    counters = {"figure": 0, "table": 0}
+    chapters, section_summaries, methods, runs = [], [], [], []
+    for number, sec in enumerate(spec.sections, 1):
+        res = results[sec.id]
+        title = _loc(sec.title, lang)
+        chapters.append({"id": sec.id, "anchor": f"section-{sec.id}", "number": number, "title": title,
+                         "blocks": _blocks(res, sec.id, counters)})
+        for name, bucket in (("summary", section_summaries), ("methods", methods)):
+            if name in res and isinstance(res[name], Text):
+                bucket.append({"title": title, "anchor": f"section-{sec.id}", "text": res[name].text})
+        info = build_info["sections"][sec.id]
+        runs.append({"title": title, "number": number, "notebook": str(info["notebook"]),
+                     "run_key": str(info["run_key"]),
+                     "parameters": [(str(k), formatting.format_parameter(v))
+                                    for k, v in sorted(dict(info["parameters"]).items())]})
+    generated = str(build_info["generated"])
+    return {
+        "lang": lang,
+        "html_lang": HTML_LANG[lang],
+        "t": strings,
+        "css": Markup(css),  # noqa: S704 - our own CSS files, checked for '</'
+        "title": _loc(spec.title, lang),
+        "subtitle": _loc(spec.subtitle, lang),
+        "publisher": _loc(spec.publisher, lang),
+        "date": spec.date or generated[:10],
+        "cards": _summary_cards(spec, results, lang),
+        "section_summaries": section_summaries,
+        "chapters": chapters,
+        "methods": methods,
+        "data_sources": [{"path": d.path, "source": _loc(d.source, lang), "licence": d.licence} for d in spec.data],
+        "runs": runs,
+        "build": {"generated": generated, "commit": str(build_info["commit"]),
+                  "reportkit_version": str(build_info["reportkit_version"]),
+                  "spec_path": str(build_info["spec_path"])},
+        "counts": dict(counters),
+        "figures_and_tables": [
+            {"kind": b["kind"], "number": b["number"], "anchor": b["anchor"], "caption": b["record"].caption}
+            for ch in chapters for b in ch["blocks"] if b["kind"] in ("figure", "table")
+        ],
+    }
+
+
+# --------------------------------------------------------------------------- environment
+
+
+def make_environment(templates_dir: Path, lang: str) -> jinja2.Environment:
+    """Autoescape everywhere, StrictUndefined, and the number filters bound to ``lang``."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["num"] = formatting.format_number
+    env.filters["metric"] = lambda m: formatting.format_metric(m, lang=lang)
+    env.filters["metric_parts"] = lambda m: formatting.split_number(formatting.format_metric(m, lang=lang))
+    env.filters["value"] = lambda v, unit="", decimals=None: formatting.format_value(v, unit, decimals, lang=lang)
+    env.filters["cell"] = lambda v, decimals=2, column="": formatting.format_cell(v, decimals, column, lang=lang)
+    env.filters["paragraphs"] = formatting.paragraphs
+    env.tests["missing"] = formatting.is_missing
+    return env
+
+
+def _template_location(exc: BaseException, templates_dir: Path) -> str:
+    """``report/section.html.j2:42`` for the innermost template frame of a Jinja error."""
+    root = str(Path(templates_dir).resolve())
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename.startswith(root):
+            return f"{Path(frame.filename).relative_to(root)}:{frame.lineno}: "
+    lineno = getattr(exc, "lineno", None)
+    name = getattr(exc, "filename", None) or getattr(exc, "name", None)
+    return f"{name}:{lineno}: " if name and lineno else ""
+
+
+def render_html(spec: ReportSpec, results: Mapping[str, SectionResults], *, lang: str,
+                build_info: Mapping[str, Any], templates_dir: Path | None = None) -> str:
+    """Render the report in ``lang`` to one self-contained HTML string.
+
+    ``results`` maps each section id to what its run recorded; ``build_info`` carries
+    ``generated``, ``commit``, ``reportkit_version``, ``spec_path`` and ``sections`` (section id →
+    notebook, parameters, run_key), shown in the appendix. Raises :class:`RenderError` for an
+    unknown language or theme, a missing summary metric, an unsafe figure or a template error.
+    """
+    if lang not in LANGUAGES:
+        raise RenderError(f"unknown language {lang!r}; expected one of {', '.join(LANGUAGES)}")
+    tdir = Path(templates_dir) if templates_dir is not None else default_templates_dir()
+    if not (tdir / "report").is_dir():
+        raise RenderError(f"no report templates in {tdir}: expected {tdir / 'report'}/base.html.j2")
+    # the theme comes last: it sets the custom properties report.css uses, and may override rules
+    css = _read_css(tdir / "report" / "report.css") + "\n" + theme_css(tdir, spec.theme)
+    context = build_context(spec, results, lang=lang, build_info=build_info,
+                            strings=load_strings(tdir, lang), css=css)
+    env = make_environment(tdir, lang)
+    try:
+        return env.get_template("report/base.html.j2").render(context)
+    except jinja2.TemplateError as exc:
+        raise RenderError(f"{_template_location(exc, tdir)}template error: {exc}") from exc
+    except (RecordError, RenderError) as exc:
+        raise RenderError(f"{_template_location(exc, tdir)}{exc}") from exc

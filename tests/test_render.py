@@ -1,0 +1,379 @@
+"""Rendering without a kernel: results built by hand (and one real matplotlib figure) → HTML → PDF."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from reportkit.errors import RenderError
+from reportkit.record import Figure, Metric, SectionResults, Table, Text, make_record
+from reportkit.render import check_html, render_html, write_pdf
+from reportkit.render.formatting import MINUS, format_cell, format_metric, format_number, format_value, split_number
+from reportkit.render.html import default_templates_dir, load_strings
+from reportkit.spec import ReportSpec
+
+EVIL = "<script>alert(1)</script>"
+BUILD_INFO_SECTIONS = {
+    "market": {"notebook": "notebooks/market_trends.ipynb", "parameters": {"start_year": 2014, "end_year": 2024},
+               "run_key": "3f2a9c1e0b7d4a56"},
+    "engagement": {"notebook": "notebooks/engagement_conversion.ipynb",
+                   "parameters": {"category": "美妆个护", "alpha": 0.05}, "run_key": "9b8c7d6e5f4a3b21"},
+}
+BUILD_INFO = {"generated": "2025-03-01T09:30:00+08:00", "commit": "abc1234", "reportkit_version": "0.1.0",
+              "spec_path": "reports/china-ecommerce-2024.yaml", "sections": BUILD_INFO_SECTIONS}
+
+ONLINE_RETAIL = {  # NBS 全国网上零售额, 亿元
+    2014: 27898, 2015: 38773, 2016: 51556, 2017: 71751, 2018: 90065, 2019: 106324,
+    2020: 117601, 2021: 130884, 2022: 137853, 2023: 154264, 2024: 155225,
+}
+
+
+def make_spec(**changes) -> ReportSpec:
+    data = {
+        "id": "china-ecommerce-2024",
+        "title": {"zh": "中国电子商务行业发展报告", "en": "China E-commerce Industry Report"},
+        "subtitle": {"zh": "市场规模、增长与内容种草转化（2014–2024）",
+                     "en": "Market size, growth and content-driven conversion, 2014–2024"},
+        "publisher": {"zh": "示例行业研究院", "en": "Example Industry Research"},
+        "date": "2025-03",
+        "sections": [
+            {"id": "market", "notebook": "notebooks/market_trends.ipynb",
+             "title": {"zh": "市场规模与增长", "en": "Market size and growth"}},
+            {"id": "engagement", "notebook": "notebooks/engagement_conversion.ipynb",
+             "title": {"zh": "内容互动与转化", "en": "Content engagement and conversion"}},
+        ],
+        "summary": ["market.online_retail_2024", "market.online_yoy_2024", "engagement.save_uplift"],
+        "data": [{"path": "data/nbs_online_retail_annual.csv",
+                  "source": {"zh": "国家统计局，全国网上零售额年度数据", "en": "National Bureau of Statistics of China"},
+                  "licence": "public statistics"}],
+    }
+    data.update(changes)
+    return ReportSpec.model_validate(data)
+
+
+def trend_figure() -> Figure:
+    """A real matplotlib figure with Chinese labels, recorded the way a notebook would."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    with matplotlib.rc_context({"font.family": "sans-serif",
+                                "font.sans-serif": ["Noto Sans CJK SC", "DejaVu Sans"],
+                                "axes.spines.top": False, "axes.spines.right": False}):
+        fig, ax = plt.subplots(figsize=(6.4, 3.2))
+        years = list(ONLINE_RETAIL)
+        ax.bar(years, [v / 10000 for v in ONLINE_RETAIL.values()], color="#0f4c81", width=0.65)
+        ax.set_ylabel("万亿元")
+        ax.set_xticks(years)
+        ax.tick_params(axis="x", labelsize=8)
+        ax.grid(axis="y", color="#dddddd", linewidth=0.6)
+        ax.set_axisbelow(True)
+        rec = make_record("online_retail_trend", fig, caption="全国网上零售额，2014–2024年",
+                          note="来源：国家统计局。2024年官方同比增速按可比口径计算。")
+        plt.close(fig)
+    assert isinstance(rec, Figure)
+    return rec
+
+
+def make_results(*, caption: str = "全国网上零售额与增速", cell: object = "全国", label: str = "2024年全国网上零售额",
+                 figure: Figure | None = None) -> dict[str, SectionResults]:
+    figure = figure or trend_figure()
+    rows = tuple((year, value, None if year == 2014 else round(100 * (value / ONLINE_RETAIL[year - 1] - 1), 1), cell)
+                 for year, value in ONLINE_RETAIL.items())
+    market = SectionResults("market", "notebooks/market_trends.ipynb", {"start_year": 2014}, (
+        Text("summary", "2024年全国网上零售额达155,225亿元，按可比口径同比增长7.2%。\n\n"
+                        "按公布的绝对值计算，增速仅为0.6%，两者口径不同。"),
+        Metric("online_retail_2024", 155225, unit="亿元", label=label, note="国家统计局"),
+        Metric("online_yoy_2024", 7.2, unit="%", label="同比增长（可比口径）", decimals=1),
+        Metric("physical_share_2024", 26.8, unit="%", label="实物商品网上零售额占社零比重", decimals=1),
+        Text("intro", "过去十年，网上零售额增长约4.6倍，但增速已由高速转为中低速。"),
+        figure,
+        Table("online_retail_table", ("year", "online_retail_100m_yuan", "yoy_from_levels_pct", "scope"), rows,
+              caption=caption, note="注：增速为相邻年份公布值之比，未按可比口径调整。", decimals=1),
+        Text("methods", "年度数据取自国家统计局发布的全国网上零售额。增速给出官方可比口径与按公布值计算两种。"),
+    ))
+    engagement = SectionResults("engagement", "notebooks/engagement_conversion.ipynb", {"category": "美妆个护"}, (
+        Text("summary", "笔记收藏数每增加10%，加购率平均提高1.8%。"),
+        Metric("save_uplift", 1.8, unit="%", label="收藏→加购弹性", decimals=1, note="95%置信区间 1.2%–2.4%"),
+        Metric("n_brands", 1250, unit="个", label="样本品牌数"),
+        Table("regression", ("变量", "系数", "标准误", "p值"), (
+            ("log(收藏数)", 0.182, 0.031, 0.0001), ("log(点赞数)", -0.041, 0.027, 0.129), ("常数项", 1.25, 0.4, None),
+        ), caption="加购率对互动指标的回归", decimals=3),
+        Text("methods", "品牌—周面板，固定效应回归，按品牌聚类的标准误。"),
+    ))
+    return {"market": market, "engagement": engagement}
+
+
+@pytest.fixture(scope="module")
+def figure() -> Figure:
+    return trend_figure()
+
+
+@pytest.fixture(scope="module")
+def zh_html(figure) -> str:
+    return render_html(make_spec(), make_results(figure=figure), lang="zh", build_info=BUILD_INFO)
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+@pytest.mark.parametrize(("value", "unit", "decimals", "lang", "expected"), [
+    (155225, "亿元", None, "zh", "155,225 亿元"),
+    (155225, "亿元", None, "en", "15.52 trn yuan"),
+    (5000, "亿元", None, "en", "500 bn yuan"),
+    (7.2, "%", 1, "zh", "7.2%"),
+    (7.2, "%", None, "en", "7.2%"),
+    (-3.14159, "%", 1, "zh", f"{MINUS}3.1%"),
+    (-12345.678, "", 2, "zh", f"{MINUS}12,345.68"),
+    (1234567, "", None, "zh", "1,234,567"),
+    (1250, "个", None, "zh", "1,250 个"),
+    (2.5, "pp", 1, "zh", "2.5 个百分点"),
+    (2.5, "pp", 1, "en", "2.5 pp"),
+    (None, "亿元", None, "zh", "—"),
+    (float("nan"), "%", 1, "en", "—"),
+    ("nan", "", None, "zh", "—"),
+    ("约一成", "", None, "zh", "约一成"),
+    (-0.001, "", 1, "zh", "0.0"),
+])
+def test_format_value(value, unit, decimals, lang, expected):
+    assert format_value(value, unit, decimals, lang=lang) == expected
+
+
+@pytest.mark.parametrize(("value", "decimals", "expected"), [
+    (155225, None, "155,225"), (7.2, None, "7.2"), (7, 1, "7.0"), (0.034567, None, "0.0346"),
+    (-1500.5, None, f"{MINUS}1,500.5"), (None, 2, "—"), (float("inf"), None, "—"), (155225.0, None, "155,225"),
+])
+def test_format_number(value, decimals, expected):
+    assert format_number(value, decimals) == expected
+
+
+@pytest.mark.parametrize(("value", "decimals", "column", "expected"), [
+    (2024, 1, "year", "2024"), (2024, 1, "年份", "2024"), (155225, 1, "online", "155,225"),
+    (7.25, 1, "yoy", "7.2"), (None, 1, "yoy", "—"), (-0.041, 3, "系数", f"{MINUS}0.041"), ("全国", 1, "scope", "全国"),
+])
+def test_format_cell(value, decimals, column, expected):
+    assert format_cell(value, decimals, column) == expected
+
+
+@pytest.mark.parametrize(("text", "parts"), [
+    ("155,225 亿元", ("155,225", " ", "亿元")), ("7.2%", ("7.2", "", "%")), (f"{MINUS}3.1%", (f"{MINUS}3.1", "", "%")),
+    ("15.52 trn yuan", ("15.52", " ", "trn yuan")), ("—", ("—", "", "")), ("约一成", ("约一成", "", "")),
+])
+def test_split_number_for_large_number_small_unit(text, parts):
+    assert split_number(text) == parts
+
+
+def test_metric_filter_uses_the_metric_unit_and_decimals():
+    m = Metric("g", 7.2, unit="%", decimals=1)
+    assert format_metric(m, lang="zh") == "7.2%" and format_metric(Metric("x", None, unit="%")) == "—"
+
+
+# --------------------------------------------------------------------------- HTML
+
+
+def test_html_structure_language_and_numbering(zh_html):
+    assert '<html lang="zh-CN">' in zh_html
+    assert "中国电子商务行业发展报告" in zh_html and "155,225" in zh_html and "亿元" in zh_html
+    assert "图 1" in zh_html and "表 1" in zh_html and "表 2" in zh_html
+    # summary and methods texts are not repeated in the chapters, but shown in summary / appendix
+    assert zh_html.count("按公布的绝对值计算") == 1 and zh_html.count("固定效应回归") == 1
+    order = [zh_html.index(s) for s in ('id="cover"', 'id="contents"', 'id="summary"', 'id="section-market"',
+                                        'id="section-engagement"', 'id="appendix"')]
+    assert order == sorted(order)
+    # traceability: notebook, run key, parameters, commit in the appendix
+    for s in ("notebooks/engagement_conversion.ipynb", "9b8c7d6e5f4a3b21", "美妆个护", "abc1234", "2014"):
+        assert s in zh_html[zh_html.index('id="appendix"'):]
+    check_html(zh_html)  # no external references, no nan, no leftovers
+
+
+def test_english_report_uses_english_strings_and_units(figure):
+    html = render_html(make_spec(), make_results(figure=figure), lang="en", build_info=BUILD_INFO)
+    assert '<html lang="en">' in html and "China E-commerce Industry Report" in html
+    assert "Figure 1" in html and "Executive summary" in html and "15.52" in html and "trn yuan" in html
+    check_html(html)
+
+
+def test_i18n_files_have_the_same_keys():
+    tdir = default_templates_dir()
+    assert load_strings(tdir, "zh").keys() == load_strings(tdir, "en").keys()
+
+
+def test_strings_from_data_are_escaped(figure):
+    results = make_results(caption=EVIL, cell=EVIL, label=EVIL, figure=figure)
+    html = render_html(make_spec(), results, lang="zh", build_info=BUILD_INFO)
+    assert EVIL not in html
+    assert html.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 3  # caption, table cells, metric label
+    check_html(html)
+
+
+def test_toc_anchors_match_chapter_ids(zh_html):
+    toc = zh_html[zh_html.index('id="contents"'):zh_html.index('id="summary"')]
+    targets = re.findall(r'href="#([^"]+)"', toc)
+    assert targets == ["summary", "section-market", "section-engagement", "appendix",
+                       "figure-1", "table-1", "table-2"]
+    chapter_ids = re.findall(r'<section class="chapter[^"]*" id="([^"]+)"', zh_html)
+    assert chapter_ids == targets[:4]
+    for target in targets:
+        assert f'id="{target}"' in zh_html
+
+
+def test_rendering_is_deterministic(figure):
+    render = lambda: render_html(make_spec(), make_results(figure=figure), lang="zh", build_info=BUILD_INFO)  # noqa: E731
+    assert render() == render()
+
+
+def test_figure_ids_are_unique_across_figures(figure):
+    results = make_results(figure=figure)
+    market = results["market"]
+    second = Figure("again", figure.svg, caption="同一图")
+    results["market"] = SectionResults(market.section, market.notebook, market.parameters, market.records + (second,))
+    html = render_html(make_spec(), results, lang="zh", build_info=BUILD_INFO)
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert len(ids) == len(set(ids))
+
+
+def test_missing_summary_metric_names_it_and_what_was_recorded(figure):
+    spec = make_spec(summary=["market.cagr_2019_2024"])
+    with pytest.raises(RenderError, match=r"market\.cagr_2019_2024.*online_retail_2024.*online_yoy_2024"):
+        render_html(spec, make_results(figure=figure), lang="zh", build_info=BUILD_INFO)
+
+
+def test_unknown_theme_lists_available_themes(figure):
+    with pytest.raises(RenderError, match=r"unknown theme 'neon'.*available themes: default"):
+        render_html(make_spec(theme="neon"), make_results(figure=figure), lang="zh", build_info=BUILD_INFO)
+
+
+@pytest.mark.parametrize("svg", [
+    '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script><path d="M0 0L1 1"/></svg>',
+    '<svg xmlns="http://www.w3.org/2000/svg"><image href="https://example.com/x.png"/></svg>',
+    '<svg xmlns="http://www.w3.org/2000/svg"><use xlink:href="file:///etc/passwd#a"/></svg>',
+])
+def test_unsafe_svg_is_refused(svg, figure):
+    results = make_results(figure=Figure("bad", svg, caption="x"))
+    with pytest.raises(RenderError, match="refusing the SVG of section 'market', figure 'bad'"):
+        render_html(make_spec(), results, lang="zh", build_info=BUILD_INFO)
+
+
+def test_unknown_language_is_refused(figure):
+    with pytest.raises(RenderError, match="unknown language 'fr'; expected one of zh, en"):
+        render_html(make_spec(), make_results(figure=figure), lang="fr", build_info=BUILD_INFO)
+
+
+def test_a_missing_template_string_fails_naming_the_template(figure, tmp_path):
+    import shutil
+
+    tdir = tmp_path / "templates"
+    shutil.copytree(default_templates_dir(), tdir)
+    zh = tdir / "i18n" / "zh.yaml"
+    zh.write_text("\n".join(line for line in zh.read_text(encoding="utf-8").splitlines()
+                            if not line.startswith("run_key:")), encoding="utf-8")
+    with pytest.raises(RenderError, match=r"report/appendix\.html\.j2:\d+: no template string 'run_key' in .*zh\.yaml"):
+        render_html(make_spec(), make_results(figure=figure), lang="zh", build_info=BUILD_INFO, templates_dir=tdir)
+
+
+def test_an_empty_matplotlib_figure_is_caught_by_the_check(figure):
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure()
+    empty = make_record("empty", fig, caption="空图")
+    plt.close(fig)
+    results = make_results(figure=empty)
+    html = render_html(make_spec(), results, lang="zh", build_info=BUILD_INFO)
+    with pytest.raises(RenderError, match="an empty figure"):
+        check_html(html)
+
+
+# --------------------------------------------------------------------------- check_html
+
+PAGE = '<!DOCTYPE html><html lang="en"><head><style>p {{ color: #333 }}</style></head><body>{}</body></html>'
+SVG_OK = '<svg viewBox="0 0 10 10"><path d="M0 0 L10 10"/></svg>'
+
+
+def test_check_html_accepts_a_clean_page():
+    check_html(PAGE.format(f'<p><a href="#x">x</a></p><img src="data:image/png;base64,AAAA">{SVG_OK}'
+                           '<table><tr><td>—</td><td>7.2</td></tr></table>'))
+
+
+@pytest.mark.parametrize(("body", "problem"), [
+    ('<img src="http://example.com/logo.png">', "external reference <img src='http://example.com/logo.png'>"),
+    ('<link rel="stylesheet" href="//cdn.example.com/x.css">', "external reference <link href="),
+    ('<a href="file:///etc/passwd">x</a>', "external reference <a href='file:///etc/passwd'>"),
+    ('<div style="background: url(https://example.com/bg.png)"></div>', "external url() in CSS"),
+    ("<style>@import 'https://example.com/a.css';</style>", "@import in CSS"),
+    ('<style>body { background: url("report.png") }</style>', "external url() in CSS"),
+    ("<pre>Traceback (most recent call last):\n  File ...</pre>", "a Python traceback"),
+    ("<table><tr><td>nan</td></tr></table>", "table cell shows 'nan'"),
+    ("<table><tr><td>NaN</td></tr></table>", "table cell shows 'NaN'"),
+    ("<table><tr><td> None </td></tr></table>", "table cell shows 'None'"),
+    ('<div class="kpi"><p class="kpi-value">nan</p></div>', "metric value shows 'nan'"),
+    ("<p>同比增长nan%</p>", "'nan' in text"),
+    ('<figure><svg viewBox="0 0 10 10"><defs><path id="a" d="M0 0"/></defs></svg></figure>', "an empty figure"),
+    ("<figure><svg></svg></figure>", "an empty figure"),
+    ("<p>{{ metric.value }}</p>", "a template leftover '{{ metric.value }}"),
+    ("<p>{% if x %}</p>", "a template leftover"),
+    ("<script>alert(1)</script>", "a <script> element"),
+])
+def test_check_html_reports_each_problem_kind(body, problem):
+    with pytest.raises(RenderError) as info:
+        check_html(PAGE.format(body))
+    assert problem in str(info.value)
+
+
+def test_check_html_lists_every_problem_at_once():
+    body = '<img src="https://x.org/a.png"><table><tr><td>nan</td><td>None</td></tr></table><svg></svg>'
+    with pytest.raises(RenderError, match=r"has 4 problem\(s\)") as info:
+        check_html(PAGE.format(body))
+    assert "line 1:" in str(info.value)
+
+
+# --------------------------------------------------------------------------- PDF
+
+
+def test_write_pdf_renders_chinese_with_cjk_fonts_and_page_numbers(zh_html, tmp_path):
+    from pypdf import PdfReader
+
+    out = tmp_path / "report.pdf"
+    info = write_pdf(zh_html, out, base_dir=tmp_path)
+    assert info.path == out and out.is_file() and info.pages >= 3 and info.pages == len(PdfReader(out).pages)
+    assert any("CJK" in f for f in info.fonts), info.fonts
+    assert info.warnings == ()
+    reader = PdfReader(out)
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert "中国电子商务" in text and "155,225" in text
+    toc = reader.pages[1].extract_text()
+    assert f"2 / {info.pages}" in toc  # footer
+    assert re.search(r"市场规模与增长 *\.{3,} *4\b", toc), toc  # TOC page numbers (target-counter)
+    assert f"/ {info.pages}" not in reader.pages[0].extract_text()  # no page number on the cover
+    assert [p.name for p in tmp_path.iterdir()] == ["report.pdf"]  # no temporary file left
+
+
+@pytest.mark.parametrize("src", ["http://example.com/x.png", "file:///etc/passwd"])
+def test_write_pdf_refuses_to_fetch_anything(src, tmp_path):
+    html = PAGE.format(f'<p>x</p><img src="{src}">')
+    with pytest.raises(RenderError, match=re.escape(src)):
+        write_pdf(html, tmp_path / "x.pdf", base_dir=tmp_path)
+    assert list(tmp_path.iterdir()) == []  # nothing half-written
+
+
+def test_write_pdf_refuses_relative_files_too(tmp_path):
+    (tmp_path / "logo.png").write_bytes(b"not really")
+    with pytest.raises(RenderError, match="logo.png"):
+        write_pdf(PAGE.format('<img src="logo.png">'), tmp_path / "x.pdf", base_dir=tmp_path)
+
+
+def test_fontconfig_falls_back_to_a_cjk_font_for_chinese(tmp_path):
+    html = '<html><head><style>body { font-family: "DejaVu Sans" }</style></head><body><p>中文</p></body></html>'
+    # DejaVu has no CJK glyphs: fontconfig falls back to Noto CJK, so the PDF passes...
+    info = write_pdf(html, tmp_path / "ok.pdf", base_dir=tmp_path)
+    assert any("CJK" in f for f in info.fonts)
+
+
+def test_cjk_font_check_fails_when_no_cjk_font_is_embedded(tmp_path, monkeypatch):
+    import reportkit.render.pdf as pdf
+
+    monkeypatch.setattr(pdf, "embedded_fonts", lambda path: ("DejaVuSans",))
+    with pytest.raises(RenderError, match="a CJK font is missing.*fonts-noto-cjk"):
+        write_pdf(PAGE.format("<p>中文</p>"), tmp_path / "x.pdf", base_dir=tmp_path)
+    assert list(tmp_path.iterdir()) == []
