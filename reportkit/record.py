@@ -49,7 +49,7 @@ class Table:
     rows: tuple[tuple[Any, ...], ...]
     caption: str = ""
     note: str = ""
-    decimals: int | None = 2
+    decimals: int | dict[str, int] | None = 2  # one for all columns, or column → decimals (others 2)
     kind: str = field(default="table", init=False)
 
 

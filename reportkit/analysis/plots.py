@@ -87,6 +87,19 @@ def use_theme() -> None:
 # --------------------------------------------------------------------------- market figures
 
 
+def _thousands() -> Any:
+    from matplotlib.ticker import StrMethodFormatter
+
+    return StrMethodFormatter("{x:,.0f}")
+
+
+def _legend_below(fig: Any, handles: list[Any], labels: list[str]) -> None:
+    """One legend row under the axes, so it never covers the data."""
+    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 4), frameon=False,
+               bbox_to_anchor=(0.5, 0.0))
+    fig.tight_layout(rect=(0, 0.09, 1, 1))
+
+
 def growth_chart(growth: Any, *, level_label: str, official_label: str, levels_label: str, unit: str) -> Any:
     """Bars of the level by year, lines of both growth measures on a second axis."""
     import matplotlib.pyplot as plt
@@ -103,10 +116,10 @@ def growth_chart(growth: Any, *, level_label: str, official_label: str, levels_l
     ax2.set_ylabel("%")
     ax2.grid(False)
     ax2.axhline(0, color="#999999", linewidth=0.8)
+    ax.yaxis.set_major_formatter(_thousands())
     handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
     labels = ax.get_legend_handles_labels()[1] + ax2.get_legend_handles_labels()[1]
-    ax.legend(handles, labels, loc="upper left", frameon=False)
-    fig.tight_layout()
+    _legend_below(fig, handles, labels)
     return fig
 
 
@@ -126,8 +139,8 @@ def fan_chart(history: Any, forecast: Any, *, value_label: str, actual_label: st
     ax.set_ylabel(f"{value_label}（{unit}）" if unit else value_label)
     ax.set_xticks(list(range(int(history["year"].min()), int(fyears.max()) + 1)))
     ax.tick_params(axis="x", rotation=45)
-    ax.legend(loc="upper left", frameon=False)
-    fig.tight_layout()
+    ax.yaxis.set_major_formatter(_thousands())
+    _legend_below(fig, *ax.get_legend_handles_labels())
     return fig
 
 

@@ -195,9 +195,13 @@ def is_label_column(name: str) -> bool:
 YES_NO = {"zh": ("是", "否"), "en": ("Yes", "No")}
 
 
-def format_cell(value: Any, decimals: int | None = 2, column: str = "", *, lang: str = "zh") -> str:
-    """One table cell. Integers keep no decimals; floats get the table's ``decimals``; label
-    columns (years, periods, codes) are written without thousands separators."""
+def format_cell(value: Any, decimals: int | dict[str, int] | None = 2, column: str = "", *, lang: str = "zh") -> str:
+    """One table cell. Integers keep no decimals; floats get the table's ``decimals`` (one number,
+    or a mapping of column → decimals, other columns 2); label columns (years, periods, codes) are
+    written without thousands separators. A non-zero value that would round to zero is written
+    as a bound ("<0.001"), never as a misleading "0.000"."""
+    if isinstance(decimals, dict):
+        decimals = decimals.get(column, 2)
     if is_missing(value):
         return MISSING
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
@@ -215,6 +219,9 @@ def format_cell(value: Any, decimals: int | None = 2, column: str = "", *, lang:
         return MINUS + str(-n) if n < 0 else str(n)
     if isinstance(value, int):
         return format_number(value)
+    if decimals is not None and isinstance(value, float) and value != 0 and abs(value) < 0.5 * 10.0 ** -decimals:
+        bound = format_number(10.0 ** -decimals, decimals)
+        return ("<" if value > 0 else ">" + MINUS) + bound
     return format_number(value, decimals)
 
 

@@ -106,6 +106,9 @@ _SVG_REF_HREF = re.compile(r"""((?:xlink:)?href\s*=\s*)(["'])#(.*?)\2""")
 _SVG_REF_URL = re.compile(r"""url\(\s*(["']?)#(.*?)\1\s*\)""")
 
 
+_SVG_XMLNS = re.compile(r'\s+xmlns(?::xlink)?="http://www\.w3\.org/(?:2000/svg|1999/xlink)"')
+
+
 def prepare_svg(svg: str, *, prefix: str, where: str) -> Markup:
     """Vet a figure's SVG and make it safe to inline next to others.
 
@@ -130,6 +133,9 @@ def prepare_svg(svg: str, *, prefix: str, where: str) -> Markup:
 
     svg = _SVG_REF_HREF.sub(href, svg)
     svg = _SVG_REF_URL.sub(url, svg)
+    # Inline SVG in HTML needs no namespace declarations (the HTML parser puts <svg> and xlink:href
+    # in their namespaces); dropping them leaves no "http://" anywhere in the client's HTML.
+    svg = _SVG_XMLNS.sub("", svg)
     return Markup(svg)  # noqa: S704 - vetted by check_svg above
 
 
