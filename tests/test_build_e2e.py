@@ -141,3 +141,27 @@ def test_cli_build_failure_is_one_paragraph_and_nonzero(tmp_path):
     err = " ".join(proc.stderr.split())
     assert "'n_lags'" in err and "expected int" in err and "Traceback" not in proc.stderr
     assert "bad.yaml" in err and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("name", ["market_trends", "engagement_conversion"])
+def test_notebooks_run_top_to_bottom_with_defaults_from_their_folder(name, tmp_path):
+    """As in JupyterLab: the kernel's working directory is notebooks/, no parameters injected."""
+    from reportkit.execute import execute_notebook
+    from reportkit.params import read_parameters
+    from reportkit.record import read_results
+
+    nb = ROOT / "notebooks" / f"{name}.ipynb"
+    executed = execute_notebook(nb, tmp_path / f"{name}.ipynb", {}, cwd=ROOT / "notebooks")
+    results = read_results(executed.nb, section=name, notebook=str(nb), parameters=read_parameters(nb).defaults())
+    assert {"summary", "methods"} <= {r.name for r in results.of_kind("text")}
+    assert len(results.of_kind("figure")) == 2
+
+
+def test_committed_notebooks_have_no_outputs():
+    import nbformat
+
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                assert not cell.outputs and cell.execution_count is None, f"{path.name} has outputs; strip them"
