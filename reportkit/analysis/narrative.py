@@ -111,6 +111,23 @@ def words(lang: str) -> Mapping[str, str]:
     return WORDS[lang]
 
 
+#: English names of the demo panel's categories (Chinese names are the data's own values).
+CATEGORIES_EN: Mapping[str, str] = {
+    "美妆个护": "Beauty & personal care",
+    "服饰鞋包": "Apparel, shoes & bags",
+    "家居家装": "Home & furnishing",
+    "母婴": "Mother & baby",
+    "3C数码": "Consumer electronics (3C)",
+    "食品饮料": "Food & beverages",
+}
+
+
+def category_label(category: str, lang: str) -> str:
+    """A category as the reader of ``lang`` sees it (unknown categories are shown as given)."""
+    words(lang)
+    return CATEGORIES_EN.get(category, category) if lang == "en" else category
+
+
 def column_label(name: str, lang: str) -> str:
     """A data column's label in ``lang`` (the column name itself if there is none)."""
     return words(lang).get(name, name)
@@ -146,6 +163,13 @@ def _pct(value: float, lang: str, decimals: int = 1) -> str:
 
 def _yuan(value: float, lang: str) -> str:
     return format_value(value, "亿元", 0, lang=lang)
+
+
+def interval_note(low: float, high: float, *, unit: str = "", decimals: int | None = None, level: int = 95,
+                  lang: str) -> str:
+    """"80% 区间 177,304 亿元—192,238 亿元" / "80% interval 17.73 trn yuan–19.22 trn yuan"."""
+    lo, hi = format_value(low, unit, decimals, lang=lang), format_value(high, unit, decimals, lang=lang)
+    return f"{level}% 区间 {lo}—{hi}" if words(lang) is WORDS["zh"] else f"{level}% interval {lo}–{hi}"
 
 
 # --------------------------------------------------------------------------- market
