@@ -14,6 +14,10 @@ from ..render.formatting import format_value
 
 LANGS = ("zh", "en")
 
+#: Below this many clusters the methods text warns that clustered standard errors may be too small
+#: (Cameron, Gelbach and Miller 2008, "Bootstrap-based improvements for inference with clustered errors").
+FEW_CLUSTERS = 30
+
 WORDS: Mapping[str, Mapping[str, str]] = {
     "zh": {
         "year": "年份",
@@ -213,6 +217,7 @@ def market_methods(*, series_label: str, first_fit_year: int, last_year: int, me
             f"以及按相邻年份公布总量直接计算的增速；两者相差超过 {threshold_pp:g} 个百分点的年份在表中标出。"
             f"年均复合增长率按起止年份的公布总量计算。预测模型为{method_label}，以 {first_fit_year}—{last_year} "
             f"年总量的对数拟合（statsmodels），预测值为预测分布的中位数，并给出 80% 与 95% 预测区间。"
+            f"预测区间未计入模型参数估计的不确定性，且仅基于 {last_year - first_fit_year + 1} 个年度观测，应视为偏窄。"
         )
     return (
         f"Market size: annual {series_label} from NBS. Growth is given two ways: the official rate on a "
@@ -220,7 +225,9 @@ def market_methods(*, series_label: str, first_fit_year: int, last_year: int, me
         f"where they differ by more than {threshold_pp:g} percentage points are flagged. CAGR uses the "
         f"published levels of its first and last year. The forecast is {method_label}, fitted to the log of "
         f"{first_fit_year}–{last_year} levels (statsmodels); forecasts are medians of the predictive "
-        f"distribution, with 80% and 95% prediction intervals."
+        f"distribution, with 80% and 95% prediction intervals. The intervals leave out the uncertainty of "
+        f"the estimated model parameters and rest on {last_year - first_fit_year + 1} annual observations, so "
+        f"they should be read as too narrow rather than too wide."
     )
 
 
@@ -268,6 +275,8 @@ def engagement_methods(*, formula: str, vcov_label: str, n_obs: int, n_clusters:
             f"{n_clusters} 个品牌。滞后项在品牌内部构造，不跨品牌。相关系数的置信区间用 Fisher z 变换；"
             f"品牌内偏相关为两变量去除品牌与周固定效应后残差的相关。互动与转化数据为模拟数据，真实参数已知，"
             f"用于检验方法能否还原真实值。"
+            + (f"聚类数仅 {n_clusters} 个，少于约 30 个时聚类稳健标准误可能偏小，置信区间应从宽解读。"
+               if n_clusters < FEW_CLUSTERS else "")
         )
     return (
         f"Content seeding and conversion: a log-log regression on the brand × week panel of conversion on "
@@ -277,4 +286,6 @@ def engagement_methods(*, formula: str, vcov_label: str, n_obs: int, n_clusters:
         f"transform; the within-brand partial correlation is the correlation of both variables' residuals "
         f"after brand and week fixed effects. The engagement and conversion data are simulated with known "
         f"true parameters, so the report can check that the method recovers them."
+        + (f" With only {n_clusters} clusters (fewer than about 30), clustered standard errors can be too "
+           f"small; read the intervals generously." if n_clusters < FEW_CLUSTERS else "")
     )

@@ -1,0 +1,54 @@
+"""A failing or invalid section stops the build with a clear error and leaves no report behind."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reportkit.build import build_report
+from reportkit.errors import NotebookError, ParameterError, SpecError
+
+NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
+
+
+def _spec(tmp_path: Path, notebook: str, params: str = "{}") -> Path:
+    spec = tmp_path / "r.yaml"
+    spec.write_text(
+        f"""id: t
+title: 测试
+sections:
+  - id: only
+    notebook: {NOTEBOOKS / notebook}
+    title: 一
+    parameters: {params}
+""",
+        encoding="utf-8",
+    )
+    return spec
+
+
+def test_failing_cell_stops_the_build_and_no_report_is_written(tmp_path):
+    out = tmp_path / "out"
+    with pytest.raises(NotebookError) as info:
+        build_report(_spec(tmp_path, "broken.ipynb"), out=out)
+    assert info.value.cell == 3 and "broken.ipynb" in str(info.value)
+    assert Path(info.value.saved).is_file()
+    assert not (out / "report.html").exists() and not (out / "report.pdf").exists()
+    assert not (out / "manifest.json").exists()
+
+
+def test_bad_parameter_is_refused_before_any_kernel(tmp_path):
+    out = tmp_path / "out"
+    with pytest.raises(ParameterError, match="unknown parameter 'y'.*allowed parameters are: x \\(int\\)"):
+        build_report(_spec(tmp_path, "broken.ipynb", "{y: 1}"), out=out)
+    assert not out.exists()
+
+
+def test_missing_notebook_names_the_section(tmp_path):
+    with pytest.raises(SpecError, match="section 'only': notebook .*nope.ipynb.* does not exist"):
+        build_report(_spec(tmp_path, "nope.ipynb"), out=tmp_path / "out")
+
+
+def test_unknown_language_is_refused(tmp_path):
+    with pytest.raises(SpecError, match="language 'fr' is not offered"):
+        build_report(_spec(tmp_path, "records.ipynb"), lang="fr", out=tmp_path / "out")

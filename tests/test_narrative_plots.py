@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import warnings
+from types import SimpleNamespace
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+
+from reportkit.analysis import narrative, plots  # noqa: E402
+from reportkit.errors import AnalysisError, RenderError  # noqa: E402
+from reportkit.record import make_record  # noqa: E402
+
+LATEST = {"year": 2024, "level": 155225.0, "yoy_official_pct": 7.2, "yoy_from_levels_pct": 0.623, "gap_pp": 6.577}
+CAGR = SimpleNamespace(start_year=2019, end_year=2024, cagr_pct=7.861)
+END = {"year": 2029, "forecast": 184620.4, "lo80": 177304.0, "hi80": 192238.0}
+
+
+def test_market_summary_numbers_come_from_the_inputs():
+    zh = narrative.market_summary(series_label="全国网上零售额", latest=LATEST, cagr=CAGR, forecast_row=END,
+                                  method_label="ETS", lang="zh")
+    assert "155,225 亿元" in zh and "7.2%" in zh and "0.6%" in zh and "6.6 个百分点" in zh and "7.9%" in zh
+    assert "184,620 亿元" in zh and "2019—2024" in zh
+    en = narrative.market_summary(series_label="online retail sales", latest=LATEST, cagr=CAGR, forecast_row=END,
+                                  method_label="ETS", lang="en")
+    assert "15.52 trn yuan" in en and "up 7.2%" in en and "only 0.6%" in en
+
+
+def test_engagement_summary_states_whether_the_claim_is_inside_the_interval():
+    pooled = SimpleNamespace(r=0.728, ci_low=0.695, ci_high=0.759, n=832)
+    within = SimpleNamespace(r=0.41, ci_low=0.34, ci_high=0.47)
+    total = {"estimate": 0.565, "ci_low": 0.459, "ci_high": 0.670}
+    args = dict(category="美妆个护", engagement_label="互动量", conversion_label="加购数", pooled=pooled, within=within, total=total)
+    assert "在置信区间之内" in narrative.engagement_summary(claimed_r=0.73, lang="zh", **args)
+    assert "不在置信区间之内" in narrative.engagement_summary(claimed_r=0.80, lang="zh", **args)
+    assert "outside the confidence interval" in narrative.engagement_summary(claimed_r=0.80, lang="en", **args)
+
+
+def test_few_clusters_are_flagged_in_the_methods():
+    few = narrative.engagement_methods(formula="y ~ x | a + b", vcov_label="按品牌聚类（CRV1）", n_obs=816,
+                                       n_clusters=8, n_lags=2, lang="zh")
+    many = narrative.engagement_methods(formula="y ~ x | a + b", vcov_label="clustered by brand (CRV1)", n_obs=4896,
+                                        n_clusters=48, n_lags=2, lang="en")
+    assert "聚类数仅 8 个" in few and "clusters" not in many.split("brands.")[-1]
+
+
+def test_labels_and_unknown_language():
+    assert narrative.category_label("美妆个护", "en") == "Beauty & personal care"
+    assert narrative.category_label("美妆个护", "zh") == "美妆个护"
+    assert narrative.category_label("宠物", "en") == "宠物"
+    assert narrative.vcov_label("brand", "zh") == "按品牌聚类（CRV1）"
+    assert narrative.interval_note(177304, 192238, unit="亿元", decimals=0, level=80, lang="zh") == "80% 区间 177,304 亿元—192,238 亿元"
+    assert narrative.interval_note(177304, 192238, unit="亿元", decimals=0, level=80, lang="en").startswith("80% interval 17.73 trn yuan")
+    with pytest.raises(AnalysisError, match="expected one of zh, en"):
+        narrative.words("fr")
+    with pytest.raises(AnalysisError, match="forecast method 'prophet'"):
+        narrative.forecast_method_label("prophet", "zh")
+    assert set(narrative.WORDS["zh"]) == set(narrative.WORDS["en"])
+
+
+def test_chinese_labels_draw_without_missing_glyphs():
+    plots.use_theme()
+    fig, ax = plt.subplots()
+    ax.plot([1, 2], [1, 2])
+    ax.set_xlabel("互动量（点赞+评论+收藏）")
+    ax.set_title("美妆个护：加购数")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a "Glyph … missing" warning would fail here
+        rec = make_record("fig", fig)
+    assert rec.svg.startswith("<svg")
+    plt.close(fig)
+
+
+def test_missing_cjk_font_is_a_clear_error(monkeypatch):
+    monkeypatch.setattr(plots, "cjk_font_files", lambda: [])
+    with pytest.raises(RenderError, match="no Noto Sans CJK SC font found.*fonts-noto-cjk"):
+        plots.use_theme()
+
+
+def test_a_figure_with_tofu_is_refused():
+    from reportkit.errors import RecordError
+
+    fig, ax = plt.subplots()
+    ax.set_title("美妆个护", fontfamily="DejaVu Sans")  # DejaVu has no Chinese glyphs
+    with pytest.raises(RecordError, match="cannot draw"):
+        make_record("fig", fig)
+    plt.close(fig)
