@@ -23,6 +23,16 @@ MISSING = "\u2014"  # em dash
 MISSING_STRINGS = frozenset({"nan", "NaN", "NAN", "None", "none", "NaT", "<NA>", "inf", "-inf"})
 
 
+def _scalar(value: Any) -> Any:
+    """A numpy scalar as the plain Python value it holds; anything else unchanged."""
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        try:
+            return value.item()
+        except (AttributeError, ValueError):
+            pass
+    return value
+
+
 def is_missing(value: Any) -> bool:
     """True for None, NaN, ±inf and the textual leftovers of missing values."""
     if value is None:
@@ -69,11 +79,7 @@ def format_number(value: Any, decimals: int | None = None) -> str:
     """
     if is_missing(value):
         return MISSING
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        try:
-            value = value.item()
-        except (AttributeError, ValueError):
-            pass
+    value = _scalar(value)
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, str):
@@ -204,11 +210,7 @@ def format_cell(value: Any, decimals: int | dict[str, int] | None = 2, column: s
         decimals = decimals.get(column, 2)
     if is_missing(value):
         return MISSING
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        try:
-            value = value.item()
-        except (AttributeError, ValueError):
-            pass
+    value = _scalar(value)
     if isinstance(value, bool):
         yes, no = YES_NO.get(lang, YES_NO["en"])
         return yes if value else no
