@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
+import nbformat
+
 from . import __version__
+from .atomic import write_atomic
+from .cache import RunCache
 from .execute import execute_notebook
 from .plan import Plan, make_plan
 from .provenance import git_commit
@@ -35,18 +38,8 @@ class BuildResult:
     results: dict[str, SectionResults] = field(repr=False)
 
 
-def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+def default_cache_dir(spec: ReportSpec) -> Path:
+    return Path(spec.root) / "build" / ".runs"
 
 
 def default_out_dir(spec: ReportSpec, lang: str) -> Path:
@@ -54,19 +47,32 @@ def default_out_dir(spec: ReportSpec, lang: str) -> Path:
     return Path(spec.root) / "build" / name
 
 
-def run_plan(plan: Plan, out_dir: Path, *, progress: BuildProgress | None = None) -> tuple[dict[str, SectionResults], dict[str, float]]:
+def run_plan(
+    plan: Plan, out_dir: Path, *, cache: RunCache | None = None, progress: BuildProgress | None = None
+) -> tuple[dict[str, SectionResults], dict[str, float], dict[str, bool]]:
+    """Execute (or reuse from ``cache``) every planned run; read back what each recorded."""
     results: dict[str, SectionResults] = {}
     timings: dict[str, float] = {}
+    reused: dict[str, bool] = {}
     for run in plan.runs:
-        hook = (lambda done, total, _s=run.section: progress(_s, done, total)) if progress else None
-        executed = execute_notebook(
-            run.notebook, out_dir / "runs" / f"{run.section}.ipynb", run.parameters,
-            cwd=plan.spec.root, progress=hook,
-        )
-        timings[f"run:{run.section}"] = round(executed.seconds, 3)
+        target = out_dir / "runs" / f"{run.section}.ipynb"
         rel = os.path.relpath(run.notebook, plan.spec.root)
-        results[run.section] = read_results(executed.nb, section=run.section, notebook=rel, parameters=run.parameters)
-    return results, timings
+        started = time.perf_counter()
+        if cache is not None and cache.get(run.run_key) is not None:
+            cache.copy_to(run.run_key, target)
+            nb = nbformat.read(target, as_version=4)
+            reused[run.section] = True
+            if progress:
+                progress(run.section, len(nb.cells), len(nb.cells))
+        else:
+            hook = (lambda done, total, _s=run.section: progress(_s, done, total)) if progress else None
+            nb = execute_notebook(run.notebook, target, run.parameters, cwd=plan.spec.root, progress=hook).nb
+            if cache is not None:
+                cache.put(run.run_key, target)
+            reused[run.section] = False
+        timings[f"run:{run.section}"] = round(time.perf_counter() - started, 3)
+        results[run.section] = read_results(nb, section=run.section, notebook=rel, parameters=run.parameters)
+    return results, timings, reused
 
 
 def build_report(
@@ -74,9 +80,14 @@ def build_report(
     *,
     lang: str | None = None,
     out: str | Path | None = None,
+    cache: bool = True,
     progress: BuildProgress | None = None,
 ) -> BuildResult:
-    """Build one report. Validates everything first; raises a ReportKitError on any failure."""
+    """Build one report. Validates everything first; raises a ReportKitError on any failure.
+
+    With ``cache`` (the default), runs whose key is in ``build/.runs/`` of the project are reused
+    instead of executed; ``cache=False`` executes every section.
+    """
     from .render import check_html, render_html, write_pdf
 
     started = time.perf_counter()
@@ -86,7 +97,8 @@ def build_report(
     out_dir.mkdir(parents=True, exist_ok=True)
     timings: dict[str, float] = {"plan": round(time.perf_counter() - started, 3)}
 
-    results, run_timings = run_plan(plan, out_dir, progress=progress)
+    store = RunCache(default_cache_dir(spec)) if cache else None
+    results, run_timings, reused = run_plan(plan, out_dir, cache=store, progress=progress)
     timings.update(run_timings)
 
     git = git_commit(spec.root)
@@ -136,6 +148,8 @@ def build_report(
                 "executed_notebook": os.path.relpath(out_dir / "runs" / f"{r.section}.ipynb", out_dir),
                 "parameters": r.parameters,
                 "run_key": r.run_key,
+                "reused_from_cache": reused[r.section],
+                "inputs": r.inputs,
                 "metrics": {
                     m.name: {"value": m.value, "unit": m.unit, "label": m.label, "ci_low": m.ci_low, "ci_high": m.ci_high}
                     for m in results[r.section].of_kind("metric")

@@ -68,6 +68,7 @@ def build(
     spec: Annotated[Path, typer.Argument(help="report spec (YAML), e.g. reports/china-ecommerce-2024.yaml")],
     lang: Annotated[Optional[str], typer.Option("--lang", help="language edition: zh or en (default: the spec's)")] = None,
     out_dir: Annotated[Optional[Path], typer.Option("--out", help="output folder (default: build/<report id>)")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="execute every section even if an identical run is cached")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="log what papermill and WeasyPrint do")] = False,
 ) -> None:
     """Run every section notebook of SPEC and render report.html, report.pdf and manifest.json."""
@@ -76,10 +77,13 @@ def build(
 
     try:
         with _progress() as progress:
-            result = build_report(spec, lang=lang, out=out_dir, progress=_Bars(progress))
+            result = build_report(spec, lang=lang, out=out_dir, cache=not no_cache, progress=_Bars(progress))
     except ReportKitError as exc:
         _fail(exc)
         return
+    reused = [s["id"] for s in result.manifest["sections"] if s["reused_from_cache"]]
+    if reused:
+        out.print(f"reused cached runs (same code, parameters, data and environment): {', '.join(reused)}")
     for kind, path in result.outputs.items():
         out.print(f"{kind:>8}: {path}")
     pages = result.manifest.get("pdf_pages")

@@ -26,6 +26,7 @@ class PlannedRun:
     notebook: Path
     parameters: dict[str, Any]
     run_key: str
+    inputs: dict[str, str]  # data file (as named) → sha256, every file that went into the key
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,18 @@ def data_hashes(spec: ReportSpec) -> dict[str, str]:
     return hashes
 
 
+def parameter_files(spec: ReportSpec, values: dict[str, Any]) -> dict[str, str]:
+    """Hashes of the files that string parameters name (relative to the project), e.g. a
+    notebook's ``panel_path``, so that editing such a file changes the run key."""
+    hashes: dict[str, str] = {}
+    for value in values.values():
+        if isinstance(value, str) and value.strip() and len(value) < 1024:
+            path = spec.resolve(value)
+            if path.is_file():
+                hashes[value] = file_sha256(path)
+    return hashes
+
+
 def make_plan(spec: ReportSpec, *, lang: str | None = None) -> Plan:
     lang = lang or spec.language
     if lang not in LANGUAGES:
@@ -71,6 +84,7 @@ def make_plan(spec: ReportSpec, *, lang: str | None = None) -> Plan:
             values[LANGUAGE_PARAMETER] = lang
         params = validate_parameters(declared, values, source=f"{spec.source_path} (section {section.id!r})")
         nb = nbformat.read(nb_path, as_version=4)
-        key = run_key(code_hash=notebook_code_hash(nb), parameters=params, data_hashes=hashes, environment=environment)
-        runs.append(PlannedRun(section.id, nb_path, params, key))
+        inputs = {**hashes, **parameter_files(spec, declared.defaults() | params)}
+        key = run_key(code_hash=notebook_code_hash(nb), parameters=params, data_hashes=inputs, environment=environment)
+        runs.append(PlannedRun(section.id, nb_path, params, key, inputs))
     return Plan(spec, lang, tuple(runs), hashes, environment)

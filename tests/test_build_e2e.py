@@ -25,12 +25,12 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def zh_build(tmp_path_factory):
-    return build_report(SPEC, out=tmp_path_factory.mktemp("zh"))
+    return build_report(SPEC, out=tmp_path_factory.mktemp("zh"), cache=False)
 
 
 @pytest.fixture(scope="module")
 def en_build(tmp_path_factory):
-    return build_report(SPEC, lang="en", out=tmp_path_factory.mktemp("en"))
+    return build_report(SPEC, lang="en", out=tmp_path_factory.mktemp("en"), cache=False)
 
 
 def _pdf_text(path: Path) -> str:

@@ -52,3 +52,36 @@ def test_missing_notebook_names_the_section(tmp_path):
 def test_unknown_language_is_refused(tmp_path):
     with pytest.raises(SpecError, match="language 'fr' is not offered"):
         build_report(_spec(tmp_path, "records.ipynb"), lang="fr", out=tmp_path / "out")
+
+
+def test_a_run_with_a_known_key_is_reused_and_a_changed_input_is_not(tmp_path):
+    data = tmp_path / "input.csv"
+    data.write_text("a\n1\n", encoding="utf-8")
+    spec = tmp_path / "r.yaml"
+    spec.write_text(
+        f"""id: t
+title: 测试
+outputs: [html]
+sections:
+  - id: only
+    notebook: {NOTEBOOKS / "records.ipynb"}
+    title: 一
+    parameters: {{n: 2}}
+data:
+  - path: input.csv
+    source: test
+""",
+        encoding="utf-8",
+    )
+    first = build_report(spec, out=tmp_path / "a")
+    second = build_report(spec, out=tmp_path / "b")
+    assert [s["reused_from_cache"] for s in first.manifest["sections"]] == [False]
+    assert [s["reused_from_cache"] for s in second.manifest["sections"]] == [True]
+    assert second.manifest["sections"][0]["run_key"] == first.manifest["sections"][0]["run_key"]
+    assert second.results["only"].to_dict() == first.results["only"].to_dict()
+    data.write_text("a\n2\n", encoding="utf-8")  # same name, new content: a new key, executed again
+    third = build_report(spec, out=tmp_path / "c")
+    assert third.manifest["sections"][0]["run_key"] != first.manifest["sections"][0]["run_key"]
+    assert [s["reused_from_cache"] for s in third.manifest["sections"]] == [False]
+    no_cache = build_report(spec, out=tmp_path / "d", cache=False)
+    assert [s["reused_from_cache"] for s in no_cache.manifest["sections"]] == [False]

@@ -38,8 +38,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,6 +46,7 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
+from ..atomic import write_atomic
 from ..errors import DataError
 
 __all__ = [
@@ -536,18 +535,6 @@ def pooled_log_correlation(
 # --------------------------------------------------------------------------- files
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; data files are meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_demo_panel(
     folder: Path | str = DEMO_FOLDER, seed: int = DEFAULT_SEED
 ) -> tuple[Path, Path]:
@@ -567,8 +554,8 @@ def write_demo_panel(
     json_path = folder / PARAMS_FILE
     csv_text = panel.data.to_csv(index=False, float_format="%.2f", lineterminator="\n")
     json_text = json.dumps(panel.truth.to_dict(), ensure_ascii=False, indent=2) + "\n"
-    _atomic_write_text(csv_path, csv_text)
-    _atomic_write_text(json_path, json_text)
+    write_atomic(csv_path, csv_text)
+    write_atomic(json_path, json_text)
     return csv_path, json_path
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
+from ..atomic import FILE_MODE
 from ..errors import RenderError
 
 LOG = logging.getLogger(__name__)
@@ -254,6 +255,7 @@ def write_pdf(html: str, path: Path, *, base_dir: Path) -> PdfInfo:
                 "fontconfig finds 'Noto Sans CJK SC', then build again"
             )
         pages = len(PdfReader(str(tmp)).pages)
+        os.chmod(tmp, FILE_MODE)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
