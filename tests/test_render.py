@@ -377,3 +377,16 @@ def test_cjk_font_check_fails_when_no_cjk_font_is_embedded(tmp_path, monkeypatch
     with pytest.raises(RenderError, match="a CJK font is missing.*fonts-noto-cjk"):
         write_pdf(PAGE.format("<p>中文</p>"), tmp_path / "x.pdf", base_dir=tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_appendix_records_go_to_the_appendix_and_are_numbered_after_the_chapters(figure):
+    results = make_results(figure=figure)
+    eng = results["engagement"]
+    extra = Table("appendix_diagnostics", ("检验", "p 值"), (("Breusch–Pagan", 0.01),), caption="回归诊断", decimals=3)
+    results["engagement"] = SectionResults(eng.section, eng.notebook, eng.parameters, (*eng.records, extra))
+    html = render_html(make_spec(), results, lang="zh", build_info=BUILD_INFO)
+    appendix = html[html.index('id="appendix"'):]
+    chapters = html[:html.index('id="appendix"')]
+    assert "回归诊断" in appendix and "回归诊断" not in chapters.split('id="section-market"', 1)[1]
+    assert "诊断与补充结果" in appendix
+    assert "表 3" in appendix  # two tables in the chapters, then the appendix table

@@ -39,6 +39,7 @@ HTML_LANG = {"zh": "zh-CN", "en": "en"}
 BUILD_INFO_KEYS = ("generated", "commit", "reportkit_version", "spec_path", "sections")
 SECTION_INFO_KEYS = ("notebook", "parameters", "run_key")
 RESERVED_TEXTS = ("summary", "methods")  # Text records shown in the summary / appendix, not the chapter
+APPENDIX_PREFIX = "appendix_"  # records named appendix_* are shown in the appendix, under their section
 _THEME_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 
 
@@ -150,12 +151,16 @@ def _loc(value: Any, lang: str) -> str:
     return str(value)
 
 
-def _blocks(res: SectionResults, section_id: str, counters: dict[str, int]) -> list[dict[str, Any]]:
+def _blocks(res: SectionResults, section_id: str, counters: dict[str, int], *, appendix: bool = False
+            ) -> list[dict[str, Any]]:
     """A section's records in recorded order, grouped for the template: consecutive metrics form
-    one grid; figures and tables get report-wide numbers."""
+    one grid; figures and tables get report-wide numbers. ``appendix``: only the records named
+    ``appendix_*`` (diagnostics and supplementary results); otherwise all the others."""
     blocks: list[dict[str, Any]] = []
     for rec in res.records:
         if isinstance(rec, Text) and rec.name in RESERVED_TEXTS:
+            continue
+        if rec.name.startswith(APPENDIX_PREFIX) != appendix:
             continue
         if isinstance(rec, Metric):
             if blocks and blocks[-1]["kind"] == "metrics":
@@ -237,6 +242,11 @@ def build_context(spec: ReportSpec, results: Mapping[str, SectionResults], *, la
                      "run_key": str(info["run_key"]),
                      "parameters": [(str(k), formatting.format_parameter(v))
                                     for k, v in sorted(dict(info["parameters"]).items())]})
+    supplements = []
+    for sec in spec.sections:  # numbered after every chapter's figures and tables
+        extra = _blocks(results[sec.id], sec.id, counters, appendix=True)
+        if extra:
+            supplements.append({"title": _loc(sec.title, lang), "anchor": f"section-{sec.id}", "blocks": extra})
     generated = str(build_info["generated"])
     return {
         "lang": lang,
@@ -251,6 +261,7 @@ def build_context(spec: ReportSpec, results: Mapping[str, SectionResults], *, la
         "section_summaries": section_summaries,
         "chapters": chapters,
         "methods": methods,
+        "supplements": supplements,
         "data_sources": [{"path": d.path, "source": _loc(d.source, lang), "licence": d.licence} for d in spec.data],
         "runs": runs,
         "build": {"generated": generated, "commit": str(build_info["commit"]),
@@ -259,7 +270,7 @@ def build_context(spec: ReportSpec, results: Mapping[str, SectionResults], *, la
         "counts": dict(counters),
         "figures_and_tables": [
             {"kind": b["kind"], "number": b["number"], "anchor": b["anchor"], "caption": b["record"].caption}
-            for ch in chapters for b in ch["blocks"] if b["kind"] in ("figure", "table")
+            for ch in [*chapters, *supplements] for b in ch["blocks"] if b["kind"] in ("figure", "table")
         ],
     }
 
