@@ -87,3 +87,15 @@ def test_a_figure_with_tofu_is_refused():
     with pytest.raises(RecordError, match="cannot draw"):
         make_record("fig", fig)
     plt.close(fig)
+
+
+def test_elasticity_sentence_maps_the_interval_exactly():
+    # 1.1 ** 0.56 − 1 = 5.478…%; 1.1 ** 0.46 − 1 = 4.481…%; 1.1 ** 0.67 − 1 = 6.594…%
+    zh = narrative.elasticity_sentence(estimate=0.56, ci_low=0.46, ci_high=0.67, engagement_label="笔记互动量",
+                                       conversion_label="加购量", lang="zh")
+    assert zh == "笔记互动量每提升10%，加购量平均提升约5.5%（95%置信区间 4.5%–6.6%）。"
+    en = narrative.elasticity_sentence(estimate=0.56, ci_low=0.46, ci_high=0.67, engagement_label="Note engagement",
+                                       conversion_label="Add-to-cart", lang="en")
+    assert en == "When note engagement rises by 10%, add-to-cart rises by about 5.5% on average (95% CI 4.5% to 6.6%)."
+    assert narrative.uplift_pct(0.0) == 0.0
+    assert narrative.uplift_pct(1.0) == pytest.approx(10.0)

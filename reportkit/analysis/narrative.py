@@ -234,6 +234,31 @@ def market_methods(*, series_label: str, first_fit_year: int, last_year: int, me
 # --------------------------------------------------------------------------- engagement
 
 
+def uplift_pct(elasticity: float, step_pct: float = 10.0) -> float:
+    """The % change in the outcome when the regressor rises by ``step_pct`` %, for a log-log
+    elasticity: (1 + step/100) ** elasticity − 1, in %. Exact, not the linear approximation."""
+    return ((1.0 + step_pct / 100.0) ** elasticity - 1.0) * 100.0
+
+
+def elasticity_sentence(*, estimate: float, ci_low: float, ci_high: float, engagement_label: str,
+                        conversion_label: str, lang: str, step_pct: float = 10.0, conf_level: float = 0.95) -> str:
+    """「笔记互动量每提升10%，加购量平均提升约x%（95%置信区间 a%–b%）」 from an elasticity and its CI.
+
+    The interval is the elasticity's interval mapped through the same (monotone) transformation.
+    """
+    x, a, b = (uplift_pct(v, step_pct) for v in (estimate, ci_low, ci_high))
+    fx, fa, fb = (format_value(v, "%", 1, lang=lang) for v in (x, a, b))
+    step = f"{step_pct:g}%"
+    level = f"{conf_level * 100:g}%"
+    if lang == "zh":
+        verb = "提升" if x >= 0 else "下降"
+        return f"{engagement_label}每提升{step}，{conversion_label}平均{verb}约{fx}（{level}置信区间 {fa}–{fb}）。"
+    words(lang)
+    verb = "rises" if x >= 0 else "falls"
+    return (f"When {engagement_label.lower()} rises by {step}, {conversion_label.lower()} {verb} by about {fx} on "
+            f"average ({level} CI {fa} to {fb}).")
+
+
 def engagement_summary(*, category: str, engagement_label: str, conversion_label: str, pooled: Any,
                        within: Any, claimed_r: float, total: Mapping[str, float], lang: str) -> str:
     """Summary paragraph: the claim tested, the within-brand correlation and the elasticity."""
