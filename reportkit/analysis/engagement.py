@@ -17,21 +17,24 @@ Caveat for every CI here: brand-weeks are not independent draws (a brand's weeks
 autocorrelated and brands differ), so the Fisher-z CIs of the correlations, which assume
 independent pairs, are too narrow. The clustered elasticity CIs do allow for that.
 
-Nothing here prints or plots; every estimate comes from pyfixest or scipy.
+Nothing here prints or plots; the elasticity is estimated by
+:func:`reportkit.analysis.models.estimate` (pyfixest underneath), the correlations by scipy.
 """
 
 from __future__ import annotations
 
 import math
-import warnings
-from dataclasses import dataclass
-from typing import Any, Literal, get_args
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from ..errors import AnalysisError, DataError
+
+if TYPE_CHECKING:
+    from .models import ModelResult
 
 __all__ = [
     "CorrelationMethod",
@@ -113,6 +116,8 @@ class ElasticityResult:
     cluster: str
     conf_level: float
     df_t: int  # degrees of freedom of the t distribution used (clusters − 1)
+    # the full fitted model (warnings, covariance, fit statistics); not part of equality or hash
+    model: ModelResult | None = field(default=None, compare=False, repr=False)
 
     @property
     def tidy(self) -> pd.DataFrame:
@@ -216,15 +221,6 @@ def _check_positive(df: pd.DataFrame, col: str) -> None:
         )
 
 
-def _identifier(name: str, what: str) -> str:
-    if not name.isidentifier():
-        raise AnalysisError(
-            f"{what} {name!r} cannot be used in a model formula; rename the column to a plain "
-            "identifier (letters, digits, underscores)"
-        )
-    return name
-
-
 # --------------------------------------------------------------------------- panel
 
 
@@ -281,15 +277,24 @@ def prepare_panel(
     x_col, y_col = f"log_{engagement}", f"log_{conversion}"
     out[x_col] = np.log(out[engagement].to_numpy(dtype=float))
     out[y_col] = np.log(out[conversion].to_numpy(dtype=float))
-    if n_lags:
-        periods = np.sort(out[time].unique())
-        position = pd.Series(np.arange(len(periods)), index=periods)
-        pos = position.reindex(out[time]).to_numpy()
-        by_key = pd.Series(out[x_col].to_numpy(), index=pd.MultiIndex.from_arrays([out[entity], pos]))
-        for k in range(1, n_lags + 1):
-            wanted = pd.MultiIndex.from_arrays([out[entity], pos - k])
-            out[f"{x_col}_l{k}"] = by_key.reindex(wanted).to_numpy()
+    for k, values in enumerate(_within_lags(out, entity, time, out[x_col].to_numpy(), n_lags), start=1):
+        out[f"{x_col}_l{k}"] = values
     return out
+
+
+def _within_lags(panel: pd.DataFrame, entity: str, time: str, values: np.ndarray, n_lags: int) -> list[np.ndarray]:
+    """Lags 1…n_lags of ``values`` within each entity; periods are the sorted distinct ``time`` values
+    of the whole panel, so a missing earlier period gives NaN (``panel`` has unique entity-time pairs)."""
+    if not n_lags:
+        return []
+    periods = np.sort(panel[time].unique())
+    position = pd.Series(np.arange(len(periods)), index=periods)
+    pos = position.reindex(panel[time]).to_numpy()
+    by_key = pd.Series(values, index=pd.MultiIndex.from_arrays([panel[entity], pos]))
+    return [
+        by_key.reindex(pd.MultiIndex.from_arrays([panel[entity], pos - k])).to_numpy()
+        for k in range(1, n_lags + 1)
+    ]
 
 
 # --------------------------------------------------------------------------- elasticity
@@ -308,106 +313,85 @@ def fit_elasticity(
 ) -> ElasticityResult:
     """Lagged log-log elasticity of conversion on engagement, entity and time effects absorbed.
 
-    Fits ``log_<conversion> ~ log_<engagement> + log_<engagement>_l1 + … | entity + time`` with
-    :func:`pyfixest.feols` and CRV1 standard errors clustered by ``cluster`` (pyfixest's default
-    small-sample correction: G/(G−1) · (N−1)/(N−K), fixed effects nested in the clusters not
-    counted in K). Rows without all lags (each entity's first ``n_lags`` periods) are dropped
-    before fitting; pyfixest may drop singleton fixed-effect rows too (``n_obs`` is what was used).
+    A thin wrapper of :func:`reportkit.analysis.models.estimate` (the one estimation path):
+    ``family="loglog"`` with regressors engagement and its within-entity lags 1…``n_lags``, fixed
+    effects ``entity + time`` and CRV1 standard errors clustered by ``cluster``. The fitted
+    formula is ``log_<conversion> ~ log_<engagement> + log_<engagement>_l1 + … | entity + time``.
+    pyfixest's default small-sample correction applies: G/(G−1) · (N−1)/(N−K), fixed effects
+    nested in the clusters not counted in K. Rows without all lags (each entity's first
+    ``n_lags`` periods, or after a gap) are dropped and reported in ``model.warnings``; singleton
+    fixed-effect rows would be too (``n_obs`` is what was used).
 
     CIs use the t distribution with clusters − 1 degrees of freedom, as pyfixest does. The
     long-run elasticity ``total`` = Σ β_k, with SE sqrt(1'V1) from the model's clustered
-    covariance matrix V.
+    covariance matrix V (:meth:`ModelResult.lincom`). ``model`` holds the full
+    :class:`~reportkit.analysis.models.ModelResult`.
     """
+    from .models import estimate
+
     conf_level = _check_conf_level(conf_level)
     df = _check_frame(df)
     _check_columns(df, entity, time, engagement, conversion, cluster)
     panel = prepare_panel(
         df, entity=entity, time=time, engagement=engagement, conversion=conversion, n_lags=n_lags
     )
-    x_col, y_col = f"log_{engagement}", f"log_{conversion}"
-    regressors = [x_col] + [f"{x_col}_l{k}" for k in range(1, n_lags + 1)]
-    for name in (y_col, *regressors):
-        _identifier(name, "column")
-    _identifier(entity, "entity column")
-    _identifier(time, "time column")
-    _identifier(cluster, "cluster column")
-    data = panel.dropna(subset=regressors).reset_index(drop=True)
-    if data[cluster].nunique() < 2:
-        raise AnalysisError(
-            f"clustering by {cluster!r} needs at least 2 clusters; the data have {data[cluster].nunique()}"
-        )
-    formula = f"{y_col} ~ {' + '.join(regressors)} | {entity} + {time}"
+    lag_columns = [f"{engagement}_l{k}" for k in range(1, n_lags + 1)]
+    keep = list(dict.fromkeys([entity, time, cluster, engagement, conversion]))
+    clash = [c for c in lag_columns if c in keep]
+    if clash:
+        raise AnalysisError(f"column {clash[0]!r} would be overwritten by a lag of {engagement!r}; rename it")
+    frame = panel[keep].copy()
+    level_lags = _within_lags(panel, entity, time, panel[engagement].to_numpy(dtype=float), n_lags)
+    for name, values in zip(lag_columns, level_lags):
+        frame[name] = values
 
-    import pyfixest as pf
-
-    try:
-        with warnings.catch_warnings():
-            # pyfixest's own notices and its pandas deprecation warnings; what matters
-            # (dropped rows, dropped terms) is checked below and reported in the result
-            warnings.filterwarnings("ignore", module=r"pyfixest(\.|$)")
-            warnings.simplefilter("ignore", category=UserWarning)
-            fit = pf.feols(formula, data=data, vcov={"CRV1": cluster})
-            table = fit.tidy(alpha=1.0 - conf_level)
-    except Exception as exc:  # pyfixest raises many types; report them as one clear error
-        raise AnalysisError(f"cannot fit {formula!r} on {len(data)} rows: {type(exc).__name__}: {exc}") from exc
-
-    names = list(table.index)
-    est = table["Estimate"].to_numpy(dtype=float)
-    se = table["Std. Error"].to_numpy(dtype=float)
-    tval = table["t value"].to_numpy(dtype=float)
-    pval = table["Pr(>|t|)"].to_numpy(dtype=float)
-    lo = table.iloc[:, 4].to_numpy(dtype=float)
-    hi = table.iloc[:, 5].to_numpy(dtype=float)
-    coefs = []
-    for j, name in enumerate(names):
-        if name not in regressors:
-            continue
-        coefs.append(
-            Coefficient(
-                term=name,
-                lag=regressors.index(name),
-                estimate=float(est[j]),
-                std_error=float(se[j]),
-                t=float(tval[j]),
-                p_value=float(pval[j]),
-                ci_low=float(lo[j]),
-                ci_high=float(hi[j]),
-            )
-        )
-    missing = [r for r in regressors if r not in names]
-    if missing:
-        raise AnalysisError(
-            f"{', '.join(missing)} dropped from {formula!r} (collinear with the fixed effects?); "
-            "the long-run elasticity is not identified"
-        )
-
-    # long-run elasticity: R·β with R = 1 on every lag term, V the clustered covariance
-    vcov = np.asarray(fit._vcov, dtype=float)  # pyfixest has no public accessor for the matrix
-    weights = np.array([1.0 if n in regressors else 0.0 for n in names])
-    total_est = float(weights @ est)
-    total_se = float(math.sqrt(weights @ vcov @ weights))
-    df_t = int(np.asarray(fit._df_t).min())
-    total_t = total_est / total_se if total_se > 0 else float("nan")
-    total_p = float(2.0 * stats.t.sf(abs(total_t), df_t))
-    crit = float(stats.t.ppf(0.5 + conf_level / 2.0, df_t))
-    total = LongRunEffect(
-        estimate=total_est,
-        std_error=total_se,
-        t=float(total_t),
-        p_value=total_p,
-        ci_low=total_est - crit * total_se,
-        ci_high=total_est + crit * total_se,
+    model = estimate(
+        frame,
+        outcome=conversion,
+        regressors=(engagement, *lag_columns),
+        fixed_effects=(entity, time),
+        family="loglog",
+        vcov="cluster",
+        cluster=cluster,
+        entity=entity,
+        time=time,
         conf_level=conf_level,
     )
-    r2_within = float(getattr(fit, "_r2_within", float("nan")))
+    terms = [f"log_{engagement}"] + [f"log_{c}" for c in lag_columns]
+    coefs = []
+    for lag, term in enumerate(terms):
+        c = model.coef(term)
+        coefs.append(
+            Coefficient(
+                term=c.term,
+                lag=lag,
+                estimate=c.estimate,
+                std_error=c.std_error,
+                t=c.statistic,
+                p_value=c.p_value,
+                ci_low=c.ci_low,
+                ci_high=c.ci_high,
+            )
+        )
+    long_run = model.lincom({t: 1.0 for t in terms}, name="long-run elasticity")
+    total = LongRunEffect(
+        estimate=long_run.estimate,
+        std_error=long_run.std_error,
+        t=long_run.statistic,
+        p_value=long_run.p_value,
+        ci_low=long_run.ci_low,
+        ci_high=long_run.ci_high,
+        conf_level=conf_level,
+    )
+    assert model.df_t is not None  # a linear model: t distribution
     return ElasticityResult(
-        coefficients=tuple(sorted(coefs, key=lambda c: c.lag)),
+        coefficients=tuple(coefs),
         total=total,
-        n_obs=int(fit._N),
-        n_clusters=int(np.asarray(fit._G).min()),
-        r2_within=r2_within,
-        formula=formula,
-        vcov_label=f"clustered by {cluster} (CRV1)",
+        n_obs=model.n_obs,
+        n_clusters=model.n_clusters[0],
+        r2_within=float(model.r2_within) if model.r2_within is not None else float("nan"),
+        formula=model.formula,
+        vcov_label=model.vcov_label["en"],
         entity=entity,
         time=time,
         engagement=engagement,
@@ -415,7 +399,8 @@ def fit_elasticity(
         n_lags=n_lags,
         cluster=cluster,
         conf_level=conf_level,
-        df_t=df_t,
+        df_t=int(model.df_t),
+        model=model,
     )
 
 

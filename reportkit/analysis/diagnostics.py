@@ -1,0 +1,472 @@
+"""Regression diagnostics for the engagement → conversion models: collinearity, heteroskedasticity,
+functional form and influential observations. Every number comes from statsmodels.
+
+* :func:`vif`: variance inflation factors of a set of columns (e.g. likes, comments, saves, which
+  move together), from :func:`statsmodels.stats.outliers_influence.variance_inflation_factor` on a
+  design matrix *with a constant*, so that each VIF is 1 / (1 − R²) of the auxiliary regression of
+  one column on the others and an intercept (without the constant, VIFs of variables with large
+  means are meaningless).
+* :func:`regression_diagnostics`: Breusch–Pagan (Koenker's studentised LM version,
+  :func:`statsmodels.stats.diagnostic.het_breuschpagan`), Ramsey's RESET (powers 2 and 3 of the
+  fitted values, F form, :func:`statsmodels.stats.diagnostic.linear_reset`) and Cook's distance
+  (:meth:`statsmodels.stats.outliers_influence.OLSInfluence.cooks_distance`).
+
+With ``entity`` and/or ``time`` the diagnostics are computed on the *within-transformed* model:
+outcome and regressors are demeaned by the entity and time effects (exact two-way demeaning with
+pyfixest's alternating-projections :func:`pyfixest.estimation.demean`), then fitted by OLS. By
+Frisch–Waugh–Lovell the slopes equal those of the fixed-effects model, and the residuals are its
+residuals, so BP and RESET test the fixed-effects model's errors and functional form. Two caveats:
+statsmodels does not know about the absorbed effects, so the residual degrees of freedom (used by
+RESET's F and by Cook's distance's residual variance) are too large by the number of absorbed
+effects; the BP LM statistic (n·R² of the auxiliary regression) is not affected. The ranking of
+Cook's distances, which is what the summary is used for, is not affected either.
+
+:func:`residual_plot` draws fitted vs residuals and the Cook's distances as stems.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Any, Literal, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..errors import AnalysisError, DataError
+from .engagement import _check_columns, _check_frame, _check_positive
+from .narrative import words
+
+__all__ = [
+    "CookObservation",
+    "Diagnostics",
+    "vif",
+    "regression_diagnostics",
+    "residual_plot",
+]
+
+Lang = Literal["zh", "en"]
+
+#: Significance level used by the verdicts.
+ALPHA = 0.05
+
+_TABLE_COLUMNS = {
+    "zh": ("检验", "统计量", "p 值", "解读"),
+    "en": ("Test", "Statistic", "p-value", "Reading"),
+}
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _check_lang(lang: Any) -> str:
+    words(lang)  # raises AnalysisError "expected one of zh, en"
+    return lang
+
+
+def _numeric_matrix(df: pd.DataFrame, columns: Sequence[str], *, log: bool) -> np.ndarray:
+    out = []
+    for col in columns:
+        values = df[col]
+        if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            raise DataError(f"column {col!r} must be numeric; it has dtype {values.dtype}", column=col)
+        n_missing = int(values.isna().sum())
+        if n_missing:
+            raise DataError(
+                f"column {col!r} has {n_missing} missing value(s); drop or fill them explicitly "
+                "first (rows are not dropped silently)",
+                column=col,
+            )
+        if log:
+            _check_positive(df, col)
+            out.append(np.log(values.to_numpy(dtype=float)))
+        else:
+            arr = values.to_numpy(dtype=float)
+            if not np.isfinite(arr).all():
+                raise DataError(f"column {col!r} has infinite values", column=col)
+            out.append(arr)
+    return np.column_stack(out)
+
+
+def _column_list(columns: Any, what: str) -> list[str]:
+    if isinstance(columns, str):
+        return [columns]
+    try:
+        cols = list(columns)
+    except TypeError:
+        raise AnalysisError(f"{what}: expected a column name or a list of column names; got {columns!r}") from None
+    if not cols:
+        raise AnalysisError(f"{what}: expected at least one column name; got an empty list")
+    if len(set(cols)) != len(cols):
+        raise AnalysisError(f"{what}: column names repeat: {cols}")
+    return [str(c) for c in cols]
+
+
+# --------------------------------------------------------------------------- VIF
+
+
+def vif(df: pd.DataFrame, columns: Sequence[str], *, log: bool = False) -> pd.DataFrame:
+    """Variance inflation factors of ``columns``: DataFrame[variable, vif], one row per column.
+
+    The design matrix is the columns (their natural logs with ``log=True``, as they enter a
+    log-log model) plus a constant; VIF_j = 1 / (1 − R²_j) where R²_j is from regressing column j
+    on the other columns and the constant (statsmodels ``variance_inflation_factor`` with its
+    default standardisation, which does not change R²). The constant's own VIF is not reported.
+    Rule of thumb: VIF > 5 (some say 10) means the coefficient of that column is poorly
+    determined because it moves with the others. A perfectly collinear column gives a very large
+    VIF (about 1e15) rather than an error.
+
+    Raises DataError for a missing or non-numeric column or missing values, AnalysisError for
+    fewer than two columns, fewer rows than columns + 2, or a constant column.
+    """
+    from statsmodels.stats.outliers_influence import variance_inflation_factor
+
+    df = _check_frame(df)
+    cols = _column_list(columns, "columns")
+    if len(cols) < 2:
+        raise AnalysisError(f"columns: a VIF needs at least two columns; got {cols}")
+    _check_columns(df, *cols)
+    x = _numeric_matrix(df, cols, log=log)
+    if len(x) < len(cols) + 2:
+        raise AnalysisError(f"a VIF of {len(cols)} columns needs at least {len(cols) + 2} rows; got {len(x)}")
+    for j, col in enumerate(cols):
+        if np.ptp(x[:, j]) == 0:
+            raise AnalysisError(f"column {col!r} is constant, so its VIF is undefined")
+    design = np.column_stack([np.ones(len(x)), x])
+    with warnings.catch_warnings():
+        # "poorly conditioned": a huge VIF says the same thing, in the table
+        warnings.filterwarnings("ignore", message="The design matrix is poorly conditioned")
+        values = [float(variance_inflation_factor(design, j + 1)) for j in range(len(cols))]
+    return pd.DataFrame({"variable": cols, "vif": values})
+
+
+# --------------------------------------------------------------------------- diagnostics
+
+
+@dataclass(frozen=True)
+class CookObservation:
+    """One influential observation: row label and 0-based position in the input frame, entity,
+    time, Cook's D and residual."""
+
+    index: Any
+    position: int
+    entity: Any
+    time: Any
+    cooks_distance: float
+    residual: float
+
+
+@dataclass(frozen=True)
+class Diagnostics:
+    """Breusch–Pagan, RESET and Cook's distance of one (possibly within-transformed) OLS model.
+
+    ``fitted``, ``residuals`` and ``cooks`` are stored as tuples in the input's row order (for the
+    plot). ``transform`` says whether the model was demeaned by entity and/or time effects.
+    """
+
+    outcome: str
+    regressors: tuple[str, ...]
+    entity: str | None
+    time: str | None
+    log: bool
+    transform: str  # "none" or "within: entity + time" etc.
+    n_obs: int
+    slopes: tuple[float, ...]  # OLS slopes (FE slopes by Frisch–Waugh–Lovell when demeaned)
+    bp_lm: float
+    bp_lm_p: float
+    bp_f: float
+    bp_f_p: float
+    bp_df: int
+    reset_f: float
+    reset_p: float
+    reset_df_num: int
+    reset_df_denom: float
+    cooks_max: float
+    cooks_threshold: float  # 4 / N
+    cooks_n_above: int
+    cooks_top: tuple[CookObservation, ...]  # the 5 largest, largest first
+    fitted: tuple[float, ...]
+    residuals: tuple[float, ...]
+    cooks: tuple[float, ...]
+    alpha: float = ALPHA
+
+    @property
+    def heteroskedastic(self) -> bool:
+        """Breusch–Pagan rejects constant error variance at ``alpha``."""
+        return bool(self.bp_lm_p < self.alpha)
+
+    @property
+    def misspecified(self) -> bool:
+        """RESET rejects the linear (in logs, if ``log``) functional form at ``alpha``."""
+        return bool(self.reset_p < self.alpha)
+
+    def top_observations(self) -> pd.DataFrame:
+        """The largest Cook's distances: DataFrame[index, position, entity, time, cooks_distance, residual]."""
+        return pd.DataFrame(
+            [(o.index, o.position, o.entity, o.time, o.cooks_distance, o.residual) for o in self.cooks_top],
+            columns=["index", "position", "entity", "time", "cooks_distance", "residual"],
+        )
+
+    def verdict(self, test: Literal["breusch_pagan", "reset", "cooks"], lang: Lang = "zh") -> str:
+        """A short reading of one test's result in ``lang``."""
+        _check_lang(lang)
+        zh = lang == "zh"
+        a = _fmt(self.alpha)
+        if test == "breusch_pagan":
+            if self.heteroskedastic:
+                return (f"p < {a}：存在异方差 → 应使用稳健/聚类标准误（本报告已采用）" if zh else
+                        f"p < {a}: heteroskedasticity present → use robust/clustered SEs (as done)")
+            return (f"p ≥ {a}：未发现异方差的证据；稳健/聚类标准误仍然适用" if zh else
+                    f"p ≥ {a}: no evidence of heteroskedasticity; robust/clustered SEs remain valid")
+        if test == "reset":
+            if self.misspecified:
+                return (f"p < {a}：函数形式可能有误（遗漏非线性项）→ 考虑加入非线性项或检查对数-对数设定" if zh else
+                        f"p < {a}: functional form may be misspecified (neglected nonlinearity) → "
+                        "consider nonlinear terms or check the log-log form")
+            return (f"p ≥ {a}：未发现遗漏非线性的证据" if zh else
+                    f"p ≥ {a}: no evidence of neglected nonlinearity")
+        if test == "cooks":
+            n, thr = self.cooks_n_above, _fmt(self.cooks_threshold, 4)
+            top = self.cooks_top[0] if self.cooks_top else None
+            where = ""
+            if top is not None:
+                where = (f"；最大值在 {top.entity} / {top.time}" if zh else
+                         f"; the largest is {top.entity} / {top.time}")
+                if top.entity is None and top.time is None:
+                    where = (f"；最大值在第 {top.index} 行" if zh else f"; the largest is row {top.index}")
+            if self.cooks_max > 1.0:
+                return (f"有观测的 Cook 距离 > 1（强影响点）{where} → 核查数据，并做剔除后的稳健性检验" if zh else
+                        f"an observation has Cook's D > 1 (highly influential){where} → check the data and "
+                        "re-estimate without it as a robustness check")
+            return (f"{n} 个观测超过 4/N = {thr}{where}；无 D > 1 的强影响点" if zh else
+                    f"{n} observations above 4/N = {thr}{where}; none with D > 1")
+        raise AnalysisError(f"test: expected one of 'breusch_pagan', 'reset', 'cooks'; got {test!r}")
+
+    def table(self, lang: Lang = "zh") -> pd.DataFrame:
+        """Test, statistic, p-value and reading, one row per test, with column labels in ``lang``.
+
+        The Cook's distance row gives the largest D as its statistic and has no p-value (NaN).
+        """
+        _check_lang(lang)
+        zh = lang == "zh"
+        names = (
+            ("Breusch–Pagan 异方差检验（LM）" if zh else "Breusch–Pagan heteroskedasticity (LM)"),
+            ("RESET 函数形式检验（F，拟合值 2–3 次方）" if zh else "RESET functional form (F, fitted^2–3)"),
+            ("Cook 距离（最大值）" if zh else "Cook's distance (max)"),
+        )
+        rows = [
+            (names[0], self.bp_lm, self.bp_lm_p, self.verdict("breusch_pagan", lang)),
+            (names[1], self.reset_f, self.reset_p, self.verdict("reset", lang)),
+            (names[2], self.cooks_max, float("nan"), self.verdict("cooks", lang)),
+        ]
+        return pd.DataFrame(rows, columns=list(_TABLE_COLUMNS[lang]))
+
+
+def _fmt(value: float, decimals: int = 2) -> str:
+    from ..render.formatting import format_number
+
+    return format_number(value, decimals)
+
+
+def _within(values: np.ndarray, codes: list[np.ndarray]) -> np.ndarray:
+    from pyfixest.estimation import demean
+
+    flist = np.column_stack(codes).astype(np.uint64)
+    out, converged = demean(np.ascontiguousarray(values, dtype=float), flist, np.ones(len(values)), tol=1e-10)
+    if not converged:
+        raise AnalysisError("demeaning by the entity/time effects did not converge")
+    return np.asarray(out)
+
+
+def regression_diagnostics(
+    df: pd.DataFrame,
+    *,
+    outcome: str,
+    regressors: Sequence[str],
+    entity: str | None = None,
+    time: str | None = None,
+    log: bool = True,
+    alpha: float = ALPHA,
+    n_top: int = 5,
+) -> Diagnostics:
+    """Breusch–Pagan, RESET and Cook's distance for ``outcome ~ regressors`` (+ entity/time effects).
+
+    With ``log=True`` (default) outcome and regressors are logged first (pass raw positive
+    levels, as for a log-log model); with ``log=False`` they are used as given. With ``entity``
+    and/or ``time`` both sides are demeaned by those effects and the OLS is run on the demeaned
+    data (with a constant, which is then ≈ 0): slopes and residuals are the fixed-effects
+    model's, and BP/RESET/Cook's D are those of the demeaned model (see the module docstring for
+    the degrees-of-freedom caveat). Without them it is a pooled OLS with a constant.
+
+    * Breusch–Pagan: Koenker's studentised LM = n·R² of squared residuals on the regressors
+      (demeaned, if so) and a constant, χ² with len(regressors) df; the F form is kept too.
+    * RESET: F test that fitted² and fitted³ add nothing (``linear_reset(power=3, use_f=True)``).
+    * Cook's distance: max, the number above 4/N, and the ``n_top`` largest with their row label,
+      entity and time.
+
+    No rows are dropped: missing values raise DataError naming the column.
+    """
+    import statsmodels.api as sm
+    from statsmodels.stats.diagnostic import het_breuschpagan, linear_reset
+
+    df = _check_frame(df)
+    regs = _column_list(regressors, "regressors")
+    if outcome in regs:
+        raise AnalysisError(f"outcome {outcome!r} is also among the regressors {regs}")
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0.0 < alpha < 1.0:
+        raise AnalysisError(f"alpha: expected a number between 0 and 1 such as 0.05; got {alpha!r}")
+    if isinstance(n_top, bool) or not isinstance(n_top, (int, np.integer)) or n_top < 1:
+        raise AnalysisError(f"n_top: expected a positive integer such as 5; got {n_top!r}")
+    fe = [c for c in (entity, time) if c is not None]
+    _check_columns(df, outcome, *regs, *fe)
+    for col in fe:
+        n_missing = int(df[col].isna().sum())
+        if n_missing:
+            raise DataError(f"column {col!r} has {n_missing} missing value(s); every row needs one", column=col)
+    values = _numeric_matrix(df, [outcome, *regs], log=bool(log))
+    n = len(values)
+    k = len(regs)
+    if n < k + 6:
+        raise AnalysisError(f"{n} rows are too few for diagnostics of a model with {k} regressor(s)")
+
+    if fe:
+        codes = [pd.factorize(df[c])[0] for c in fe]
+        values = _within(values, codes)
+        transform = "within: " + " + ".join(fe)
+    else:
+        transform = "none"
+    y = values[:, 0]
+    x = sm.add_constant(values[:, 1:], has_constant="add")
+    for j, col in enumerate(regs):
+        if np.ptp(values[:, 1 + j]) < 1e-12:
+            raise AnalysisError(
+                f"regressor {col!r} does not vary" + (" within the fixed effects" if fe else "")
+                + "; the model is not identified"
+            )
+    res = sm.OLS(y, x).fit()
+    if np.linalg.matrix_rank(x) < x.shape[1]:
+        raise AnalysisError(f"the regressors {regs} are perfectly collinear" + (" after demeaning" if fe else ""))
+
+    lm, lm_p, f_bp, f_bp_p = het_breuschpagan(res.resid, x)
+    reset = linear_reset(res, power=3, test_type="fitted", use_f=True)
+    influence = res.get_influence()
+    cooks = np.asarray(influence.cooks_distance[0], dtype=float)
+    threshold = 4.0 / n
+    order = np.argsort(-cooks, kind="stable")[: min(n_top, n)]
+    index = list(df.index)
+    top = tuple(
+        CookObservation(
+            index=_plain(index[i]),
+            position=int(i),
+            entity=_plain(df[entity].iloc[i]) if entity else None,
+            time=_plain(df[time].iloc[i]) if time else None,
+            cooks_distance=float(cooks[i]),
+            residual=float(res.resid[i]),
+        )
+        for i in order
+    )
+    return Diagnostics(
+        outcome=outcome,
+        regressors=tuple(regs),
+        entity=entity,
+        time=time,
+        log=bool(log),
+        transform=transform,
+        n_obs=n,
+        slopes=tuple(float(b) for b in res.params[1:]),
+        bp_lm=float(lm),
+        bp_lm_p=float(lm_p),
+        bp_f=float(f_bp),
+        bp_f_p=float(f_bp_p),
+        bp_df=k,
+        reset_f=float(np.squeeze(reset.fvalue)),
+        reset_p=float(np.squeeze(reset.pvalue)),
+        reset_df_num=int(reset.df_num),
+        reset_df_denom=float(reset.df_denom),
+        cooks_max=float(cooks.max()),
+        cooks_threshold=threshold,
+        cooks_n_above=int((cooks > threshold).sum()),
+        cooks_top=top,
+        fitted=tuple(float(v) for v in res.fittedvalues),
+        residuals=tuple(float(v) for v in res.resid),
+        cooks=tuple(float(v) for v in cooks),
+        alpha=float(alpha),
+    )
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        try:
+            return value.item()
+        except (AttributeError, ValueError):
+            return value
+    return value
+
+
+# --------------------------------------------------------------------------- plot
+
+_PLOT_WORDS = {
+    "zh": {
+        "fitted": "拟合值",
+        "fitted_within": "拟合值（去除固定效应后）",
+        "residual": "残差",
+        "obs": "观测序号",
+        "cooks": "Cook 距离",
+        "threshold": "4/N 阈值",
+        "title_resid": "拟合值与残差",
+        "title_cooks": "Cook 距离",
+    },
+    "en": {
+        "fitted": "Fitted value",
+        "fitted_within": "Fitted value (fixed effects removed)",
+        "residual": "Residual",
+        "obs": "Observation",
+        "cooks": "Cook's distance",
+        "threshold": "4/N threshold",
+        "title_resid": "Fitted vs residuals",
+        "title_cooks": "Cook's distance",
+    },
+}
+
+
+def residual_plot(diag: Diagnostics, *, lang: Lang = "zh") -> Any:
+    """Two panels: fitted vs residuals (with a zero line), and Cook's distances as stems with the
+    4/N line, the largest ones marked and the very largest labelled with its entity / time.
+    Call :func:`reportkit.analysis.plots.use_theme` first."""
+    import matplotlib.pyplot as plt
+
+    from .plots import FIGSIZE, PALETTE
+
+    if not isinstance(diag, Diagnostics):
+        raise AnalysisError(f"expected a Diagnostics result; got {type(diag).__name__}")
+    _check_lang(lang)
+    w = _PLOT_WORDS[lang]
+    fitted = np.asarray(diag.fitted)
+    resid = np.asarray(diag.residuals)
+    cooks = np.asarray(diag.cooks)
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(FIGSIZE[0], FIGSIZE[1]))
+    ax1.scatter(fitted, resid, s=8, alpha=0.45, color=PALETTE[2], linewidths=0)
+    ax1.axhline(0.0, color=PALETTE[1], linewidth=1.0)
+    ax1.set_xlabel(w["fitted_within"] if diag.transform != "none" else w["fitted"])
+    ax1.set_ylabel(w["residual"])
+    ax1.set_title(w["title_resid"], loc="left")
+
+    obs = np.arange(len(cooks))
+    markerline, stemlines, baseline = ax2.stem(obs, cooks, basefmt=" ")
+    plt.setp(stemlines, color=PALETTE[0], linewidth=0.6)
+    plt.setp(markerline, color=PALETTE[0], markersize=2)
+    ax2.axhline(diag.cooks_threshold, color=PALETTE[1], linestyle="--", linewidth=1.0, label=w["threshold"])
+    top_pos = [o.position for o in diag.cooks_top]
+    ax2.scatter(top_pos, cooks[top_pos], s=14, color=PALETTE[1], zorder=3)
+    if diag.cooks_top:
+        o = diag.cooks_top[0]
+        label = " / ".join(str(v) for v in (o.entity, o.time) if v is not None) or str(o.index)
+        right = o.position > 0.6 * len(cooks)
+        ax2.annotate(label, (o.position, o.cooks_distance), xytext=(-4 if right else 4, 0), textcoords="offset points",
+                     fontsize=7, ha="right" if right else "left", va="center")
+    ax2.set_xlabel(w["obs"])
+    ax2.set_ylabel(w["cooks"])
+    ax2.set_title(w["title_cooks"], loc="left")
+    ax2.legend(loc="upper right", frameon=False)
+    fig.tight_layout()
+    return fig
