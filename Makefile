@@ -43,6 +43,7 @@ test-fast: setup
 
 bench: setup
 	$(PY) bench/bench_build.py
+	$(PY) bench/bench_models.py
 
 clean:
 	rm -rf build

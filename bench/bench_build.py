@@ -115,8 +115,10 @@ def main(argv: list[str] | None = None) -> int:
         "spec": str(args.spec.relative_to(ROOT) if args.spec.is_relative_to(ROOT) else args.spec),
     }
     path = ROOT / "bench" / "results.json"
+    merged = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    merged.update(result)  # other benchmarks (bench_models.py) keep their keys
     tmp = path.with_suffix(".json.partial")
-    tmp.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    tmp.write_text(json.dumps(merged, indent=2), encoding="utf-8")
     os.replace(tmp, path)
     print(f"wrote {path}")
     return 0
