@@ -121,7 +121,7 @@ def test_clustered_ses_equal_statsmodels_on_the_panel_without_fixed_effects(logs
     np.testing.assert_allclose(res.tidy()["estimate"], ref.params.to_numpy(), rtol=0, atol=1e-10)
     np.testing.assert_allclose(res.tidy()["std_error"], ref.bse.to_numpy(), rtol=1e-8, atol=1e-6)
     assert res.n_clusters == (48,) and res.df_t == 47
-    assert res.vcov_label == {"zh": "按 brand 聚类（CRV1）", "en": "clustered by brand (CRV1)"}
+    assert res.vcov_label == {"zh": "按品牌聚类（CRV1）", "en": "clustered by brand (CRV1)"}
 
 
 def test_twoway_clustering_matches_the_cgm_formula_and_differs_from_iid(logs):
@@ -129,7 +129,7 @@ def test_twoway_clustering_matches_the_cgm_formula_and_differs_from_iid(logs):
                    vcov="twoway", entity="brand", time="week")
     iid = estimate(logs, outcome="add_to_cart", regressors=["engagement"], family="loglog", vcov="iid")
     assert res.spec.cluster == ("brand", "week") and res.n_clusters == (48, 104)
-    assert res.vcov_label["zh"] == "双向聚类（brand、week）"
+    assert res.vcov_label["zh"] == "双向聚类（品牌、周）"
     # Cameron–Gelbach–Miller: V = c·B(M_brand + M_week − M_brand∩week)B, c from the smaller G
     X = np.column_stack([np.ones(len(logs)), logs["log_engagement"]])
     y = logs["log_add_to_cart"].to_numpy()

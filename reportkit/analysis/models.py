@@ -85,6 +85,7 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import AnalysisError, DataError
+from .narrative import column_label, vcov_label
 
 __all__ = [
     "Family",
@@ -1187,10 +1188,11 @@ def _vcov_label(spec: ModelSpec) -> dict[str, str]:
         return {"zh": "稳健标准误（HC3）", "en": "heteroskedasticity-robust standard errors (HC3)"}
     if v == "cluster":
         (c,) = spec.cluster
-        return {"zh": f"按 {c} 聚类（CRV1）", "en": f"clustered by {c} (CRV1)"}
+        return {"zh": vcov_label(c, "zh"), "en": vcov_label(c, "en")}
     if v == "twoway":
         a, b = spec.cluster
-        return {"zh": f"双向聚类（{a}、{b}）", "en": f"two-way clustered by {a} and {b} (CRV1)"}
+        return {"zh": f"双向聚类（{column_label(a, 'zh')}、{column_label(b, 'zh')}）",
+                "en": f"two-way clustered by {a} and {b} (CRV1)"}
     lags = int(spec.dk_lags or 0)
     return {"zh": f"Driscoll–Kraay（滞后 {lags} 期）", "en": f"Driscoll–Kraay ({lags} lag{'s' if lags != 1 else ''})"}
 

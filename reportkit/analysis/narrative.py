@@ -61,6 +61,9 @@ WORDS: Mapping[str, Mapping[str, str]] = {
         "measure": "指标",
         "value": "数值",
         "n": "样本量",
+        "brand": "品牌",
+        "week": "周",
+        "category": "类目",
     },
     "en": {
         "year": "Year",
@@ -104,6 +107,9 @@ WORDS: Mapping[str, Mapping[str, str]] = {
         "measure": "Measure",
         "value": "Value",
         "n": "N",
+        "brand": "Brand",
+        "week": "Week",
+        "category": "Category",
     },
 }
 
@@ -142,7 +148,6 @@ _FORECAST_METHODS: Mapping[str, Mapping[str, str]] = {
             "en": "ETS(A,Ad,N) exponential smoothing (additive error, additive damped trend)"},
     "arima": {"zh": "带漂移项的 ARIMA(1,1,0) 模型", "en": "ARIMA(1,1,0) with drift"},
 }
-_ENTITY_WORDS: Mapping[str, Mapping[str, str]] = {"zh": {"brand": "品牌", "category": "类目"}, "en": {}}
 
 
 def forecast_method_label(method: str, lang: str) -> str:
@@ -154,10 +159,10 @@ def forecast_method_label(method: str, lang: str) -> str:
 
 
 def vcov_label(cluster: str, lang: str) -> str:
-    """How clustered standard errors are described under tables and in the methods."""
+    """How standard errors clustered by one column are described (as under the model's tables)."""
     words(lang)
     if lang == "zh":
-        return f"按{_ENTITY_WORDS['zh'].get(cluster, cluster)}聚类（CRV1）"
+        return f"按{column_label(cluster, 'zh')}聚类（CRV1）"
     return f"clustered by {cluster} (CRV1)"
 
 
