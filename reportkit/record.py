@@ -27,6 +27,7 @@ MIME_TYPE = "application/vnd.reportkit.record+json"
 
 Kind = Literal["metric", "table", "figure", "text"]
 KINDS: tuple[str, ...] = ("metric", "table", "figure", "text")
+TABLE_STYLES: tuple[str, ...] = ("", "regression")
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class Table:
     caption: str = ""
     note: str = ""
     decimals: int | dict[str, int] | None = 2  # one for all columns, or column → decimals (others 2)
+    style: str = ""  # "" (a data table) or "regression" (coefficients over standard errors)
     kind: str = field(default="table", init=False)
 
 
@@ -210,7 +212,10 @@ def make_record(name: str, value: Any, **meta: Any) -> Record:
             frame = frame.reset_index()
         columns = tuple(str(c) for c in frame.columns)
         rows = tuple(tuple(_plain(v) for v in row) for row in frame.itertuples(index=False, name=None))
-        allowed = {"caption", "note", "decimals"}
+        allowed = {"caption", "note", "decimals", "style"}
+        if meta.get("style", "") not in TABLE_STYLES:
+            raise RecordError(f"table {name!r}: style {meta['style']!r} is not offered; expected one of "
+                              + ", ".join(repr(x) for x in TABLE_STYLES))
         _check_meta(name, "table", meta, allowed)
         return Table(name=name, columns=columns, rows=rows, **meta)
     if hasattr(value, "savefig"):

@@ -28,22 +28,30 @@ def test_market_summary_numbers_come_from_the_inputs():
     assert "15.52 trn yuan" in en and "up 7.2%" in en and "only 0.6%" in en
 
 
-def test_engagement_summary_states_whether_the_claim_is_inside_the_interval():
+def test_engagement_summary_tests_the_claim_against_the_brand_bootstrap_interval():
     pooled = SimpleNamespace(r=0.728, ci_low=0.695, ci_high=0.759, n=832)
+    boot = SimpleNamespace(r=0.728, ci_low=0.558, ci_high=0.804)
     within = SimpleNamespace(r=0.41, ci_low=0.34, ci_high=0.47)
-    total = {"estimate": 0.565, "ci_low": 0.459, "ci_high": 0.670}
-    args = dict(category="美妆个护", engagement_label="互动量", conversion_label="加购数", pooled=pooled, within=within, total=total)
-    assert "在置信区间之内" in narrative.engagement_summary(claimed_r=0.73, lang="zh", **args)
-    assert "不在置信区间之内" in narrative.engagement_summary(claimed_r=0.80, lang="zh", **args)
-    assert "outside the confidence interval" in narrative.engagement_summary(claimed_r=0.80, lang="en", **args)
+    total = SimpleNamespace(estimate=0.565, ci_low=0.459, ci_high=0.670)
+    args = dict(category="美妆个护", engagement_label="互动量", conversion_label="加购数", pooled=pooled, boot=boot,
+                within=within, total=total)
+    zh = narrative.engagement_summary(claimed_r=0.73, placebo_passed=True, lang="zh", **args)
+    assert "0.56 至 0.80" in zh and "在区间之内" in zh and "安慰剂检验通过" in zh
+    assert "互动量每提升10%，加购数平均提升约5.5%" in zh  # 1.1 ** 0.565 − 1 = 5.53 %
+    # 0.78 is outside the Fisher interval but inside the brand bootstrap one: the claim stands
+    assert "在区间之内" in narrative.engagement_summary(claimed_r=0.78, placebo_passed=True, lang="zh", **args)
+    assert "不在区间之内" in narrative.engagement_summary(claimed_r=0.85, placebo_passed=True, lang="zh", **args)
+    en = narrative.engagement_summary(claimed_r=0.85, placebo_passed=False, lang="en", **args)
+    assert "outside it" in en and "placebo test fails" in en
 
 
 def test_few_clusters_are_flagged_in_the_methods():
-    few = narrative.engagement_methods(formula="y ~ x | a + b", vcov_label="按品牌聚类（CRV1）", n_obs=816,
-                                       n_clusters=8, n_lags=2, lang="zh")
-    many = narrative.engagement_methods(formula="y ~ x | a + b", vcov_label="clustered by brand (CRV1)", n_obs=4896,
-                                        n_clusters=48, n_lags=2, lang="en")
-    assert "聚类数仅 8 个" in few and "clusters" not in many.split("brands.")[-1]
+    common = dict(formula="y ~ x | a + b", n_lags=2, n_leads=2, simulated=True)
+    few = narrative.engagement_methods(vcov_label="按品牌聚类（CRV1）", n_obs=816, n_clusters=8, lang="zh", **common)
+    many = narrative.engagement_methods(vcov_label="clustered by brand (CRV1)", n_obs=4896, n_clusters=48, lang="en",
+                                        **common)
+    assert "聚类数仅 8 个" in few and "fewer than about 30" not in many
+    assert "模拟数据" in few and "simulated" in many
 
 
 def test_labels_and_unknown_language():

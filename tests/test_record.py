@@ -25,7 +25,7 @@ def test_frames_become_tables_with_nan_as_none():
 
 def test_strings_become_text_and_bad_options_are_refused():
     assert isinstance(make_record("s", "一段文字"), Text)
-    with pytest.raises(RecordError, match="takes caption, decimals, note, not colour"):
+    with pytest.raises(RecordError, match="takes caption, decimals, note, style, not colour"):
         make_record("t", pd.DataFrame({"a": [1]}), colour="red")
     with pytest.raises(RecordError, match="not usable"):
         make_record("bad name", 1)
@@ -46,3 +46,9 @@ def test_missing_result_names_what_was_recorded():
     res = SectionResults("market", "nb.ipynb", {}, (Metric("cagr", 1.0),))
     with pytest.raises(RecordError, match="recorded no 'yoy'.*cagr"):
         res["yoy"]
+
+
+def test_table_styles_are_a_closed_choice():
+    assert make_record("r", pd.DataFrame({"a": ["0.35***"]}), style="regression").style == "regression"
+    with pytest.raises(RecordError, match="style 'fancy' is not offered; expected one of '', 'regression'"):
+        make_record("r", pd.DataFrame({"a": [1]}), style="fancy")

@@ -264,58 +264,75 @@ def elasticity_sentence(*, estimate: float, ci_low: float, ci_high: float, engag
             f"average ({level} CI {fa} to {fb}).")
 
 
-def engagement_summary(*, category: str, engagement_label: str, conversion_label: str, pooled: Any,
-                       within: Any, claimed_r: float, total: Mapping[str, float], lang: str) -> str:
-    """Summary paragraph: the claim tested, the within-brand correlation and the elasticity."""
-    r = format_value(pooled.r, "", 2, lang=lang)
-    lo, hi = format_value(pooled.ci_low, "", 2, lang=lang), format_value(pooled.ci_high, "", 2, lang=lang)
-    wr = format_value(within.r, "", 2, lang=lang)
-    wlo, whi = format_value(within.ci_low, "", 2, lang=lang), format_value(within.ci_high, "", 2, lang=lang)
-    inside = pooled.ci_low <= claimed_r <= pooled.ci_high
-    e = format_value(total["estimate"], "", 2, lang=lang)
-    elo, ehi = format_value(total["ci_low"], "", 2, lang=lang), format_value(total["ci_high"], "", 2, lang=lang)
-    claimed = format_value(claimed_r, "", 2, lang=lang)
+def engagement_summary(*, category: str, engagement_label: str, conversion_label: str, pooled: Any, boot: Any,
+                       within: Any, claimed_r: float, total: Any, placebo_passed: bool, lang: str) -> str:
+    """Summary paragraph: the claim tested against the brand-level bootstrap interval, the
+    within-brand correlation, the long-run elasticity as a 10 % uplift, and the placebo verdict."""
+    f2 = lambda v: format_value(v, "", 2, lang=lang)  # noqa: E731
+    inside = boot.ci_low <= claimed_r <= boot.ci_high
+    uplift = elasticity_sentence(estimate=total.estimate, ci_low=total.ci_low, ci_high=total.ci_high,
+                                 engagement_label=engagement_label, conversion_label=conversion_label, lang=lang)
     if lang == "zh":
-        verdict = "在置信区间之内，数据与该说法一致" if inside else "不在置信区间之内，数据不支持该说法"
+        verdict = "在区间之内，数据与该说法一致" if inside else "不在区间之内，数据不支持该说法"
+        placebo = ("未来互动量对当期转化没有显著解释力（安慰剂检验通过），与互动先于转化的时间顺序一致。" if placebo_passed
+                   else "但未来互动量对当期转化也有显著解释力（安慰剂检验未通过），估计可能混有反向因果或共同冲击。")
         return (
-            f"{category}类目中，{engagement_label}与{conversion_label}（均取对数）的混合相关系数为 {r}"
-            f"（95% 置信区间 {lo} 至 {hi}，n = {pooled.n:,}）；公开说法 r = {claimed} {verdict}。"
-            f"但混合相关主要来自品牌之间的规模差异：剔除品牌与周固定效应后，品牌内部的偏相关系数为 {wr}"
-            f"（{wlo} 至 {whi}）。双向固定效应回归估计的长期弹性（当周及滞后各周之和）为 {e}"
-            f"（95% 置信区间 {elo} 至 {ehi}，按品牌聚类的标准误）：互动量提高 1%，加购数平均提高约 {e}%。"
+            f"{category}类目中，{engagement_label}与{conversion_label}（均取对数）的混合相关系数为 {f2(pooled.r)}"
+            f"（n = {pooled.n:,} 个品牌周）。品牌周之间并不独立，按品牌整块重抽样的自助法 95% 置信区间为 "
+            f"{f2(boot.ci_low)} 至 {f2(boot.ci_high)}（Fisher 区间 {f2(pooled.ci_low)} 至 {f2(pooled.ci_high)} 偏窄）；"
+            f"公开说法 r = {f2(claimed_r)} {verdict}。但混合相关主要来自品牌之间的规模差异：剔除品牌与周固定效应后，"
+            f"品牌内部的偏相关系数仅为 {f2(within.r)}（{f2(within.ci_low)} 至 {f2(within.ci_high)}）。"
+            f"双向固定效应回归显示：{uplift}{placebo}"
         )
-    verdict = "inside the confidence interval, so the data are consistent with it" if inside else \
-        "outside the confidence interval, so the data do not support it"
+    verdict = "inside it, so the data are consistent with the claim" if inside else \
+        "outside it, so the data do not support the claim"
+    placebo = ("Future engagement does not predict current conversion (the placebo test passes), consistent with "
+               "engagement coming first." if placebo_passed else
+               "But future engagement also predicts current conversion (the placebo test fails): the estimate may "
+               "mix in reverse causality or common shocks.")
     return (
-        f"In {category}, the pooled correlation of {engagement_label.lower()} and {conversion_label.lower()} "
-        f"(both in logs) is {r} (95% CI {lo} to {hi}, n = {pooled.n:,}); the published claim r = {claimed} is "
-        f"{verdict}. The pooled figure mostly reflects size differences between brands: after removing brand "
-        f"and week fixed effects, the within-brand partial correlation is {wr} ({wlo} to {whi}). The two-way "
-        f"fixed-effects regression gives a long-run elasticity (same week plus lags) of {e} (95% CI {elo} to "
-        f"{ehi}, standard errors clustered by brand): 1% more engagement goes with about {e}% more add-to-cart."
+        f"In {category}, the pooled correlation of {engagement_label.lower()} and {conversion_label.lower()} (both in "
+        f"logs) is {f2(pooled.r)} (n = {pooled.n:,} brand-weeks). Brand-weeks are not independent: resampling whole "
+        f"brands, the bootstrap 95% CI is {f2(boot.ci_low)} to {f2(boot.ci_high)} (the Fisher interval, "
+        f"{f2(pooled.ci_low)} to {f2(pooled.ci_high)}, is too narrow); the published claim r = {f2(claimed_r)} is "
+        f"{verdict}. The pooled figure mostly reflects size differences between brands: after removing brand and "
+        f"week fixed effects, the within-brand partial correlation is only {f2(within.r)} ({f2(within.ci_low)} to "
+        f"{f2(within.ci_high)}). The two-way fixed-effects regression: {uplift} {placebo}"
     )
 
 
 def engagement_methods(*, formula: str, vcov_label: str, n_obs: int, n_clusters: int, n_lags: int,
-                       lang: str) -> str:
+                       n_leads: int, simulated: bool, lang: str) -> str:
+    few = n_clusters < FEW_CLUSTERS
     if lang == "zh":
         return (
             f"内容种草与转化：以品牌 × 周面板做对数-对数回归，转化指标对当周及滞后 1—{n_lags} 周的互动量回归，"
-            f"吸收品牌与周固定效应（pyfixest，模型 {formula}），标准误{vcov_label}；样本 {n_obs:,} 个品牌周，"
-            f"{n_clusters} 个品牌。滞后项在品牌内部构造，不跨品牌。相关系数的置信区间用 Fisher z 变换；"
-            f"品牌内偏相关为两变量去除品牌与周固定效应后残差的相关。互动与转化数据为模拟数据，真实参数已知，"
-            f"用于检验方法能否还原真实值。"
-            + (f"聚类数仅 {n_clusters} 个，少于约 30 个时聚类稳健标准误可能偏小，置信区间应从宽解读。"
-               if n_clusters < FEW_CLUSTERS else "")
+            f"以去均值方式吸收品牌与周固定效应（pyfixest，模型 {formula}），标准误{vcov_label}；样本 {n_obs:,} 个品牌周，"
+            f"{n_clusters} 个品牌。滞后与超前项均在品牌内部构造，不跨品牌。主表并列当周模型、分布滞后模型、"
+            f"泊松伪极大似然（PPML，水平值为因变量）与 Driscoll–Kraay 标准误的同一模型。安慰剂检验在模型中加入"
+            f"未来 1—{n_leads} 周的互动量，对其系数全为零做联合 Wald 检验；Granger 检验在类目汇总的周度时间序列上"
+            f"双向进行，只说明先后顺序，不等于因果。广告存量（adstock）按几何衰减构造，衰减率以组内 R² 最大在网格上选取。"
+            f"相关系数给出 Fisher z 区间和按品牌整块重抽样的自助法区间；品牌内偏相关为两变量去除品牌与周固定效应后残差的相关。"
+            f"回归诊断（方差膨胀因子、Breusch–Pagan、RESET、Cook 距离）见附录，基于去除固定效应后的模型。"
+            + ("互动与转化数据为模拟数据，真实参数已知，用于检验方法能否还原真实值。" if simulated else "")
+            + (f"聚类数仅 {n_clusters} 个，少于约 30 个时聚类稳健标准误可能偏小，置信区间应从宽解读。" if few else "")
         )
     return (
         f"Content seeding and conversion: a log-log regression on the brand × week panel of conversion on "
-        f"engagement in the same week and lags 1–{n_lags}, with brand and week fixed effects absorbed "
+        f"engagement in the same week and lags 1–{n_lags}, with brand and week fixed effects absorbed by demeaning "
         f"(pyfixest, model {formula}); standard errors {vcov_label}; {n_obs:,} brand-weeks, {n_clusters} brands. "
-        f"Lags are built within brand, never across brands. Correlation intervals use the Fisher z "
-        f"transform; the within-brand partial correlation is the correlation of both variables' residuals "
-        f"after brand and week fixed effects. The engagement and conversion data are simulated with known "
-        f"true parameters, so the report can check that the method recovers them."
+        f"Lags and leads are built within brand, never across brands. The main table sets side by side the "
+        f"same-week model, the distributed-lag model, Poisson pseudo-maximum likelihood (PPML, outcome in levels) "
+        f"and the distributed-lag model with Driscoll–Kraay standard errors. The placebo test adds engagement "
+        f"1–{n_leads} weeks ahead and tests jointly (Wald) that their coefficients are zero; Granger tests run both "
+        f"ways on the weekly category totals and show which series moves first, not causation. Adstock is a "
+        f"geometric carry-over whose decay is chosen on a grid by the highest within-R². Correlations come with "
+        f"Fisher z intervals and with a bootstrap that resamples whole brands; the within-brand partial "
+        f"correlation is the correlation of both variables' residuals after brand and week fixed effects. "
+        f"Diagnostics (variance inflation factors, Breusch–Pagan, RESET, Cook's distance), on the demeaned model, "
+        f"are in the appendix."
+        + (" The engagement and conversion data are simulated with known true parameters, so the report can check "
+           "that the method recovers them." if simulated else "")
         + (f" With only {n_clusters} clusters (fewer than about 30), clustered standard errors can be too "
-           f"small; read the intervals generously." if n_clusters < FEW_CLUSTERS else "")
+           f"small; read the intervals generously." if few else "")
     )

@@ -43,6 +43,7 @@ import pandas as pd
 from ..errors import AnalysisError
 from ..render.formatting import MISSING, format_number
 from .models import INTERCEPT, ModelResult
+from .narrative import column_label
 
 __all__ = ["Lang", "LANGS", "RegressionTable", "regression_table"]
 
@@ -159,8 +160,10 @@ def _legend(thresholds: tuple[float, ...], lang: str) -> str:
     return w["sep"].join(parts) + w["end"] + w["se_note_after"]
 
 
-def _fe_label(fe: str) -> str:
-    return " × ".join(part.strip() for part in fe.split("^"))
+def _fe_label(fe: str, lang: str) -> str:
+    """``category^week`` → "类目 × 周" / "category × week" (known column names in the reader's words)."""
+    parts = [part.strip() for part in fe.split("^")]
+    return " × ".join(column_label(p, lang) if lang == "zh" else p for p in parts)
 
 
 def regression_table(
@@ -243,7 +246,7 @@ def regression_table(
             if fe not in fes:
                 fes.append(fe)
     for fe in fes:
-        rows.append((w["fe"].format(name=_fe_label(fe)), *(w["yes"] if fe in m.spec.fixed_effects else w["no"] for m in models)))
+        rows.append((w["fe"].format(name=_fe_label(fe, lang)), *(w["yes"] if fe in m.spec.fixed_effects else w["no"] for m in models)))
         kinds.append("fe")
 
     rows.append((w["se_type"], *(m.vcov_label[lang] for m in models)))

@@ -177,9 +177,15 @@ def _blocks(res: SectionResults, section_id: str, counters: dict[str, int], *, a
         elif isinstance(rec, Table):
             counters["table"] += 1
             n = counters["table"]
+            regression = rec.style == "regression"
             blocks.append({
                 "kind": "table", "record": rec, "number": n, "anchor": f"table-{n}",
-                "numeric": formatting.numeric_columns(rec.columns, rec.rows),
+                # a regression table's columns are models: every column but the labels is centred
+                "numeric": ((False,) + (True,) * (len(rec.columns) - 1)) if regression
+                else formatting.numeric_columns(rec.columns, rec.rows),
+                "table_class": f"data-table table-{rec.style}" if rec.style else "data-table",
+                # rows with an empty label hold the standard errors of the row above
+                "row_classes": tuple("se-row" if regression and not (row and row[0]) else "" for row in rec.rows),
             })
         else:  # pragma: no cover - record.py only makes the four kinds
             raise RenderError(f"section {section_id!r}: cannot show a record of kind {rec.kind!r}")
