@@ -12,15 +12,14 @@ from scipy import stats
 
 from reportkit.analysis.dynamics import (
     AdstockResult,
-    GrangerResult,
     PlaceboResult,
     adstock,
     fit_adstock,
-    granger,
     lead_placebo,
     shift_within,
     wald_test,
 )
+from reportkit.analysis.granger import GrangerResult, granger
 from reportkit.data.simulate import load_demo_panel
 from reportkit.errors import AnalysisError, DataError
 

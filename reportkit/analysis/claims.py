@@ -22,19 +22,23 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Literal, get_args
+from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from ..errors import AnalysisError, DataError
-from .engagement import (
-    ClaimTest,
-    _check_columns,
-    _check_conf_level,
-    _check_frame,
-    _check_positive,
+from ..errors import AnalysisError
+from .engagement import ClaimTest
+from .inputs import (
+    check_choice,
+    check_columns,
+    check_complete,
+    check_conf_level,
+    check_count,
+    check_frame,
+    check_positive,
+    numeric_values,
 )
 
 __all__ = [
@@ -77,20 +81,7 @@ class BootstrapCorrelation:
 
     def claim_test(self, claimed: float = 0.73) -> ClaimTest:
         """Is ``claimed`` inside this bootstrap CI?"""
-        if isinstance(claimed, bool) or not isinstance(claimed, (int, float)) or not -1.0 <= claimed <= 1.0:
-            raise AnalysisError(f"claimed: expected a correlation between -1 and 1; got {claimed!r}")
-        return ClaimTest(
-            claimed=float(claimed),
-            r=self.r,
-            ci_low=self.ci_low,
-            ci_high=self.ci_high,
-            conf_level=self.conf_level,
-            inside=bool(self.ci_low <= claimed <= self.ci_high),
-            difference=self.r - float(claimed),
-            method=self.method,
-            kind=self.kind,
-            n=self.n,
-        )
+        return ClaimTest.of(self, claimed)
 
 
 # --------------------------------------------------------------------------- statistics
@@ -116,12 +107,6 @@ def _statistic(method: str):
             ry = stats.rankdata(np.moveaxis(y, axis, -1), axis=-1)
             return _pearson_rows(rx, ry)
     return stat
-
-
-def _check_int(name: str, value: Any, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise AnalysisError(f"{name}: expected an integer ≥ {low}; got {value!r}")
-    return int(value)
 
 
 # --------------------------------------------------------------------------- cluster bootstrap
@@ -226,33 +211,22 @@ def bootstrap_correlation(
     for bad options, zero/negative values with ``log=True``, fewer than 2 clusters, or fewer
     than 4 rows.
     """
-    df = _check_frame(df)
-    if method not in _METHODS:
-        raise AnalysisError(f"method: expected one of {', '.join(map(repr, _METHODS))}; got {method!r}")
-    if ci_method not in _CI_METHODS:
-        raise AnalysisError(f"ci_method: expected one of {', '.join(map(repr, _CI_METHODS))}; got {ci_method!r}")
-    conf_level = _check_conf_level(conf_level)
-    n_resamples = _check_int("n_resamples", n_resamples, 100)
-    seed = _check_int("seed", seed, 0)
+    df = check_frame(df)
+    check_choice("method", method, _METHODS)
+    check_choice("ci_method", ci_method, _CI_METHODS)
+    conf_level = check_conf_level(conf_level)
+    n_resamples = check_count("n_resamples", n_resamples, 100)
+    seed = check_count("seed", seed, 0)
     if x == y:
         raise AnalysisError(f"x and y must be different columns; both are {x!r}")
-    _check_columns(df, x, y, *([cluster] if cluster is not None else []))
+    check_columns(df, x, y, *([cluster] if cluster is not None else []))
     arrays = []
     for col in (x, y):
-        values = df[col]
-        if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
-            raise DataError(f"column {col!r} must be numeric; it has dtype {values.dtype}", column=col)
-        n_missing = int(values.isna().sum())
-        if n_missing:
-            raise DataError(
-                f"column {col!r} has {n_missing} missing value(s); drop or fill them explicitly first",
-                column=col,
-            )
+        values = numeric_values(df, col, finite=False)
         if log:
-            _check_positive(df, col)
-            arrays.append(np.log(values.to_numpy(dtype=float)))
-        else:
-            arrays.append(values.to_numpy(dtype=float))
+            check_positive(df, col)
+            values = np.log(values)
+        arrays.append(values)
     xv, yv = arrays
     n = len(xv)
     if n < 4:
@@ -280,12 +254,8 @@ def bootstrap_correlation(
             cluster=None, n_resamples=n_resamples, n_failed=n_failed, seed=seed, x=x, y=y, log=bool(log),
         )
 
-    groups = df[cluster]
-    n_missing = int(groups.isna().sum())
-    if n_missing:
-        raise DataError(f"column {cluster!r} has {n_missing} missing value(s); every row needs a cluster",
-                        column=cluster)
-    codes, uniques = pd.factorize(groups)
+    check_complete(df, cluster, need="a cluster")
+    codes, uniques = pd.factorize(df[cluster])
     n_clusters = len(uniques)
     if n_clusters < 2:
         raise AnalysisError(f"a cluster bootstrap by {cluster!r} needs at least 2 clusters; the data have {n_clusters}")

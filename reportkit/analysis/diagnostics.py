@@ -33,8 +33,8 @@ from typing import Any, Literal, Sequence
 import numpy as np
 import pandas as pd
 
-from ..errors import AnalysisError, DataError
-from .engagement import _check_columns, _check_frame, _check_positive
+from ..errors import AnalysisError
+from .inputs import check_alpha, check_columns, check_complete, check_frame, check_positive, numeric_values
 from .narrative import words
 
 __all__ = [
@@ -67,24 +67,11 @@ def _check_lang(lang: Any) -> str:
 def _numeric_matrix(df: pd.DataFrame, columns: Sequence[str], *, log: bool) -> np.ndarray:
     out = []
     for col in columns:
-        values = df[col]
-        if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
-            raise DataError(f"column {col!r} must be numeric; it has dtype {values.dtype}", column=col)
-        n_missing = int(values.isna().sum())
-        if n_missing:
-            raise DataError(
-                f"column {col!r} has {n_missing} missing value(s); drop or fill them explicitly "
-                "first (rows are not dropped silently)",
-                column=col,
-            )
+        values = numeric_values(df, col, finite=not log)
         if log:
-            _check_positive(df, col)
-            out.append(np.log(values.to_numpy(dtype=float)))
-        else:
-            arr = values.to_numpy(dtype=float)
-            if not np.isfinite(arr).all():
-                raise DataError(f"column {col!r} has infinite values", column=col)
-            out.append(arr)
+            check_positive(df, col)
+            values = np.log(values)
+        out.append(values)
     return np.column_stack(out)
 
 
@@ -121,11 +108,11 @@ def vif(df: pd.DataFrame, columns: Sequence[str], *, log: bool = False) -> pd.Da
     """
     from statsmodels.stats.outliers_influence import variance_inflation_factor
 
-    df = _check_frame(df)
+    df = check_frame(df)
     cols = _column_list(columns, "columns")
     if len(cols) < 2:
         raise AnalysisError(f"columns: a VIF needs at least two columns; got {cols}")
-    _check_columns(df, *cols)
+    check_columns(df, *cols)
     x = _numeric_matrix(df, cols, log=log)
     if len(x) < len(cols) + 2:
         raise AnalysisError(f"a VIF of {len(cols)} columns needs at least {len(cols) + 2} rows; got {len(x)}")
@@ -309,20 +296,16 @@ def regression_diagnostics(
     import statsmodels.api as sm
     from statsmodels.stats.diagnostic import het_breuschpagan, linear_reset
 
-    df = _check_frame(df)
+    df = check_frame(df)
     regs = _column_list(regressors, "regressors")
     if outcome in regs:
         raise AnalysisError(f"outcome {outcome!r} is also among the regressors {regs}")
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0.0 < alpha < 1.0:
-        raise AnalysisError(f"alpha: expected a number between 0 and 1 such as 0.05; got {alpha!r}")
+    alpha = check_alpha(alpha)
     if isinstance(n_top, bool) or not isinstance(n_top, (int, np.integer)) or n_top < 1:
         raise AnalysisError(f"n_top: expected a positive integer such as 5; got {n_top!r}")
     fe = [c for c in (entity, time) if c is not None]
-    _check_columns(df, outcome, *regs, *fe)
-    for col in fe:
-        n_missing = int(df[col].isna().sum())
-        if n_missing:
-            raise DataError(f"column {col!r} has {n_missing} missing value(s); every row needs one", column=col)
+    check_columns(df, outcome, *regs, *fe)
+    check_complete(df, *fe)
     values = _numeric_matrix(df, [outcome, *regs], log=bool(log))
     n = len(values)
     k = len(regs)

@@ -1,4 +1,4 @@
-"""Timing of the engagement → conversion link: carry-over, a lead placebo and Granger tests.
+"""Timing of the engagement → conversion link in the panel: carry-over and a lead placebo.
 
 * :func:`adstock` / :func:`fit_adstock`: geometric carry-over ("adstock") of engagement within
   each brand, a_t = x_t + d·a_{t−1}, and the log-log fixed-effects model of conversion on
@@ -8,7 +8,10 @@
   (engagement t+1 … t+k) to the lagged model and testing them jointly is a falsification test:
   significant leads point to reverse causality or an omitted common driver (e.g. a campaign that
   moves both), not to seeding.
-* :func:`granger`: the time-series view on the aggregate weekly series, both directions.
+* :func:`wald_test`: joint Wald test of linear restrictions on a fitted model's coefficients.
+
+The time-series view on the aggregate weekly series (Granger tests, both directions) is in
+:mod:`reportkit.analysis.granger`.
 
 Leads and lags are always built *within* an entity, on the panel's own calendar: the periods are
 the distinct ``time`` values of the whole panel in sorted order, and the value k periods earlier
@@ -23,79 +26,49 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Literal, Mapping, Sequence, get_args
+from typing import Any, Iterable, Literal, Mapping, Sequence, get_args
 
 import numpy as np
 import pandas as pd
 from scipy import signal, stats
 
 from ..errors import AnalysisError, DataError
-from .engagement import _check_columns, _check_conf_level, _check_frame, _check_positive
-from .models import Coef, ModelResult, estimate
-from .narrative import column_label, words
+from .inputs import (
+    check_alpha,
+    check_choice,
+    check_columns,
+    check_conf_level,
+    check_count,
+    check_frame,
+    check_panel_keys,
+    check_panel_model,
+    numeric_values,
+)
+from .models import TIDY_COLUMNS, Coef, ModelResult, estimate
+from .narrative import words
 
 __all__ = [
     "GapPolicy",
-    "Differencing",
     "shift_within",
+    "shifted_values",
     "adstock",
     "AdstockResult",
     "fit_adstock",
     "PlaceboResult",
     "lead_placebo",
-    "GrangerResult",
-    "granger",
     "wald_test",
     "WaldTest",
+    "format_wald",
 ]
 
 GapPolicy = Literal["error", "zero"]
-Differencing = Literal["auto", "always", "never"]
 _GAP_POLICIES: tuple[str, ...] = get_args(GapPolicy)
-_DIFFERENCING: tuple[str, ...] = get_args(Differencing)
 
 DEFAULT_GRID: tuple[float, ...] = tuple(float(round(v, 10)) for v in np.linspace(0.0, 0.9, 19))
 ALPHA = 0.05
 
 
 # --------------------------------------------------------------------------- panel helpers
-
-
-def _choice(name: str, value: Any, allowed: tuple[str, ...]) -> str:
-    if value not in allowed:
-        raise AnalysisError(f"{name}: expected one of {', '.join(map(repr, allowed))}; got {value!r}")
-    return value
-
-
-def _check_keys(df: pd.DataFrame, entity: str, time: str) -> None:
-    for col in (entity, time):
-        n_missing = int(df[col].isna().sum())
-        if n_missing:
-            raise DataError(f"column {col!r} has {n_missing} missing value(s); every row needs one", column=col)
-    dup = df.duplicated([entity, time], keep=False)
-    if dup.any():
-        first = df.loc[dup, [entity, time]].iloc[0]
-        raise DataError(
-            f"{int(dup.sum())} rows repeat an ({entity}, {time}) pair, e.g. "
-            f"({first[entity]!r}, {first[time]!r}); expected one row per {entity} and {time}"
-        )
-
-
-def _numeric(df: pd.DataFrame, col: str) -> np.ndarray:
-    values = df[col]
-    if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
-        raise DataError(f"column {col!r} must be numeric; it has dtype {values.dtype}", column=col)
-    n_missing = int(values.isna().sum())
-    if n_missing:
-        raise DataError(
-            f"column {col!r} has {n_missing} missing value(s); fill or drop them explicitly first "
-            "(rows are not dropped silently)",
-            column=col,
-        )
-    arr = values.to_numpy(dtype=float)
-    if not np.isfinite(arr).all():
-        raise DataError(f"column {col!r} has infinite values", column=col)
-    return arr
 
 
 def _positions(df: pd.DataFrame, time: str) -> np.ndarray:
@@ -111,17 +84,29 @@ def shift_within(df: pd.DataFrame, column: str, *, entity: str, time: str, k: in
     entity's history gives NaN, never another entity's value. Returns a float Series aligned with
     ``df.index`` (same row order), named ``<column>_l<k>`` or ``<column>_f<-k>``.
     """
-    df = _check_frame(df)
+    df = check_frame(df)
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
         raise AnalysisError(f"k: expected an integer (positive = lag, negative = lead); got {k!r}")
-    _check_columns(df, column, entity, time)
-    _check_keys(df, entity, time)
-    values = _numeric(df, column)
-    pos = _positions(df, time)
-    by_key = pd.Series(values, index=pd.MultiIndex.from_arrays([df[entity].to_numpy(), pos]))
-    wanted = pd.MultiIndex.from_arrays([df[entity].to_numpy(), pos - int(k)])
+    check_columns(df, column, entity, time)
+    check_panel_keys(df, entity, time)
+    (values,) = shifted_values(df, numeric_values(df, column), entity=entity, time=time, ks=[k])
     name = f"{column}_l{k}" if k >= 0 else f"{column}_f{-k}"
-    return pd.Series(by_key.reindex(wanted).to_numpy(dtype=float), index=df.index, name=name)
+    return pd.Series(values, index=df.index, name=name)
+
+
+def shifted_values(
+    df: pd.DataFrame, values: np.ndarray, *, entity: str, time: str, ks: Iterable[int]
+) -> list[np.ndarray]:
+    """``values`` (one per row of ``df``) k periods earlier for each k in ``ks`` (k < 0: −k later).
+
+    The unchecked core of :func:`shift_within`: ``df`` must have one row per entity and period.
+    Periods are the panel's sorted distinct ``time`` values; a missing period or the edge of an
+    entity's history gives NaN, never another entity's value. Float arrays in ``df``'s row order.
+    """
+    pos = _positions(df, time)
+    keys = df[entity].to_numpy()
+    by_key = pd.Series(values, index=pd.MultiIndex.from_arrays([keys, pos]))
+    return [by_key.reindex(pd.MultiIndex.from_arrays([keys, pos - int(k)])).to_numpy(dtype=float) for k in ks]
 
 
 def _check_decay(decay: Any) -> float:
@@ -154,12 +139,12 @@ def adstock(
     Returns a float Series aligned with ``df.index`` (same row order), named
     ``adstock_<column>``.
     """
-    df = _check_frame(df)
+    df = check_frame(df)
     d = _check_decay(decay)
-    _choice("gaps", gaps, _GAP_POLICIES)
-    _check_columns(df, column, entity, time)
-    _check_keys(df, entity, time)
-    values = _numeric(df, column)
+    check_choice("gaps", gaps, _GAP_POLICIES)
+    check_columns(df, column, entity, time)
+    check_panel_keys(df, entity, time)
+    values = numeric_values(df, column)
     pos = _positions(df, time)
     out = np.empty(len(df))
     codes, uniques = pd.factorize(df[entity])
@@ -263,13 +248,22 @@ def wald_test(result: ModelResult, restrictions: Sequence[Mapping[str, float]] |
     )
 
 
+def format_wald(f_stat: float, chi2: float, df_num: int, df_denom: int | None) -> str:
+    """The Wald statistic for a sentence: "F(q, d) = …" when ``df_denom`` is known, else "χ²(q) = …"."""
+    from ..render.formatting import format_number
+
+    if df_denom:
+        return f"F({df_num}, {df_denom}) = {format_number(f_stat, 2)}"
+    return f"χ²({df_num}) = {format_number(chi2, 2)}"
+
+
 def _coef_rows(coefs: Sequence[Coef]) -> tuple[tuple[Any, ...], ...]:
     return tuple(
         (c.term, c.estimate, c.std_error, c.statistic, c.p_value, c.ci_low, c.ci_high) for c in coefs
     )
 
 
-_TIDY = ["term", "estimate", "std_error", "statistic", "p_value", "ci_low", "ci_high"]
+_TIDY = list(TIDY_COLUMNS)
 
 
 # --------------------------------------------------------------------------- adstock model
@@ -366,17 +360,12 @@ def fit_adstock(
     Estimation: :func:`reportkit.analysis.models.estimate` with ``family="loglog"``,
     ``fixed_effects=(entity, time)``, ``vcov="cluster"`` by ``cluster`` (default ``entity``).
     """
-    df = _check_frame(df)
-    conf_level = _check_conf_level(conf_level)
+    df = check_frame(df)
+    conf_level = check_conf_level(conf_level)
     cluster = entity if cluster is None else cluster
     if isinstance(burn_in, bool) or not isinstance(burn_in, (int, np.integer)) or burn_in < 0:
         raise AnalysisError(f"burn_in: expected a non-negative integer such as 4; got {burn_in!r}")
-    _check_columns(df, outcome, engagement, entity, time, cluster)
-    if outcome == engagement:
-        raise AnalysisError(f"outcome and engagement must be different columns; both are {outcome!r}")
-    _check_keys(df, entity, time)
-    _check_positive(df, outcome)
-    _check_positive(df, engagement)
+    check_panel_model(df, outcome=outcome, engagement=engagement, entity=entity, time=time, cluster=cluster)
     decays = (_check_decay(decay),) if decay is not None else _check_grid(grid)
 
     keep = ~_first_periods(df, entity, time, int(burn_in))
@@ -471,16 +460,14 @@ class PlaceboResult:
 
         words(lang)
         p = format_number(self.p_value, 3)
-        f = format_number(self.f_stat, 2)
+        stat = format_wald(self.f_stat, self.chi2, self.df_num, self.df_denom)
         k = self.n_leads
         if lang == "zh":
-            stat = f"F({self.df_num}, {self.df_denom}) = {f}" if self.df_denom else f"χ²({self.df_num}) = {format_number(self.chi2, 2)}"
             if self.passed:
                 return (f"安慰剂检验：在控制当周及滞后互动量后，未来 {k} 周的互动量对当周加购没有显著的联合解释力"
                         f"（{stat}，p = {p}），与“互动在前、转化在后”的时间顺序一致。")
             return (f"安慰剂检验未通过：未来 {k} 周的互动量对当周加购有显著的联合解释力（{stat}，p = {p}），"
                     "提示可能存在反向因果或同时驱动两者的遗漏因素（如营销活动），弹性不宜作因果解读。")
-        stat = f"F({self.df_num}, {self.df_denom}) = {f}" if self.df_denom else f"χ²({self.df_num}) = {format_number(self.chi2, 2)}"
         if self.passed:
             return (f"Placebo test: given current and lagged engagement, engagement in the next {k} weeks has no "
                     f"significant joint association with this week's add-to-cart ({stat}, p = {p}), consistent "
@@ -488,12 +475,6 @@ class PlaceboResult:
         return (f"Placebo test failed: engagement in the next {k} weeks is jointly associated with this week's "
                 f"add-to-cart ({stat}, p = {p}), which points to reverse causality or an omitted common driver "
                 "(e.g. a campaign); the elasticities should not be read causally.")
-
-
-def _check_count(name: str, value: Any, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise AnalysisError(f"{name}: expected an integer ≥ {low}; got {value!r}")
-    return int(value)
 
 
 def lead_placebo(
@@ -522,19 +503,13 @@ def lead_placebo(
     Engagement is autocorrelated, so leads correlate with current engagement; with current and
     lagged engagement in the model, leads should add nothing if conversion follows engagement.
     """
-    df = _check_frame(df)
-    conf_level = _check_conf_level(conf_level)
-    n_leads = _check_count("n_leads", n_leads, 1)
-    n_lags = _check_count("n_lags", n_lags, 0)
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0.0 < alpha < 1.0:
-        raise AnalysisError(f"alpha: expected a number between 0 and 1 such as 0.05; got {alpha!r}")
+    df = check_frame(df)
+    conf_level = check_conf_level(conf_level)
+    n_leads = check_count("n_leads", n_leads, 1)
+    n_lags = check_count("n_lags", n_lags, 0)
+    alpha = check_alpha(alpha)
     cluster = entity if cluster is None else cluster
-    _check_columns(df, outcome, engagement, entity, time, cluster)
-    if outcome == engagement:
-        raise AnalysisError(f"outcome and engagement must be different columns; both are {outcome!r}")
-    _check_keys(df, entity, time)
-    _check_positive(df, outcome)
-    _check_positive(df, engagement)
+    check_panel_model(df, outcome=outcome, engagement=engagement, entity=entity, time=time, cluster=cluster)
 
     data = df[[outcome, engagement, entity, time] + ([cluster] if cluster not in (entity, time) else [])].copy()
     lag_cols = [engagement]
@@ -579,177 +554,4 @@ def lead_placebo(
         outcome=outcome,
         engagement=engagement,
         warnings=tuple(res.warnings),
-    )
-
-
-# --------------------------------------------------------------------------- Granger
-
-
-_GRANGER_COLUMNS = ["group", "direction", "lag", "f_stat", "p_value", "df_num", "df_denom"]
-_STATIONARITY_COLUMNS = ["group", "series", "adf_stat", "adf_p", "adf_lags", "differenced"]
-
-
-@dataclass(frozen=True)
-class GrangerResult:
-    """Granger F tests on the aggregate series, both directions, lags 1 … maxlag.
-
-    ``direction`` is ``"forward"`` (engagement → outcome: past engagement helps predict the
-    outcome beyond its own past) or ``"reverse"`` (outcome → engagement: reverse causality).
-    """
-
-    rows: tuple[tuple[Any, ...], ...]  # (group, direction, lag, f_stat, p_value, df_num, df_denom)
-    stationarity_rows: tuple[tuple[Any, ...], ...]  # (group, series, adf_stat, adf_p, adf_lags, differenced)
-    outcome: str
-    engagement: str
-    time: str
-    group: str | None
-    maxlag: int
-    log: bool
-    differencing: str
-    alpha: float
-
-    @property
-    def tests(self) -> pd.DataFrame:
-        """DataFrame[group, direction, lag, f_stat, p_value, df_num, df_denom] (group None without groups)."""
-        return pd.DataFrame(list(self.rows), columns=_GRANGER_COLUMNS)
-
-    @property
-    def stationarity(self) -> pd.DataFrame:
-        """ADF results of the (log) level series and whether the pair was differenced."""
-        return pd.DataFrame(list(self.stationarity_rows), columns=_STATIONARITY_COLUMNS)
-
-    def p_values(self, direction: Literal["forward", "reverse"], group: Any = None) -> tuple[float, ...]:
-        """p-values for lags 1 … maxlag of one direction (and group)."""
-        _choice("direction", direction, ("forward", "reverse"))
-        return tuple(r[4] for r in self.rows if r[1] == direction and r[0] == group)
-
-    def table(self, lang: Literal["zh", "en"] = "zh") -> pd.DataFrame:
-        """The tests with column labels and direction names in ``lang``."""
-        w = words(lang)
-        x_name = column_label(self.engagement, lang)
-        y_name = column_label(self.outcome, lang)
-        if lang == "zh":
-            x_name = x_name.split("（")[0]
-            directions = {"forward": f"{x_name} → {y_name}", "reverse": f"{y_name} → {x_name}（反向）"}
-            cols = ["分组", "方向", "滞后阶数", "F 统计量", w["p_value"], "分子自由度", "分母自由度"]
-        else:
-            x_name = x_name.split(" (")[0]
-            directions = {"forward": f"{x_name} → {y_name}", "reverse": f"{y_name} → {x_name} (reverse)"}
-            cols = ["Group", "Direction", "Lags", "F", w["p_value"], "df (num.)", "df (denom.)"]
-        frame = self.tests
-        frame["direction"] = frame["direction"].map(directions)
-        if self.group is None:
-            frame = frame.drop(columns="group")
-            cols = cols[1:]
-        frame.columns = cols
-        return frame
-
-
-def _adf(series: np.ndarray) -> tuple[float, float, int]:
-    from statsmodels.tsa.stattools import adfuller
-
-    res = adfuller(series, regression="c", autolag="AIC", result_object=True)
-    return float(res.statistic), float(res.pvalue), int(res.lags)
-
-
-def granger(
-    df: pd.DataFrame,
-    *,
-    outcome: str = "add_to_cart",
-    engagement: str = "engagement",
-    time: str = "week",
-    group: str | None = None,
-    maxlag: int = 4,
-    log: bool = True,
-    differencing: Differencing = "auto",
-    alpha: float = ALPHA,
-) -> GrangerResult:
-    """Granger causality tests between the aggregate engagement and outcome series, both ways.
-
-    The panel is summed to one series per ``time`` (per ``group`` and ``time`` when ``group``
-    is given), sorted by time, and logged (``log=True``). Stationarity: with
-    ``differencing="auto"`` each log series gets an augmented Dickey–Fuller test
-    (:func:`statsmodels.tsa.stattools.adfuller`, constant, lag length by AIC); if either
-    cannot reject a unit root at ``alpha``, *both* are first-differenced (growth rates), so the
-    two stay on the same footing. ``"always"``/``"never"`` force the choice.
-
-    Then :func:`statsmodels.tsa.stattools.grangercausalitytests` runs for lags 1 … ``maxlag`` in
-    both directions; the SSR-based F test (identical to R's ``lmtest::grangertest``) is reported.
-    Granger causality is predictive precedence, not causation: a common driver that moves
-    engagement first (e.g. pre-festival seeding before a sales festival) also produces it.
-    """
-    from statsmodels.tsa.stattools import grangercausalitytests
-
-    df = _check_frame(df)
-    _choice("differencing", differencing, _DIFFERENCING)
-    maxlag = _check_count("maxlag", maxlag, 1)
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0.0 < alpha < 1.0:
-        raise AnalysisError(f"alpha: expected a number between 0 and 1 such as 0.05; got {alpha!r}")
-    if outcome == engagement:
-        raise AnalysisError(f"outcome and engagement must be different columns; both are {outcome!r}")
-    keys = [time] if group is None else [group, time]
-    _check_columns(df, outcome, engagement, *keys)
-    for col in keys:
-        n_missing = int(df[col].isna().sum())
-        if n_missing:
-            raise DataError(f"column {col!r} has {n_missing} missing value(s); every row needs one", column=col)
-    _numeric(df, outcome)
-    _numeric(df, engagement)
-    agg = df.groupby(keys, sort=True)[[outcome, engagement]].sum().reset_index()
-
-    rows: list[tuple[Any, ...]] = []
-    stat_rows: list[tuple[Any, ...]] = []
-    groups = [None] if group is None else list(pd.unique(agg[group]))
-    for g in groups:
-        part = agg if g is None else agg[agg[group] == g]
-        part = part.sort_values(time)
-        label = "" if g is None else f" in group {g!r}"
-        series = {}
-        for col in (outcome, engagement):
-            v = part[col].to_numpy(dtype=float)
-            if log:
-                if (v <= 0).any():
-                    raise AnalysisError(
-                        f"the summed {col!r}{label} has {int((v <= 0).sum())} zero or negative period(s), so its "
-                        "log is undefined; pass log=False"
-                    )
-                v = np.log(v)
-            if np.ptp(v) == 0:
-                raise AnalysisError(f"the summed {col!r}{label} is constant; a Granger test needs variation")
-            series[col] = v
-        n = len(series[outcome])
-        if n < 3 * maxlag + 8:
-            raise AnalysisError(
-                f"{n} periods{label} are too few for Granger tests up to lag {maxlag}; "
-                f"need at least {3 * maxlag + 8}"
-            )
-        adf = {col: _adf(series[col]) for col in (outcome, engagement)}
-        if differencing == "auto":
-            diff = any(adf[col][1] >= alpha for col in adf)
-        else:
-            diff = differencing == "always"
-        for col in (outcome, engagement):
-            stat_rows.append((g, col, *adf[col], diff))
-        y, x = series[outcome], series[engagement]
-        if diff:
-            y, x = np.diff(y), np.diff(x)
-        for direction, pair in (("forward", np.column_stack([y, x])), ("reverse", np.column_stack([x, y]))):
-            try:
-                out = grangercausalitytests(pair, maxlag)
-            except Exception as exc:  # statsmodels raises ValueError / InfeasibleTestError
-                raise AnalysisError(f"Granger test{label} failed: {type(exc).__name__}: {exc}") from exc
-            for lag in range(1, maxlag + 1):
-                f_stat, p, df_denom, df_num = out[lag][0]["ssr_ftest"]
-                rows.append((g, direction, lag, float(f_stat), float(p), int(df_num), int(df_denom)))
-    return GrangerResult(
-        rows=tuple(rows),
-        stationarity_rows=tuple(stat_rows),
-        outcome=outcome,
-        engagement=engagement,
-        time=time,
-        group=group,
-        maxlag=maxlag,
-        log=bool(log),
-        differencing=differencing,
-        alpha=float(alpha),
     )

@@ -31,7 +31,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..errors import AnalysisError, DataError
+from ..errors import AnalysisError
+from .dynamics import shifted_values
+from .inputs import check_choice, check_columns, check_conf_level, check_frame, check_panel_keys, check_positive
 
 if TYPE_CHECKING:
     from .models import ModelResult
@@ -168,56 +170,23 @@ class ClaimTest:
     kind: str
     n: int
 
-
-# --------------------------------------------------------------------------- checks
-
-
-def _check_frame(df: Any) -> pd.DataFrame:
-    if not isinstance(df, pd.DataFrame):
-        raise DataError(f"expected a pandas DataFrame; got {type(df).__name__}")
-    return df
-
-
-def _check_columns(df: pd.DataFrame, *columns: str) -> None:
-    for col in columns:
-        if col not in df.columns:
-            available = ", ".join(map(str, df.columns)) or "(none)"
-            raise DataError(f"column {col!r} not found; available columns: {available}", column=col)
-
-
-def _check_conf_level(conf_level: Any) -> float:
-    if isinstance(conf_level, bool) or not isinstance(conf_level, (int, float)):
-        raise AnalysisError(f"conf_level: expected a number between 0 and 1 such as 0.95; got {conf_level!r}")
-    if not 0.0 < float(conf_level) < 1.0:
-        raise AnalysisError(f"conf_level: expected a number between 0 and 1 such as 0.95; got {conf_level!r}")
-    return float(conf_level)
-
-
-def _check_method(method: Any) -> str:
-    if method not in METHODS:
-        raise AnalysisError(
-            f"method: expected one of {', '.join(repr(m) for m in METHODS)}; got {method!r}"
-        )
-    return method
-
-
-def _check_positive(df: pd.DataFrame, col: str) -> None:
-    values = df[col]
-    if not pd.api.types.is_numeric_dtype(values):
-        raise DataError(f"column {col!r} must be numeric to take logs; it has dtype {values.dtype}", column=col)
-    n_missing = int(values.isna().sum())
-    if n_missing:
-        raise DataError(
-            f"column {col!r} has {n_missing} missing value(s); fill or drop them explicitly "
-            "before modelling (rows are not dropped silently)",
-            column=col,
-        )
-    n_bad = int((values <= 0).sum())
-    if n_bad:
-        raise AnalysisError(
-            f"column {col!r} has {n_bad} zero or negative row(s) out of {len(values)}, so its log "
-            "is undefined; rows are not dropped silently. Use log1p on purpose, or a Poisson model "
-            "(PPML, e.g. pyfixest.fepois) that handles zeros"
+    @classmethod
+    def of(cls, result: Any, claimed: float) -> ClaimTest:
+        """Is ``claimed`` inside the CI of ``result`` (a correlation result: r, ci_low, ci_high,
+        conf_level, method, kind, n)?"""
+        if isinstance(claimed, bool) or not isinstance(claimed, (int, float)) or not -1.0 <= claimed <= 1.0:
+            raise AnalysisError(f"claimed: expected a correlation between -1 and 1; got {claimed!r}")
+        return cls(
+            claimed=float(claimed),
+            r=result.r,
+            ci_low=result.ci_low,
+            ci_high=result.ci_high,
+            conf_level=result.conf_level,
+            inside=bool(result.ci_low <= claimed <= result.ci_high),
+            difference=result.r - float(claimed),
+            method=result.method,
+            kind=result.kind,
+            n=result.n,
         )
 
 
@@ -252,49 +221,25 @@ def prepare_panel(
         Engagement or conversion has zero or negative rows (their log is undefined), or
         ``n_lags`` is not a non-negative integer.
     """
-    df = _check_frame(df)
+    df = check_frame(df)
     if isinstance(n_lags, bool) or not isinstance(n_lags, (int, np.integer)) or n_lags < 0:
         raise AnalysisError(f"n_lags: expected a non-negative integer such as 2; got {n_lags!r}")
     n_lags = int(n_lags)
     if engagement == conversion:
         raise AnalysisError(f"engagement and conversion must be different columns; both are {engagement!r}")
-    _check_columns(df, entity, time, engagement, conversion)
-    for col in (entity, time):
-        n_missing = int(df[col].isna().sum())
-        if n_missing:
-            raise DataError(f"column {col!r} has {n_missing} missing value(s); every row needs one", column=col)
-    dup = df.duplicated([entity, time], keep=False)
-    if dup.any():
-        first = df.loc[dup, [entity, time]].iloc[0]
-        raise DataError(
-            f"{int(dup.sum())} rows repeat an ({entity}, {time}) pair, e.g. "
-            f"({first[entity]!r}, {first[time]!r}); expected one row per {entity} and {time}"
-        )
-    _check_positive(df, engagement)
-    _check_positive(df, conversion)
+    check_columns(df, entity, time, engagement, conversion)
+    check_panel_keys(df, entity, time)
+    check_positive(df, engagement)
+    check_positive(df, conversion)
 
     out = df.sort_values([entity, time], kind="stable").reset_index(drop=True)
     x_col, y_col = f"log_{engagement}", f"log_{conversion}"
     out[x_col] = np.log(out[engagement].to_numpy(dtype=float))
     out[y_col] = np.log(out[conversion].to_numpy(dtype=float))
-    for k, values in enumerate(_within_lags(out, entity, time, out[x_col].to_numpy(), n_lags), start=1):
+    lags = shifted_values(out, out[x_col].to_numpy(), entity=entity, time=time, ks=range(1, n_lags + 1))
+    for k, values in enumerate(lags, start=1):
         out[f"{x_col}_l{k}"] = values
     return out
-
-
-def _within_lags(panel: pd.DataFrame, entity: str, time: str, values: np.ndarray, n_lags: int) -> list[np.ndarray]:
-    """Lags 1…n_lags of ``values`` within each entity; periods are the sorted distinct ``time`` values
-    of the whole panel, so a missing earlier period gives NaN (``panel`` has unique entity-time pairs)."""
-    if not n_lags:
-        return []
-    periods = np.sort(panel[time].unique())
-    position = pd.Series(np.arange(len(periods)), index=periods)
-    pos = position.reindex(panel[time]).to_numpy()
-    by_key = pd.Series(values, index=pd.MultiIndex.from_arrays([panel[entity], pos]))
-    return [
-        by_key.reindex(pd.MultiIndex.from_arrays([panel[entity], pos - k])).to_numpy()
-        for k in range(1, n_lags + 1)
-    ]
 
 
 # --------------------------------------------------------------------------- elasticity
@@ -329,9 +274,9 @@ def fit_elasticity(
     """
     from .models import estimate
 
-    conf_level = _check_conf_level(conf_level)
-    df = _check_frame(df)
-    _check_columns(df, entity, time, engagement, conversion, cluster)
+    conf_level = check_conf_level(conf_level)
+    df = check_frame(df)
+    check_columns(df, entity, time, engagement, conversion, cluster)
     panel = prepare_panel(
         df, entity=entity, time=time, engagement=engagement, conversion=conversion, n_lags=n_lags
     )
@@ -341,7 +286,9 @@ def fit_elasticity(
     if clash:
         raise AnalysisError(f"column {clash[0]!r} would be overwritten by a lag of {engagement!r}; rename it")
     frame = panel[keep].copy()
-    level_lags = _within_lags(panel, entity, time, panel[engagement].to_numpy(dtype=float), n_lags)
+    level_lags = shifted_values(
+        panel, panel[engagement].to_numpy(dtype=float), entity=entity, time=time, ks=range(1, n_lags + 1)
+    )
     for name, values in zip(lag_columns, level_lags):
         frame[name] = values
 
@@ -444,8 +391,8 @@ def correlation(
 
     Both CIs assume independent pairs. No values are dropped: NaN or inf raise AnalysisError.
     """
-    method = _check_method(method)
-    conf_level = _check_conf_level(conf_level)
+    method = check_choice("method", method, METHODS)
+    conf_level = check_conf_level(conf_level)
     xv, yv = _as_vector(x, "x"), _as_vector(y, "y")
     if len(xv) != len(yv):
         raise AnalysisError(f"x and y must have the same length; got {len(xv)} and {len(yv)}")
@@ -496,11 +443,11 @@ def pooled_correlation(
     This is the number a claim such as "engagement and add-to-cart correlate at 0.73" usually
     means: it includes differences *between* brands as well as co-movement within them.
     """
-    method = _check_method(method)
-    df = _check_frame(df)
-    _check_columns(df, engagement, conversion)
-    _check_positive(df, engagement)
-    _check_positive(df, conversion)
+    method = check_choice("method", method, METHODS)
+    df = check_frame(df)
+    check_columns(df, engagement, conversion)
+    check_positive(df, engagement)
+    check_positive(df, conversion)
     x = np.log(df[engagement].to_numpy(dtype=float))
     y = np.log(df[conversion].to_numpy(dtype=float))
     return correlation(x, y, method=method, conf_level=conf_level)
@@ -527,7 +474,7 @@ def within_correlation(
     p-value is the matching t test with n − q − 2 degrees of freedom. Autocorrelation within
     brands still makes this CI too narrow.
     """
-    conf_level = _check_conf_level(conf_level)
+    conf_level = check_conf_level(conf_level)
     panel = prepare_panel(
         df, entity=entity, time=time, engagement=engagement, conversion=conversion, n_lags=0
     )
@@ -571,17 +518,4 @@ def claim_test(r_result: CorrelationResult, claimed: float = 0.73) -> ClaimTest:
     """Is ``claimed`` inside the CI of ``r_result``? (Not inside: the data contradict the claim.)"""
     if not isinstance(r_result, CorrelationResult):
         raise AnalysisError(f"expected a CorrelationResult; got {type(r_result).__name__}")
-    if isinstance(claimed, bool) or not isinstance(claimed, (int, float)) or not -1.0 <= claimed <= 1.0:
-        raise AnalysisError(f"claimed: expected a correlation between -1 and 1; got {claimed!r}")
-    return ClaimTest(
-        claimed=float(claimed),
-        r=r_result.r,
-        ci_low=r_result.ci_low,
-        ci_high=r_result.ci_high,
-        conf_level=r_result.conf_level,
-        inside=bool(r_result.ci_low <= claimed <= r_result.ci_high),
-        difference=r_result.r - float(claimed),
-        method=r_result.method,
-        kind=r_result.kind,
-        n=r_result.n,
-    )
+    return ClaimTest.of(r_result, claimed)

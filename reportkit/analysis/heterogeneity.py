@@ -21,9 +21,9 @@ from typing import Any, Literal, Sequence
 import numpy as np
 import pandas as pd
 
-from ..errors import AnalysisError, DataError
-from .dynamics import _check_count, _check_keys, _coef, _n_clusters, shift_within, wald_test
-from .engagement import _check_columns, _check_conf_level, _check_frame, _check_positive
+from ..errors import AnalysisError
+from .dynamics import _coef, _n_clusters, format_wald, shift_within, wald_test
+from .inputs import check_alpha, check_conf_level, check_count, check_frame, check_panel_model
 from .models import Coef, ModelResult, estimate
 from .narrative import category_label, words
 
@@ -69,20 +69,6 @@ def _effect(res: ModelResult, cols: Sequence[str]) -> Coef:
     return res.lincom({_coef(res, c).term: 1.0 for c in cols}, name="long_run")
 
 
-def _check_inputs(df, outcome, engagement, entity, time, group, cluster):
-    _check_columns(df, outcome, engagement, entity, time, group, cluster)
-    if outcome == engagement:
-        raise AnalysisError(f"outcome and engagement must be different columns; both are {outcome!r}")
-    if group in (entity, time):
-        raise AnalysisError(f"group must differ from the entity and time columns; got {group!r}")
-    n_missing = int(df[group].isna().sum())
-    if n_missing:
-        raise DataError(f"column {group!r} has {n_missing} missing value(s); every row needs a group", column=group)
-    _check_keys(df, entity, time)
-    _check_positive(df, outcome)
-    _check_positive(df, engagement)
-
-
 def by_group(
     df: pd.DataFrame,
     *,
@@ -106,11 +92,12 @@ def by_group(
     The last row is the same model on all rows (``group`` = :data:`POOLED`, ``pooled`` True);
     note it has common week effects, while each group model has its own.
     """
-    df = _check_frame(df)
-    conf_level = _check_conf_level(conf_level)
-    n_lags = _check_count("n_lags", n_lags, 0)
+    df = check_frame(df)
+    conf_level = check_conf_level(conf_level)
+    n_lags = check_count("n_lags", n_lags, 0)
     cluster = entity if cluster is None else cluster
-    _check_inputs(df, outcome, engagement, entity, time, group, cluster)
+    check_panel_model(df, outcome=outcome, engagement=engagement, entity=entity, time=time, cluster=cluster,
+                      group=group)
     data, cols = _lagged_frame(df, outcome=outcome, engagement=engagement, entity=entity, time=time,
                                n_lags=n_lags, extra=[group, cluster])
     rows = []
@@ -166,8 +153,7 @@ class InteractionResult:
 
         words(lang)
         p = format_number(self.p_value, 3)
-        stat = (f"F({self.df_num}, {self.df_denom}) = {format_number(self.f_stat, 2)}" if self.df_denom
-                else f"χ²({self.df_num}) = {format_number(self.chi2, 2)}")
+        stat = format_wald(self.f_stat, self.chi2, self.df_num, self.df_denom)
         what = ("长期弹性" if self.n_lags else "弹性") if lang == "zh" else ("long-run elasticity" if self.n_lags else "elasticity")
         if lang == "zh":
             if self.equal:
@@ -204,13 +190,13 @@ def interaction_model(
     g ≠ base, i.e. all groups share one (long-run) slope. When the group is not constant within
     entity, the group is added as a fixed effect too.
     """
-    df = _check_frame(df)
-    conf_level = _check_conf_level(conf_level)
-    n_lags = _check_count("n_lags", n_lags, 0)
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0.0 < alpha < 1.0:
-        raise AnalysisError(f"alpha: expected a number between 0 and 1 such as 0.05; got {alpha!r}")
+    df = check_frame(df)
+    conf_level = check_conf_level(conf_level)
+    n_lags = check_count("n_lags", n_lags, 0)
+    alpha = check_alpha(alpha)
     cluster = entity if cluster is None else cluster
-    _check_inputs(df, outcome, engagement, entity, time, group, cluster)
+    check_panel_model(df, outcome=outcome, engagement=engagement, entity=entity, time=time, cluster=cluster,
+                      group=group)
     data, raw_cols = _lagged_frame(df, outcome=outcome, engagement=engagement, entity=entity, time=time,
                                    n_lags=n_lags, extra=[group, cluster])
     groups = list(pd.unique(data[group]))

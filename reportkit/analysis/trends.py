@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 
 from ..data.nbs import SERIES, SeriesInfo
-from ..errors import AnalysisError, DataError
+from ..errors import AnalysisError
+from .inputs import check_choice, check_columns
 
 __all__ = [
     "growth_table",
@@ -46,26 +47,17 @@ _MIN_FORECAST_POINTS = 6
 # --------------------------------------------------------------------------- helpers
 
 
-def _choice(name: str, value: object, allowed: tuple[str, ...]) -> str:
-    if value not in allowed:
-        raise AnalysisError(f"{name}: expected one of {list(allowed)}; got {value!r}")
-    return value  # type: ignore[return-value]
-
-
 def _series(series: str) -> SeriesInfo:
-    _choice("series", series, tuple(SERIES))
+    check_choice("series", series, tuple(SERIES), as_list=True)
     return SERIES[series]
 
 
 def _need_columns(frame: pd.DataFrame, columns: list[str], what: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise DataError(
-            f"{what} is missing column(s) {missing}; expected the frame from "
-            f"reportkit.data.nbs (has {list(frame.columns)})",
-            path=frame.attrs.get("source_path"),
-            column=missing[0],
-        )
+    """The columns of a frame read by :mod:`reportkit.data.nbs` (the error names its file)."""
+    check_columns(
+        frame, *columns, frame=what, hint="expected the frame from reportkit.data.nbs",
+        path=frame.attrs.get("source_path"),
+    )
 
 
 def _annual_levels(annual_df: pd.DataFrame, info: SeriesInfo) -> pd.DataFrame:
@@ -495,7 +487,7 @@ def forecast(
     gaps, or fewer than 6 years to fit on. Warnings raised by statsmodels during the fit are
     kept in ``.warnings``.
     """
-    _choice("method", method, get_args(ForecastMethod))
+    check_choice("method", method, get_args(ForecastMethod), as_list=True)
     info = _series(series)
     if horizon_year <= last_year:
         raise AnalysisError(
