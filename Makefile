@@ -36,10 +36,10 @@ report-en: setup
 	$(VENV)/bin/reportkit build $(SPEC) --lang en
 
 test: setup
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 test-fast: setup
-	$(VENV)/bin/pytest -m "not e2e" $(PYTEST_ARGS)
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(VENV)/bin/pytest -m "not e2e" $(PYTEST_ARGS)
 
 bench: setup
 	$(PY) bench/bench_build.py

@@ -224,3 +224,125 @@ def test_forecast_errors(annual):
         forecast(annual[annual["year"] <= 2018], last_year=2018)
     with pytest.raises(AnalysisError, match="last_year=2030"):
         forecast(annual, last_year=2030, horizon_year=2035)
+
+
+# ----------------------------------------------------------------- 2024 year-to-date → monthly (TimeSeries)
+
+from reportkit.analysis.trends import contribution_to_growth, growth_caveat, mom, yoy  # noqa: E402
+from reportkit.data.timeseries import TimeSeries  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def online_levels(monthly) -> TimeSeries:
+    ytd = TimeSeries.from_ytd_frame(monthly, value="online_retail_ytd_100m_yuan", unit="亿元")
+    return ytd.to_levels()
+
+
+def test_2024_ytd_derivation_jan_feb_gaps_and_december(annual, online_levels):
+    values = online_levels.values
+    blocks = {b.label: b for b in online_levels.blocks}
+    # January-February: one value equal to the cumulative 21,535, not split
+    assert blocks["2024-01..02"].value == 21535
+    assert np.isnan(values["2024-01"]) and np.isnan(values["2024-02"])
+    # 2024-01..04 and 2024-01..09 are missing: April-May and September-October are unknown
+    for month in ("2024-04", "2024-05", "2024-09", "2024-10"):
+        assert np.isnan(values[month])
+    assert blocks["2024-04..05"].value == 57669 - 33082
+    assert blocks["2024-09..10"].value == 123632 - 96352
+    # December by differencing; the year adds up to the annual level exactly
+    assert values["2024-12"] == 155225 - 140308
+    year_total = values["2024"].dropna().sum() + sum(
+        b.value for b in online_levels.blocks if b.start.year == 2024)
+    assert year_total == 155225 == annual.set_index("year").loc[2024, "online_retail_100m_yuan"]
+
+
+# ----------------------------------------------------------------- period growth
+
+
+def test_mom_is_nan_across_a_gap():
+    df = pd.DataFrame({"m": ["2024-01", "2024-02", "2024-04", "2024-05"], "v": [100.0, 110.0, 121.0, 133.1]})
+    ts = TimeSeries.from_frame(df, date="m", value="v", on_gap="keep")
+    growth = mom(ts)
+    assert growth.name == "mom_pct" and isinstance(growth.index, pd.PeriodIndex)
+    assert growth["2024-02"] == pytest.approx(10.0, abs=1e-12)
+    assert np.isnan(growth["2024-01"]) and np.isnan(growth["2024-03"])
+    assert np.isnan(growth["2024-04"])  # not 121/110: March is unknown
+    assert growth["2024-05"] == pytest.approx(10.0, abs=1e-9)
+    assert growth.attrs["label_en"] == "Month-on-month growth, %"
+
+
+def test_mom_on_nbs_derived_months_never_spans_a_block(online_levels):
+    growth = mom(online_levels)
+    assert growth["2024-07"] == pytest.approx((12793 / 13322 - 1) * 100, rel=1e-12)
+    for month in ("2024-03", "2024-06", "2024-11"):  # previous month inside a block
+        assert np.isnan(growth[month]), month
+    with pytest.raises(AnalysisError, match="to_levels"):
+        mom(TimeSeries.from_ytd_frame(load_nbs_monthly_ytd(), value="online_retail_ytd_100m_yuan"))
+
+
+def test_quarterly_qoq_and_yoy():
+    periods = pd.period_range("2023Q1", periods=8, freq="Q")
+    ts = TimeSeries.from_frame(pd.DataFrame({"q": [str(p) for p in periods],
+                                             "v": [100, 105, 110, 120, 110, 115, 121, 132]}),
+                               date="q", value="v")
+    assert mom(ts).name == "qoq_pct"
+    assert mom(ts)["2023Q2"] == pytest.approx(5.0)
+    growth = yoy(ts)
+    assert growth["2024Q1"] == pytest.approx(10.0) and growth["2024Q4"] == pytest.approx(10.0)
+    assert growth["2023"].isna().all()
+
+
+# ----------------------------------------------------------------- contribution to growth
+
+
+def test_contribution_of_physical_online_to_scgr_growth(annual):
+    table = contribution_to_growth(annual)
+    assert table.attrs["parts"] == ("physical_online",) and table.attrs["total"] == "scgr"
+    assert table.attrs["caveat"] == ""
+    known = table.dropna(subset=["physical_online_contribution_pp"])
+    total = known["physical_online_contribution_pp"] + known["other_contribution_pp"]
+    np.testing.assert_allclose(total, known["total_growth_pct"], rtol=0, atol=1e-9)
+    row = table.set_index("year").loc[2024]
+    assert row["physical_online_contribution_pp"] == pytest.approx((130816 - 130174) / 471495 * 100, rel=1e-12)
+    assert row["total_growth_pct"] == pytest.approx((487895 / 471495 - 1) * 100, rel=1e-12)
+    assert row["other_level"] == 487895 - 130816
+    # the total's growth is from levels, as in growth_table
+    gt = growth_table(annual, "scgr").set_index("year")["yoy_from_levels_pct"]
+    np.testing.assert_allclose(table.set_index("year")["total_growth_pct"].dropna(), gt.dropna(), atol=1e-12)
+    # physical goods were first published for 2015: 2015's contribution is unknown, with a note
+    first = table.set_index("year").loc[2015]
+    assert np.isnan(first["physical_online_contribution_pp"]) and "2014" in first["note"]
+    assert "offline" not in table.attrs["labels"]["other_contribution_pp"].lower()
+
+
+def test_contribution_of_online_retail_carries_a_caveat(annual):
+    table = contribution_to_growth(annual, parts=("online_retail",), total="scgr")
+    known = table.dropna(subset=["online_retail_contribution_pp", "total_growth_pct"])
+    np.testing.assert_allclose(
+        known["online_retail_contribution_pp"] + known["other_contribution_pp"],
+        known["total_growth_pct"], rtol=0, atol=1e-9)
+    assert "services" in table.attrs["caveat"] and "not offline" in table.attrs["caveat"]
+    with pytest.raises(AnalysisError, match="part of 'online_retail'"):
+        contribution_to_growth(annual, parts=("physical_online", "online_retail"))
+    with pytest.raises(AnalysisError, match="both a part and the total"):
+        contribution_to_growth(annual, parts=("scgr",))
+
+
+# ----------------------------------------------------------------- growth caveat
+
+
+def test_growth_caveat_states_both_numbers_and_the_reason(annual):
+    table = growth_table(annual, "online_retail", last_year=2024)
+    en = growth_caveat(table, threshold_pp=1.0, lang="en")
+    assert "2024: official 7.2 %, from published levels 0.6 % (gap +6.6 pp)" in en
+    assert en.startswith("Online retail sales:")
+    assert "restates the prior-year base" in en
+    assert "2020" not in en  # 10.9 vs 10.6: within 1 pp
+    zh = growth_caveat(table, threshold_pp=1.0, lang="zh")
+    assert "2024年官方增速7.2%，按公布总量计算0.6%" in zh and "全国网上零售额" in zh
+    assert "上年基数" in zh
+    assert growth_caveat(table, threshold_pp=100.0, lang="en") == ""
+    assert growth_caveat(table, threshold_pp=100.0, lang="zh") == ""
+    assert growth_caveat(table, threshold_pp=1.0, series_label="Online", lang="en").startswith("Online:")
+    with pytest.raises(AnalysisError, match="lang"):
+        growth_caveat(table, threshold_pp=1.0, lang="fr")

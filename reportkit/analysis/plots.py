@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -123,23 +124,89 @@ def growth_chart(growth: Any, *, level_label: str, official_label: str, levels_l
     return fig
 
 
+_FAN_ALL_TICKS = 20  # label every period up to this many
+_FAN_MAX_TICKS = 14  # else label at most this many first periods of years
+_YEAR_START = re.compile(r"^\d{4}(Q1|-01)$")
+
+
+def _fan_x(frame: Any, what: str) -> list[str]:
+    """The x labels of a fan-chart table: its ``period`` column, else its ``year`` column, as strings."""
+    from ..errors import AnalysisError
+
+    if "period" in frame.columns:
+        return [str(v) for v in frame["period"]]
+    if "year" in frame.columns:
+        return [str(int(v)) if isinstance(v, (int, float)) or hasattr(v, "__index__") else str(v)
+                for v in frame["year"]]
+    raise AnalysisError(
+        f"fan_chart: the {what} table needs a 'period' or 'year' column; it has {', '.join(map(str, frame.columns))}"
+    )
+
+
+def _fan_history(history: Any) -> tuple[list[str], list[float]]:
+    """History as (labels, values): a Series with a PeriodIndex, or a table with period/year and level/value."""
+    import pandas as pd
+
+    from ..errors import AnalysisError
+
+    if isinstance(history, pd.Series):
+        return [str(p) for p in history.index], [float(v) for v in history.to_numpy(dtype=float)]
+    labels = _fan_x(history, "history")
+    for col in ("level", "value"):
+        if col in history.columns:
+            return labels, [float(v) for v in history[col]]
+    raise AnalysisError(
+        f"fan_chart: the history table needs a 'level' or 'value' column; it has {', '.join(map(str, history.columns))}"
+    )
+
+
+def _fan_ticks(labels: list[str], max_ticks: int = _FAN_MAX_TICKS) -> list[int]:
+    """Positions to label: all of them for short series; else first periods of years (Q1, January), thinned."""
+    n = len(labels)
+    if n <= _FAN_ALL_TICKS:
+        return list(range(n))
+    anchors = [i for i, lab in enumerate(labels) if _YEAR_START.match(lab)] or list(range(n))
+    every = -(-len(anchors) // max_ticks)
+    return anchors[::every]
+
+
 def fan_chart(history: Any, forecast: Any, *, value_label: str, actual_label: str, forecast_label: str,
               band80_label: str, band95_label: str, unit: str) -> Any:
-    """History as a line, the forecast as a line with 80 % and 95 % bands."""
+    """History as a line, the forecast as a line with 80 % and 95 % bands.
+
+    ``history`` is a table with a ``period`` (strings such as ``"2024"``, ``"2024Q4"``,
+    ``"2024-12"``) or ``year`` column and a ``level`` (or ``value``) column, or a Series with a
+    PeriodIndex; ``forecast`` is a table with ``period`` or ``year`` and ``forecast``, ``lo80``,
+    ``hi80``, ``lo95``, ``hi95`` (e.g. ``Forecast.table``). Periods are placed one step apart in
+    order; long quarterly or monthly series are labelled at the first period of every year (or
+    every few years), at most 14 labels; up to 20 periods every one is labelled.
+    """
     import matplotlib.pyplot as plt
 
+    h_labels, h_values = _fan_history(history)
+    f_labels = _fan_x(forecast, "forecast")
+    position: dict[str, int] = {}
+    for lab in [*h_labels, *f_labels]:
+        position.setdefault(lab, len(position))
+    hx = [position[lab] for lab in h_labels]
+    fx = [position[lab] for lab in f_labels]
+    marker = "o" if len(position) <= 40 else None
+
     fig, ax = plt.subplots()
-    ax.plot(history["year"], history["level"], marker="o", color=PALETTE[0], label=actual_label)
-    fyears = forecast["year"]
-    ax.fill_between(fyears, forecast["lo95"], forecast["hi95"], color=PALETTE[1], alpha=0.15, label=band95_label)
-    ax.fill_between(fyears, forecast["lo80"], forecast["hi80"], color=PALETTE[1], alpha=0.30, label=band80_label)
-    last = history.iloc[-1]
-    ax.plot([last["year"], *fyears], [last["level"], *forecast["forecast"]], marker="o", linestyle="--",
+    ax.plot(hx, h_values, marker=marker, color=PALETTE[0], label=actual_label)
+    ax.fill_between(fx, forecast["lo95"], forecast["hi95"], color=PALETTE[1], alpha=0.15, label=band95_label)
+    ax.fill_between(fx, forecast["lo80"], forecast["hi80"], color=PALETTE[1], alpha=0.30, label=band80_label)
+    ax.plot([hx[-1], *fx], [h_values[-1], *forecast["forecast"]], marker=marker, linestyle="--",
             color=PALETTE[1], label=forecast_label)
     ax.set_ylabel(f"{value_label}（{unit}）" if unit else value_label)
-    ax.set_xticks(list(range(int(history["year"].min()), int(fyears.max()) + 1)))
+    labels = list(position)
+    ticks = _fan_ticks(labels)
+    ax.set_xticks(ticks)
+    ax.set_xticklabels([labels[i] for i in ticks])
     ax.tick_params(axis="x", rotation=45)
-    ax.yaxis.set_major_formatter(_thousands())
+    top = max([abs(v) for v in h_values] + [abs(float(v)) for v in forecast["hi95"]])
+    if top >= 1000:
+        ax.yaxis.set_major_formatter(_thousands())
     _legend_below(fig, *ax.get_legend_handles_labels())
     return fig
 

@@ -1,7 +1,9 @@
-"""Market trends from the NBS series: growth both ways, CAGR, shares, monthly values, forecasts.
+"""Market trends: growth both ways, CAGR, shares, contributions, monthly values, forecasts.
 
-Every function here takes the validated frames from :mod:`reportkit.data.nbs` and returns
-tables or frozen results; nothing prints or plots.
+The NBS functions take the validated frames from :mod:`reportkit.data.nbs`; :func:`mom` and
+:func:`yoy` take any :class:`~reportkit.data.timeseries.TimeSeries` (an analyst's own annual,
+quarterly or monthly series). All return tables, Series or frozen results; nothing prints or
+plots.
 
 Two growth measures are kept side by side and never mixed up:
 
@@ -22,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.nbs import SERIES, SeriesInfo
+from ..data.timeseries import TimeSeries, ytd_blocks
 from ..errors import AnalysisError
 from .inputs import check_choice, check_columns
 
@@ -31,6 +34,10 @@ __all__ = [
     "cagr",
     "share_table",
     "monthly_from_ytd",
+    "mom",
+    "yoy",
+    "contribution_to_growth",
+    "growth_caveat",
     "ForecastMethod",
     "ForecastResult",
     "forecast",
@@ -324,7 +331,8 @@ def monthly_from_ytd(monthly_df: pd.DataFrame, series: str = "online_retail") ->
 
     Columns: ``year``, ``period``, ``start_month``, ``end_month``, ``n_months``, ``value``
     (亿元), ``ytd_value`` (the cumulative value at ``end_month``, NaN if unknown), ``status``,
-    ``note``.
+    ``note``. The differencing is :func:`reportkit.data.timeseries.ytd_blocks`, the same that
+    :meth:`TimeSeries.to_levels <reportkit.data.timeseries.TimeSeries.to_levels>` uses.
     """
     info = _series(series)
     if "year" not in monthly_df.columns or "end_month" not in monthly_df.columns:
@@ -337,67 +345,61 @@ def monthly_from_ytd(monthly_df: pd.DataFrame, series: str = "online_retail") ->
         )
     _need_columns(monthly_df, ["year", "end_month", info.ytd_level_column], "the monthly frame")
 
+    years = sorted(int(y) for y in monthly_df["year"].unique())
+    published = {
+        (int(y), int(m)) for y, m in zip(monthly_df["year"], monthly_df["end_month"])
+    }
+    cumulative = pd.Series(
+        monthly_df[info.ytd_level_column].astype(float).to_numpy(),
+        index=pd.PeriodIndex(
+            [pd.Period(year=int(y), month=int(m), freq="M")
+             for y, m in zip(monthly_df["year"], monthly_df["end_month"])],
+            freq="M",
+        ),
+    ).sort_index()
+    blocks = ytd_blocks(cumulative, through_year_end=True) if len(cumulative) else []
+
     rows: list[dict] = []
-    for year in sorted(int(y) for y in monthly_df["year"].unique()):
-        part = monthly_df[monthly_df["year"] == year]
-        known = (
-            part[["end_month", info.ytd_level_column]]
-            .dropna()
-            .astype({"end_month": int})
-            .sort_values("end_month")
+    for block in blocks:
+        year = int(block.start.year)
+        if year not in years:
+            continue
+        start, end = int(block.start.month), int(block.end.month)
+        n_months = end - start + 1
+        if block.status == "period":
+            status, note = "month", ""
+        elif block.status == "jan_feb_combined":
+            status, note = "jan_feb_combined", "January and February published combined"
+        elif block.status == "block":
+            status = "block"
+            missing = [
+                _label(year, 1, p.month)
+                + ("" if (year, p.month) not in published else f" ({series} empty)")
+                for p in block.missing
+            ]
+            base = f"C({_label(year, 1, start - 1)})" if start > 1 else "0"
+            note = (
+                f"cumulative period(s) {', '.join(missing)} missing; the {n_months} months "
+                f"are known only as a total, C({_label(year, 1, end)}) − {base}; "
+                "individual months unknown"
+            )
+        else:
+            status = "unknown"
+            after = f"after {_label(year, 1, start - 1)}" if start > 1 else "for this year"
+            note = f"no {series} cumulative value {after} in the data; unknown, not zero"
+        rows.append(
+            {
+                "year": year,
+                "period": _label(year, start, end),
+                "start_month": start,
+                "end_month": end,
+                "n_months": n_months,
+                "value": float(block.value),
+                "ytd_value": float(block.ytd_value),
+                "status": status,
+                "note": note,
+            }
         )
-        published = set(part["end_month"].astype(int))
-        prev_month, prev_value = 0, 0.0
-        for end_month, ytd in zip(known["end_month"], known[info.ytd_level_column]):
-            start = prev_month + 1
-            n_months = end_month - prev_month
-            value = float(ytd) - prev_value
-            gaps = [m for m in range(max(start, 2), end_month) if m >= 2]
-            if start == 1 and end_month == 2:
-                status, note = "jan_feb_combined", "January and February published combined"
-            elif n_months == 1:
-                status, note = "month", ""
-            else:
-                status = "block"
-                missing = [
-                    _label(year, 1, m) + ("" if m not in published else f" ({series} empty)")
-                    for m in gaps
-                ]
-                base = f"C({_label(year, 1, prev_month)})" if prev_month else "0"
-                note = (
-                    f"cumulative period(s) {', '.join(missing)} missing; the {n_months} months "
-                    f"are known only as a total, C({_label(year, 1, end_month)}) − {base}; "
-                    "individual months unknown"
-                )
-            rows.append(
-                {
-                    "year": year,
-                    "period": _label(year, start, end_month),
-                    "start_month": start,
-                    "end_month": int(end_month),
-                    "n_months": int(n_months),
-                    "value": value,
-                    "ytd_value": float(ytd),
-                    "status": status,
-                    "note": note,
-                }
-            )
-            prev_month, prev_value = int(end_month), float(ytd)
-        if prev_month < 12:
-            after = f"after {_label(year, 1, prev_month)}" if prev_month else "for this year"
-            rows.append(
-                {
-                    "year": year,
-                    "period": _label(year, prev_month + 1, 12),
-                    "start_month": prev_month + 1,
-                    "end_month": 12,
-                    "n_months": 12 - prev_month,
-                    "value": np.nan,
-                    "ytd_value": np.nan,
-                    "status": "unknown",
-                    "note": f"no {series} cumulative value {after} in the data; unknown, not zero",
-                }
-            )
     out = pd.DataFrame(
         rows,
         columns=[
@@ -415,6 +417,291 @@ def monthly_from_ytd(monthly_df: pd.DataFrame, series: str = "online_retail") ->
         "status": "How the value was derived",
     }
     return out
+
+
+# --------------------------------------------------------------------------- period growth
+
+_POP_NAMES = {"monthly": "mom_pct", "quarterly": "qoq_pct", "annual": "yoy_pct"}
+_POP_LABELS = {
+    "monthly": ("环比增长（%）", "Month-on-month growth, %"),
+    "quarterly": ("环比增长（%）", "Quarter-on-quarter growth, %"),
+    "annual": ("同比增长（按总量计算，%）", "Year-on-year growth from levels, %"),
+}
+
+
+def _level_series(ts: TimeSeries, what: str) -> pd.Series:
+    if not isinstance(ts, TimeSeries):
+        raise AnalysisError(
+            f"{what}: expected a reportkit TimeSeries (TimeSeries.from_frame / read); "
+            f"got {type(ts).__name__}"
+        )
+    if ts.kind != "level":
+        raise AnalysisError(
+            f"{what}: {ts.name or 'the series'} is cumulative (year-to-date); growth of "
+            "cumulative totals is not period growth. Call ts.to_levels() first"
+        )
+    return ts.as_series()
+
+
+def _growth_over(values: pd.Series, lag: int) -> pd.Series:
+    """``100 × (v_t / v_{t−lag} − 1)``; NaN if either is unknown or the earlier one is ≤ 0."""
+    previous = values.shift(lag)
+    ok = values.notna() & previous.notna() & (previous > 0)
+    pct = (values / previous.where(previous > 0) - 1.0) * 100.0
+    return pct.where(ok)
+
+
+def mom(ts: TimeSeries) -> pd.Series:
+    """Period-on-period growth in % of a level series: month-on-month, quarter-on-quarter, annual.
+
+    ``100 × (v_t / v_{t−1} − 1)`` on the series' complete PeriodIndex, so a period whose
+    previous period is unknown (a gap, a month inside a multi-month block from
+    :meth:`TimeSeries.to_levels`) gets NaN: growth is never computed across a missing period.
+    NaN also where the previous value is zero or negative (the ratio has no meaning). For a
+    monthly or quarterly series that is not seasonally adjusted this mostly measures the
+    season; compare with :func:`yoy`. Returns a float Series on the PeriodIndex named
+    ``mom_pct`` / ``qoq_pct`` / ``yoy_pct`` with ``attrs["label_zh"]``/``["label_en"]``.
+    Raises :class:`AnalysisError` for a cumulative series (call ``to_levels()`` first).
+    """
+    values = _level_series(ts, "mom")
+    out = _growth_over(values, 1).rename(_POP_NAMES[ts.freq])
+    out.attrs["label_zh"], out.attrs["label_en"] = _POP_LABELS[ts.freq]
+    out.attrs["series"] = ts.name
+    return out
+
+
+def yoy(ts: TimeSeries) -> pd.Series:
+    """Year-on-year growth in % from levels: each period against the same period a year earlier.
+
+    ``100 × (v_t / v_{t−s} − 1)`` with ``s = ts.season_length`` (12, 4 or 1); NaN where either
+    value is unknown or the earlier one is ≤ 0. This is growth *from levels*; NBS's official
+    growth is on a comparable basis and differs (see :func:`growth_table`). Returns a float
+    Series named ``yoy_pct`` with bilingual labels in ``attrs``.
+    """
+    values = _level_series(ts, "yoy")
+    out = _growth_over(values, ts.season_length).rename("yoy_pct")
+    out.attrs["label_zh"] = "同比增长（按总量计算，%）"
+    out.attrs["label_en"] = "Year-on-year growth from levels, %"
+    out.attrs["series"] = ts.name
+    return out
+
+
+# --------------------------------------------------------------------------- contribution
+
+# (part, whole) pairs where the part is a component of the whole in the NBS definitions
+_COMPONENT_OF = frozenset({("physical_online", "scgr"), ("physical_online", "online_retail")})
+
+
+def contribution_to_growth(
+    annual_df: pd.DataFrame,
+    parts: tuple[str, ...] | list[str] = ("physical_online",),
+    total: str = "scgr",
+    first_year: int | None = None,
+    last_year: int | None = None,
+) -> pd.DataFrame:
+    """Contribution of each part's growth to the growth of ``total``, in percentage points, from levels.
+
+    For year t: ``contribution_p = (P_t − P_{t−1}) / T_{t−1} × 100`` for each part P, and the
+    remainder ``other = ((T_t − ΣP_t) − (T_{t−1} − ΣP_{t−1})) / T_{t−1} × 100``, so the
+    contributions add up exactly to the total's growth from published levels,
+    ``(T_t / T_{t−1} − 1) × 100`` (not to NBS's official growth, which uses a restated base).
+
+    Meaningful for the NBS data: online sales of *physical goods* (``physical_online``) are a
+    component of total retail sales of consumer goods (``scgr``), so the default gives the
+    percentage points of scgr growth that came from physical goods sold online, and ``other``
+    is the rest of scgr (offline sales, plus catering and other goods not sold online).
+    Online retail (``online_retail``) includes services, which are not in scgr: with
+    ``parts=("online_retail",)`` the identity still holds, but ``other`` is not "offline"
+    (``attrs["caveat"]`` says so). Parts must differ from ``total`` and may not contain one
+    another.
+
+    Columns: ``year``; ``total_level`` (亿元); ``total_growth_pct`` (from levels); for each part
+    ``<part>_level`` and ``<part>_contribution_pp``; ``other_level``;
+    ``other_contribution_pp``; ``note`` (why a contribution is unknown, e.g. a part not
+    published for t−1). A year's values are NaN where the previous year is missing. Labels in
+    ``attrs["labels"]`` (English) and ``attrs["labels_zh"]``.
+    """
+    if isinstance(parts, str):
+        parts = (parts,)
+    parts = tuple(parts)
+    if not parts:
+        raise AnalysisError("contribution_to_growth: parts is empty; expected e.g. ('physical_online',)")
+    total_info = _series(total)
+    part_infos = [_series(p) for p in parts]
+    if len(set(parts)) != len(parts):
+        raise AnalysisError(f"contribution_to_growth: parts repeat a series: {list(parts)}")
+    if total in parts:
+        raise AnalysisError(f"contribution_to_growth: {total!r} is both a part and the total")
+    for a in parts:
+        for b in parts:
+            if (a, b) in _COMPONENT_OF:
+                raise AnalysisError(
+                    f"contribution_to_growth: {a!r} is part of {b!r}, so they cannot both be "
+                    "parts (their contributions would double-count)"
+                )
+    _need_columns(annual_df, ["year", total_info.level_column,
+                              *[i.level_column for i in part_infos]], "the annual frame")
+    frame = pd.DataFrame({"year": annual_df["year"].astype(int),
+                          "total_level": annual_df[total_info.level_column].astype(float)})
+    for p, info in zip(parts, part_infos):
+        frame[f"{p}_level"] = annual_df[info.level_column].astype(float).to_numpy()
+    frame = frame.dropna(subset=["total_level"]).sort_values("year").reset_index(drop=True)
+    part_cols = [f"{p}_level" for p in parts]
+    frame["other_level"] = frame["total_level"] - frame[part_cols].sum(axis=1, min_count=len(parts))
+    previous = frame.shift(1)
+    consecutive = frame["year"].diff() == 1
+    base = previous["total_level"].where(consecutive)
+    frame["total_growth_pct"] = (frame["total_level"] / base - 1.0) * 100.0
+    for p in parts:
+        frame[f"{p}_contribution_pp"] = (frame[f"{p}_level"] - previous[f"{p}_level"]) / base * 100.0
+    frame["other_contribution_pp"] = (frame["other_level"] - previous["other_level"]) / base * 100.0
+
+    notes = []
+    for i, row in frame.iterrows():
+        if not consecutive.iloc[i]:
+            notes.append(f"no {total} level for {int(row['year']) - 1}; growth unknown")
+            continue
+        unknown = [
+            p for p in parts
+            if np.isnan(row[f"{p}_level"]) or np.isnan(previous.at[i, f"{p}_level"])
+        ]
+        notes.append(
+            "" if not unknown else
+            f"{', '.join(unknown)} level not published for {int(row['year']) - 1} or "
+            f"{int(row['year'])}; contributions unknown"
+        )
+    frame["note"] = notes
+    if first_year is not None:
+        frame = frame[frame["year"] >= first_year]
+    if last_year is not None:
+        frame = frame[frame["year"] <= last_year]
+    if frame.empty:
+        raise AnalysisError(
+            f"contribution_to_growth: no years with a {total} level between {first_year} and "
+            f"{last_year}"
+        )
+    columns = ["year", "total_level", "total_growth_pct"]
+    for p in parts:
+        columns += [f"{p}_level", f"{p}_contribution_pp"]
+    columns += ["other_level", "other_contribution_pp", "note"]
+    out = frame[columns].reset_index(drop=True)
+
+    components = all((p, total) in _COMPONENT_OF for p in parts)
+    part_names_en = " and ".join(SERIES[p].label_en.lower() for p in parts)
+    part_names_zh = "、".join(SERIES[p].label_zh for p in parts)
+    if components:
+        other_en = f"{total_info.label_en} excluding {part_names_en}"
+        other_zh = f"{total_info.label_zh}中{part_names_zh}以外的部分"
+        caveat = ""
+    else:
+        other_en = f"{total_info.label_en} minus {part_names_en} (not a true remainder)"
+        other_zh = f"{total_info.label_zh}减去{part_names_zh}（并非真实的其余部分）"
+        caveat = (
+            f"{', '.join(p for p in parts if (p, total) not in _COMPONENT_OF)} is not a "
+            f"component of {total} (online retail includes services, which total retail sales of "
+            "consumer goods exclude), so 'other' is the arithmetic remainder, not offline sales"
+        )
+    labels = {
+        "year": "Year",
+        "total_level": f"{total_info.label}, {total_info.unit}",
+        "total_growth_pct": f"{total_info.label_en} growth from published levels, %",
+        "other_level": f"{other_en}, {total_info.unit}",
+        "other_contribution_pp": f"Contribution of {other_en[0].lower() + other_en[1:]} to growth, pp",
+        "note": "Note",
+    }
+    labels_zh = {
+        "year": "年份",
+        "total_level": f"{total_info.label_zh}（{total_info.unit}）",
+        "total_growth_pct": f"{total_info.label_zh}增速（按公布总量计算，%）",
+        "other_level": f"{other_zh}（{total_info.unit}）",
+        "other_contribution_pp": f"{other_zh}对增长的拉动（百分点）",
+        "note": "说明",
+    }
+    for p in parts:
+        info = SERIES[p]
+        labels[f"{p}_level"] = f"{info.label}, {info.unit}"
+        labels[f"{p}_contribution_pp"] = (
+            f"Contribution of {info.label_en.lower()} to {total_info.label_en.lower()} growth, pp"
+        )
+        labels_zh[f"{p}_level"] = f"{info.label_zh}（{info.unit}）"
+        labels_zh[f"{p}_contribution_pp"] = f"{info.label_zh}对{total_info.label_zh}增长的拉动（百分点）"
+    out.attrs.update({
+        "parts": parts, "total": total, "labels": labels, "labels_zh": labels_zh,
+        "caveat": caveat,
+        "basis": "published levels (亿元); contributions add up to growth from levels, not to "
+                 "NBS official (comparable-basis) growth",
+    })
+    return out
+
+
+# --------------------------------------------------------------------------- growth caveat
+
+
+def _pct(value: float, lang: str) -> str:
+    return f"{value:.1f} %" if lang == "en" else f"{value:.1f}%"
+
+
+def growth_caveat(
+    growth_table_frame: pd.DataFrame,
+    *,
+    threshold_pp: float = 1.0,
+    series_label: str | None = None,
+    lang: str = "zh",
+) -> str:
+    """The caveat for the report wherever official and from-levels growth differ by more than ``threshold_pp``.
+
+    ``growth_table_frame`` is a frame from :func:`growth_table` (columns ``year``,
+    ``yoy_official_pct``, ``yoy_from_levels_pct``). Every year where
+    ``|official − from levels| > threshold_pp`` is listed with both rates (one decimal) and
+    their gap in percentage points, followed once by the reason: NBS computes official growth
+    on a comparable basis, restating the prior-year base to the current scope of reporting
+    platforms and firms (for total retail sales also to economic-census revisions), so it is not
+    the ratio of the two published levels. ``series_label`` defaults to the NBS label of ``attrs["series"]`` in ``lang``.
+    Returns ``""`` when no year exceeds the threshold (years with a rate missing are skipped).
+    """
+    check_choice("lang", lang, ("zh", "en"))
+    if isinstance(threshold_pp, bool) or not isinstance(threshold_pp, (int, float)) or threshold_pp < 0:
+        raise AnalysisError(f"growth_caveat: threshold_pp must be a number >= 0; got {threshold_pp!r}")
+    _need_columns(growth_table_frame, ["year", "yoy_official_pct", "yoy_from_levels_pct"],
+                  "the growth table")
+    key = growth_table_frame.attrs.get("series")
+    census_en = " (and, for total retail sales, to economic-census revisions)" if key == "scgr" else ""
+    census_zh = "，社会消费品零售总额还按经济普查结果修订" if key == "scgr" else ""
+    if series_label is None:
+        if key in SERIES:
+            series_label = SERIES[key].label_zh if lang == "zh" else SERIES[key].label_en
+        else:
+            series_label = "该序列" if lang == "zh" else "the series"
+    frame = growth_table_frame.sort_values("year")
+    gap = frame["yoy_official_pct"].astype(float) - frame["yoy_from_levels_pct"].astype(float)
+    hits = frame[gap.abs() > threshold_pp]
+    if hits.empty:
+        return ""
+    items = []
+    for _, row in hits.iterrows():
+        year = int(row["year"])
+        off, lev = float(row["yoy_official_pct"]), float(row["yoy_from_levels_pct"])
+        diff = off - lev
+        if lang == "en":
+            items.append(f"{year}: official {_pct(off, lang)}, from published levels "
+                         f"{_pct(lev, lang)} (gap {diff:+.1f} pp)")
+        else:
+            items.append(f"{year}年官方增速{_pct(off, lang)}，按公布总量计算{_pct(lev, lang)}"
+                         f"（相差{diff:+.1f}个百分点）")
+    if lang == "en":
+        return (
+            f"{series_label}: the official growth rate and the growth computed from published "
+            f"levels differ by more than {threshold_pp:g} pp in " + "; ".join(items) + ". "
+            "NBS computes official growth on a comparable basis: it restates the prior-year base "
+            f"to the current scope of reporting platforms and firms{census_en}, so official "
+            "growth is not the ratio of the two published levels. Both are shown, labelled."
+        )
+    return (
+        f"{series_label}的官方增速与按公布总量计算的增速相差超过{threshold_pp:g}个百分点："
+        + "；".join(items) + "。"
+        "国家统计局按可比口径计算官方增速：将上年基数调整为当年的统计范围（纳入统计的平台和企业）"
+        f"{census_zh}，因此官方增速不等于两年公布总量之比。两种增速均已标明列出。"
+    )
 
 
 # --------------------------------------------------------------------------- forecast
