@@ -220,3 +220,20 @@ summary: [engagement.elasticity_total]
     html = built.outputs["html"].read_text(encoding="utf-8")
     assert "双向聚类" in html and "interactions" in html
     assert pd.read_parquet(path).shape == own.shape  # the input was not touched
+
+
+def test_market_section_shows_issue_4_evidence(zh_build):
+    res = zh_build.results["market"]
+    caveat = res["growth_caveat"].text
+    assert "2024年官方增速7.2%，按公布总量计算0.6%" in caveat
+    backtest = res["backtest_table"]
+    assert backtest.columns[:2] == ("模型", "MASE") and len(backtest.rows) == 5
+    monthly = res["monthly_table"]
+    assert sum(row[1] for row in monthly.rows) == 155225  # the 2024 periods add up to the annual value
+    assert any("1–2 月合计" in row[2] for row in monthly.rows)
+    assert "decomposition_note" in res and "STL" in res["decomposition_note"].text
+    assert "appendix_data_quality" in res and "contribution_table" in res
+    fc = res["forecast_horizon"]
+    assert fc.ci_low < fc.value < fc.ci_high
+    text = _pdf_text(zh_build.outputs["pdf"])
+    assert "MASE" in text and "滚动起点回测" in text

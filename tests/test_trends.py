@@ -1,4 +1,4 @@
-"""Market-trend analysis on the NBS series: growth both ways, CAGR, shares, monthly, forecasts."""
+"""Market-trend analysis on the NBS series: growth both ways, CAGR, shares, monthly values, contributions."""
 
 from __future__ import annotations
 
@@ -8,9 +8,7 @@ import pytest
 
 from reportkit.analysis.trends import (
     CAGRResult,
-    ForecastResult,
     cagr,
-    forecast,
     growth_table,
     monthly_from_ytd,
     share_table,
@@ -27,11 +25,6 @@ def annual() -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def monthly() -> pd.DataFrame:
     return load_nbs_monthly_ytd()
-
-
-@pytest.fixture(scope="module")
-def ets(annual) -> ForecastResult:
-    return forecast(annual, "online_retail", last_year=2024, horizon_year=2029, method="ets")
 
 
 # ----------------------------------------------------------------- growth
@@ -161,69 +154,6 @@ def test_monthly_from_ytd_missing_tail_is_nan_not_zero(monthly):
     assert tail["status"] == "unknown"
     assert np.isnan(tail["value"]) and np.isnan(tail["ytd_value"])
     assert (table["value"] != 0).all()
-
-
-# ----------------------------------------------------------------- forecast
-
-
-def test_forecast_table_shape_and_nesting(ets):
-    table = ets.table
-    assert list(table.columns) == ["year", "forecast", "lo80", "hi80", "lo95", "hi95"]
-    assert list(table["year"]) == [2025, 2026, 2027, 2028, 2029]
-    assert (table["forecast"] > 0).all()
-    assert (table["lo95"] <= table["lo80"]).all()
-    assert (table["lo80"] <= table["forecast"]).all()
-    assert (table["forecast"] <= table["hi80"]).all()
-    assert (table["hi80"] <= table["hi95"]).all()
-    assert ets.fitted_years == tuple(range(2014, 2025))
-    assert ets.method == "ets" and "ETS" in ets.method_label
-    assert ets.aic is not None and np.isfinite(ets.aic)
-
-
-def test_forecast_matches_direct_statsmodels_call(annual, ets):
-    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
-
-    part = annual[(annual["year"] >= 2014) & (annual["year"] <= 2024)]
-    y = pd.Series(
-        np.log(part["online_retail_100m_yuan"].to_numpy(dtype=float)),
-        index=pd.PeriodIndex([str(y) for y in part["year"]], freq="Y"),
-    )
-    fit = ETSModel(y, error="add", trend="add", damped_trend=True).fit(disp=False)
-    pred = fit.get_prediction(start=len(y), end=len(y) + 4)
-    f80, f95 = pred.summary_frame(alpha=0.2), pred.summary_frame(alpha=0.05)
-    np.testing.assert_allclose(ets.table["forecast"], np.exp(f80["mean"]), rtol=1e-8)
-    np.testing.assert_allclose(ets.table["lo80"], np.exp(f80["pi_lower"]), rtol=1e-8)
-    np.testing.assert_allclose(ets.table["hi80"], np.exp(f80["pi_upper"]), rtol=1e-8)
-    np.testing.assert_allclose(ets.table["lo95"], np.exp(f95["pi_lower"]), rtol=1e-8)
-    np.testing.assert_allclose(ets.table["hi95"], np.exp(f95["pi_upper"]), rtol=1e-8)
-    assert ets.aic == pytest.approx(fit.aic, rel=1e-8)
-
-
-def test_forecast_is_deterministic(annual, ets):
-    again = forecast(annual, "online_retail", last_year=2024, horizon_year=2029, method="ets")
-    pd.testing.assert_frame_equal(again.table, ets.table, check_exact=True)
-
-
-def test_forecast_arima_alternative(annual):
-    result = forecast(annual, method="arima", horizon_year=2027)
-    table = result.table
-    assert list(table["year"]) == [2025, 2026, 2027]
-    assert (table["lo95"] <= table["lo80"]).all() and (table["hi80"] <= table["hi95"]).all()
-    assert (table["lo80"] <= table["forecast"]).all() and (table["forecast"] <= table["hi80"]).all()
-    assert "ARIMA(1,1,0)" in result.method_label
-
-
-def test_forecast_errors(annual):
-    with pytest.raises(AnalysisError, match=r"expected one of \['ets', 'arima'\]; got 'prophet'"):
-        forecast(annual, method="prophet")  # type: ignore[arg-type]
-    with pytest.raises(AnalysisError, match="horizon_year"):
-        forecast(annual, last_year=2024, horizon_year=2024)
-    with pytest.raises(AnalysisError, match="at least 6"):
-        forecast(annual, first_year=2020, last_year=2024)
-    with pytest.raises(AnalysisError, match="at least 6"):
-        forecast(annual[annual["year"] <= 2018], last_year=2018)
-    with pytest.raises(AnalysisError, match="last_year=2030"):
-        forecast(annual, last_year=2030, horizon_year=2035)
 
 
 # ----------------------------------------------------------------- 2024 year-to-date → monthly (TimeSeries)

@@ -143,21 +143,6 @@ def column_label(name: str, lang: str) -> str:
     return words(lang).get(name, name)
 
 
-_FORECAST_METHODS: Mapping[str, Mapping[str, str]] = {
-    "ets": {"zh": "ETS(A,Ad,N) 指数平滑模型（加法误差、阻尼加法趋势）",
-            "en": "ETS(A,Ad,N) exponential smoothing (additive error, additive damped trend)"},
-    "arima": {"zh": "带漂移项的 ARIMA(1,1,0) 模型", "en": "ARIMA(1,1,0) with drift"},
-}
-
-
-def forecast_method_label(method: str, lang: str) -> str:
-    """How a forecast method is named in the report."""
-    words(lang)
-    if method not in _FORECAST_METHODS:
-        raise AnalysisError(f"forecast method {method!r} has no label; expected one of {', '.join(_FORECAST_METHODS)}")
-    return _FORECAST_METHODS[method][lang]
-
-
 def vcov_label(cluster: str, lang: str) -> str:
     """How standard errors clustered by one column are described (as under the model's tables)."""
     words(lang)
@@ -193,7 +178,7 @@ def market_summary(*, series_label: str, latest: Mapping[str, Any], cagr: Any, f
     levels = _pct(latest["yoy_from_levels_pct"], lang)
     gap = format_value(latest["gap_pp"], "", 1, lang=lang)
     c = _pct(cagr.cagr_pct, lang)
-    h = int(forecast_row["year"])
+    h = forecast_row["period"]  # "2029", or "2029Q4" for a quarterly series
     f = _yuan(forecast_row["forecast"], lang)
     lo, hi = _yuan(forecast_row["lo80"], lang), _yuan(forecast_row["hi80"], lang)
     if lang == "zh":
@@ -215,24 +200,31 @@ def market_summary(*, series_label: str, latest: Mapping[str, Any], cagr: Any, f
 
 
 def market_methods(*, series_label: str, first_fit_year: int, last_year: int, method_label: str,
-                   threshold_pp: float, lang: str) -> str:
+                   threshold_pp: float, n_origins: int, lang: str) -> str:
+    n_years = last_year - first_fit_year + 1
     if lang == "zh":
         return (
             f"市场规模：{series_label}年度数据来自国家统计局。同比增速给出两种口径：统计局公布的可比口径增速，"
-            f"以及按相邻年份公布总量直接计算的增速；两者相差超过 {threshold_pp:g} 个百分点的年份在表中标出。"
-            f"年均复合增长率按起止年份的公布总量计算。预测模型为{method_label}，以 {first_fit_year}—{last_year} "
-            f"年总量的对数拟合（statsmodels），预测值为预测分布的中位数，并给出 80% 与 95% 预测区间。"
-            f"预测区间未计入模型参数估计的不确定性，且仅基于 {last_year - first_fit_year + 1} 个年度观测，应视为偏窄。"
+            f"以及按相邻年份公布总量直接计算的增速；两者相差超过 {threshold_pp:g} 个百分点的年份在表中标出，并在正文说明原因。"
+            f"年均复合增长率按起止年份的公布总量计算。月度值由 1 至当月累计值逐月相减得到，1–2 月合并发布的值不拆分，"
+            f"缺少累计值的月份记为未知、不补零。预测模型（朴素法、带漂移的随机游走、Theta 法、ETS、自动定阶 ARIMA）"
+            f"以滚动起点回测按 MASE 比较，选用{method_label}；模型在 {first_fit_year}—{last_year} 年总量的对数上拟合"
+            f"（statsmodels），预测值为预测分布的中位数，并给出 80% 与 95% 预测区间。年度序列仅 {n_years} 个观测，"
+            f"回测只有 {n_origins} 个预测起点，模型之间的差异证据有限；公布总量存在口径调整，模型按可比序列外推，"
+            f"预测区间应从宽解读。"
         )
     return (
-        f"Market size: annual {series_label} from NBS. Growth is given two ways: the official rate on a "
-        f"comparable basis as published, and the rate computed from consecutive published levels; years "
-        f"where they differ by more than {threshold_pp:g} percentage points are flagged. CAGR uses the "
-        f"published levels of its first and last year. The forecast is {method_label}, fitted to the log of "
-        f"{first_fit_year}–{last_year} levels (statsmodels); forecasts are medians of the predictive "
-        f"distribution, with 80% and 95% prediction intervals. The intervals leave out the uncertainty of "
-        f"the estimated model parameters and rest on {last_year - first_fit_year + 1} annual observations, so "
-        f"they should be read as too narrow rather than too wide."
+        f"Market size: annual {series_label} from NBS. Growth is given two ways: the official rate on a comparable "
+        f"basis as published, and the rate computed from consecutive published levels; years where they differ by more "
+        f"than {threshold_pp:g} percentage points are flagged and explained in the text. CAGR uses the published levels "
+        f"of its first and last year. Monthly values are differences of January-to-month cumulative values within a "
+        f"year; the combined January–February value is not split, and months without a cumulative release are unknown, "
+        f"never zero. The forecasting models (naive, random walk with drift, Theta, ETS, ARIMA with automatic order "
+        f"selection) are compared by MASE in a rolling-origin backtest, and the {method_label} is used; it is fitted to "
+        f"the log of {first_fit_year}–{last_year} levels (statsmodels), forecasts are medians of the predictive "
+        f"distribution, with 80% and 95% prediction intervals. With only {n_years} annual observations the backtest has "
+        f"{n_origins} origins, so the evidence separating the models is thin; published levels carry scope changes "
+        f"that every model extrapolates as if comparable, so read the intervals generously."
     )
 
 

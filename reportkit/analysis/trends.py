@@ -16,9 +16,7 @@ For 2024 online retail the first is +7.2 % and the second +0.6 %.
 
 from __future__ import annotations
 
-import warnings
-from dataclasses import dataclass, field
-from typing import Literal, get_args
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -38,17 +36,7 @@ __all__ = [
     "yoy",
     "contribution_to_growth",
     "growth_caveat",
-    "ForecastMethod",
-    "ForecastResult",
-    "forecast",
 ]
-
-ForecastMethod = Literal["ets", "arima"]
-_METHOD_LABELS = {
-    "ets": "ETS(A,Ad,N) on log levels (additive error, additive damped trend; statsmodels ETSModel)",
-    "arima": "ARIMA(1,1,0) with drift on log levels (statsmodels ARIMA)",
-}
-_MIN_FORECAST_POINTS = 6
 
 
 # --------------------------------------------------------------------------- helpers
@@ -701,154 +689,4 @@ def growth_caveat(
         + "；".join(items) + "。"
         "国家统计局按可比口径计算官方增速：将上年基数调整为当年的统计范围（纳入统计的平台和企业）"
         f"{census_zh}，因此官方增速不等于两年公布总量之比。两种增速均已标明列出。"
-    )
-
-
-# --------------------------------------------------------------------------- forecast
-
-
-@dataclass(frozen=True, eq=False)
-class ForecastResult:
-    """Annual forecast of one series with 80 % and 95 % prediction intervals.
-
-    ``table`` has ``year``, ``forecast``, ``lo80``, ``hi80``, ``lo95``, ``hi95`` in 亿元, one row
-    per year after ``last_year`` up to ``horizon_year``. The model is fitted on log levels and
-    everything is exponentiated back, so ``forecast`` is the median (not the mean) of the
-    predictive distribution and the intervals are asymmetric.
-    """
-
-    series: str
-    method: str
-    method_label: str
-    fitted_years: tuple[int, ...]
-    last_year: int
-    horizon_year: int
-    table: pd.DataFrame
-    aic: float | None = None
-    params: dict[str, float] = field(default_factory=dict)
-    warnings: tuple[str, ...] = ()
-
-
-def _fit_ets(y: pd.Series):
-    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
-
-    model = ETSModel(y, error="add", trend="add", damped_trend=True, seasonal=None)
-    return model.fit(disp=False)
-
-
-def _fit_arima(y: pd.Series):
-    from statsmodels.tsa.arima.model import ARIMA
-
-    # d=1 with trend "t" is a constant in the differences, i.e. a drift in log levels.
-    model = ARIMA(y, order=(1, 1, 0), trend="t")
-    return model.fit()
-
-
-def _interval(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    for lo, hi in (("pi_lower", "pi_upper"), ("mean_ci_lower", "mean_ci_upper")):
-        if lo in frame.columns:
-            return frame[lo], frame[hi]
-    raise AnalysisError(f"unexpected statsmodels prediction columns {list(frame.columns)}")
-
-
-def forecast(
-    annual_df: pd.DataFrame,
-    series: str = "online_retail",
-    last_year: int = 2024,
-    horizon_year: int = 2029,
-    method: ForecastMethod = "ets",
-    first_year: int | None = None,
-) -> ForecastResult:
-    """Forecast annual levels of ``series`` for every year after ``last_year`` to ``horizon_year``.
-
-    Fitted on the natural log of the published levels from ``first_year`` (default: the first
-    year with a level) to ``last_year``; years must be consecutive. ``method``:
-
-    * ``"ets"``: statsmodels ``ETSModel`` with additive error and additive damped trend, no
-      season, fitted by maximum likelihood;
-    * ``"arima"``: statsmodels ``ARIMA(1,1,0)`` with drift.
-
-    Intervals come from statsmodels' ``get_prediction(...).summary_frame(alpha)`` at
-    alpha 0.2 and 0.05, exponentiated. The fit is deterministic (no simulation, no random
-    starts). Raises :class:`AnalysisError` for an unknown method, ``horizon_year <= last_year``,
-    gaps, or fewer than 6 years to fit on. Warnings raised by statsmodels during the fit are
-    kept in ``.warnings``.
-    """
-    check_choice("method", method, get_args(ForecastMethod), as_list=True)
-    info = _series(series)
-    if horizon_year <= last_year:
-        raise AnalysisError(
-            f"forecast: horizon_year must be after last_year; got last_year={last_year}, "
-            f"horizon_year={horizon_year}"
-        )
-    levels = _annual_levels(annual_df, info)
-    if last_year not in set(levels["year"]):
-        raise AnalysisError(
-            f"forecast: no {series} level for last_year={last_year}; levels exist for "
-            f"{levels['year'].min()}–{levels['year'].max()}"
-        )
-    window = levels[levels["year"] <= last_year]
-    if first_year is not None:
-        window = window[window["year"] >= first_year]
-    if not window.empty and not (window["year"].diff().dropna() == 1).all():
-        raise AnalysisError(
-            f"forecast: the {series} levels have gaps between {window['year'].min()} and "
-            f"{last_year} (years {list(window['year'])}); expected consecutive years"
-        )
-    if len(window) < _MIN_FORECAST_POINTS:
-        raise AnalysisError(
-            f"forecast: {len(window)} annual {series} levels to fit on "
-            f"({list(window['year'])}); expected at least {_MIN_FORECAST_POINTS}"
-        )
-    if (window["level"] <= 0).any():
-        raise AnalysisError(f"forecast: {series} levels must be > 0 to take logs")
-
-    years = window["year"].astype(int).tolist()
-    y = pd.Series(
-        np.log(window["level"].to_numpy(dtype=float)),
-        index=pd.PeriodIndex([str(yr) for yr in years], freq="Y"),
-        name=f"log_{series}",
-    )
-    steps = horizon_year - last_year
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            result = _fit_ets(y) if method == "ets" else _fit_arima(y)
-            prediction = result.get_prediction(start=len(y), end=len(y) + steps - 1)
-            frame80 = prediction.summary_frame(alpha=0.20)
-            frame95 = prediction.summary_frame(alpha=0.05)
-        except (ValueError, np.linalg.LinAlgError) as exc:
-            raise AnalysisError(f"forecast: statsmodels could not fit {method}: {exc}") from exc
-    lo80, hi80 = _interval(frame80)
-    lo95, hi95 = _interval(frame95)
-    table = pd.DataFrame(
-        {
-            "year": list(range(last_year + 1, horizon_year + 1)),
-            "forecast": np.exp(frame80["mean"].to_numpy(dtype=float)),
-            "lo80": np.exp(lo80.to_numpy(dtype=float)),
-            "hi80": np.exp(hi80.to_numpy(dtype=float)),
-            "lo95": np.exp(lo95.to_numpy(dtype=float)),
-            "hi95": np.exp(hi95.to_numpy(dtype=float)),
-        }
-    )
-    table.attrs["series"] = series
-    table.attrs["unit"] = info.unit
-    aic = getattr(result, "aic", None)
-    aic = float(aic) if aic is not None and np.isfinite(aic) else None
-    values = np.asarray(result.params, dtype=float)
-    names = getattr(result, "param_names", None) or getattr(result.model, "param_names", None)
-    if names is None or len(names) != len(values):
-        names = [str(i) for i in range(len(values))]
-    params = {str(name): float(value) for name, value in zip(names, values)}
-    return ForecastResult(
-        series=series,
-        method=method,
-        method_label=_METHOD_LABELS[method],
-        fitted_years=tuple(years),
-        last_year=int(last_year),
-        horizon_year=int(horizon_year),
-        table=table,
-        aic=aic,
-        params=params,
-        warnings=tuple(f"{w.category.__name__}: {w.message}" for w in caught),
     )
