@@ -177,13 +177,30 @@ def _check_name(name: Any) -> str:
     return name
 
 
+#: Collections with more elements than this (scatter points, stems) are drawn as an embedded
+#: image inside the SVG: thousands of vector markers make the PDF slow to render and heavy to view.
+RASTERIZE_ABOVE = 300
+
+
+def _rasterize_dense_layers(fig: Any) -> None:
+    for ax in fig.get_axes():
+        for coll in ax.collections:
+            try:
+                n = max(len(coll.get_offsets()), len(coll.get_paths()))
+            except (AttributeError, TypeError):
+                continue
+            if n > RASTERIZE_ABOVE:
+                coll.set_rasterized(True)
+
+
 def _figure_svg(fig: Any) -> str:
     import warnings
 
+    _rasterize_dense_layers(fig)
     buf = io.StringIO()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None}, dpi=150)
     missing = [str(w.message) for w in caught if "missing from font" in str(w.message) or "Glyph" in str(w.message)]
     if missing:
         raise RecordError(

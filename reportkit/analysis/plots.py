@@ -81,6 +81,7 @@ def use_theme() -> None:
         "axes.spines.top": False,
         "axes.spines.right": False,
         "svg.hashsalt": "reportkit",  # stable ids: the same figure gives the same SVG
+        "svg.fonttype": "none",  # text stays text (searchable; set in the report font by WeasyPrint)
     })
 
 
