@@ -44,6 +44,7 @@ test-fast: setup
 bench: setup
 	$(PY) bench/bench_build.py
 	$(PY) bench/bench_models.py
+	$(PY) bench/bench_render.py
 
 clean:
 	rm -rf build
