@@ -3,6 +3,11 @@
 Outputs go to ``build/<report id>/`` (or ``out``): ``report.html``, ``report.pdf``,
 ``manifest.json`` and ``runs/<section>.ipynb`` (the executed notebooks). Every file is written
 under a temporary name and renamed, so a failed or killed build never leaves a half-written file.
+
+A build has a language, a theme (``templates/themes/<name>/``; default: the spec's) and an
+edition: ``client`` (the default: no code) or ``analyst`` (adds the executed notebooks as an
+appendix). The default output folder names whatever differs from the spec's defaults
+(``build/<id>-en``, ``build/<id>-acme``, ``build/<id>-analyst``, ``build/<id>-en-acme-analyst``).
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Literal
 
 import nbformat
 
@@ -25,6 +30,8 @@ from .plan import Plan, make_plan
 from .provenance import git_commit
 from .record import SectionResults, read_results
 from .spec import ReportSpec, load_spec
+
+Edition = Literal["client", "analyst"]  # as reportkit.render.html.EDITIONS; checked at run time
 
 #: progress(section_id, done_cells, total_cells)
 BuildProgress = Callable[[str, int, int], None]
@@ -42,9 +49,15 @@ def default_cache_dir(spec: ReportSpec) -> Path:
     return Path(spec.root) / "build" / ".runs"
 
 
-def default_out_dir(spec: ReportSpec, lang: str) -> Path:
-    name = spec.id if lang == spec.language else f"{spec.id}-{lang}"
-    return Path(spec.root) / "build" / name
+def default_out_dir(spec: ReportSpec, lang: str, theme: str | None = None, edition: str = "client") -> Path:
+    parts = [spec.id]
+    if lang != spec.language:
+        parts.append(lang)
+    if theme and theme != spec.theme:
+        parts.append(theme)
+    if edition != "client":
+        parts.append(edition)
+    return Path(spec.root) / "build" / "-".join(parts)
 
 
 def run_plan(
@@ -82,18 +95,27 @@ def build_report(
     out: str | Path | None = None,
     cache: bool = True,
     progress: BuildProgress | None = None,
+    theme: str | None = None,
+    edition: Edition = "client",
 ) -> BuildResult:
     """Build one report. Validates everything first; raises a ReportKitError on any failure.
 
     With ``cache`` (the default), runs whose key is in ``build/.runs/`` of the project are reused
-    instead of executed; ``cache=False`` executes every section.
+    instead of executed; ``cache=False`` executes every section. ``theme`` overrides the spec's
+    theme (report colours and fonts, and the figures' palette: notebooks with a ``theme``
+    parameter receive it). ``edition``: ``"client"`` (no code) or ``"analyst"`` (adds each
+    executed section notebook, code and outputs, as an appendix).
     """
     from .render import check_html, render_html, write_pdf
+    from .render.html import check_edition
+    from .render.themes import load_theme
 
     started = time.perf_counter()
+    edition = check_edition(edition)  # before anything runs
     spec = spec if isinstance(spec, ReportSpec) else load_spec(spec)
-    plan = make_plan(spec, lang=lang)
-    out_dir = Path(out) if out is not None else default_out_dir(spec, plan.lang)
+    theme = load_theme(theme or spec.theme).name  # an unknown theme lists the available ones
+    plan = make_plan(spec, lang=lang, theme=theme)
+    out_dir = Path(out) if out is not None else default_out_dir(spec, plan.lang, theme, edition)
     out_dir.mkdir(parents=True, exist_ok=True)
     timings: dict[str, float] = {"plan": round(time.perf_counter() - started, 3)}
 
@@ -112,10 +134,16 @@ def build_report(
             r.section: {"notebook": results[r.section].notebook, "parameters": r.parameters, "run_key": r.run_key}
             for r in plan.runs
         },
+        "data": [{"path": path, "sha256": digest} for path, digest in plan.data_hashes.items()],
+        "environment": dict(plan.environment),
     }
+    notebooks = None
+    if edition == "analyst":
+        notebooks = {r.section: nbformat.read(out_dir / "runs" / f"{r.section}.ipynb", as_version=4) for r in plan.runs}
     outputs: dict[str, Path] = {}
     t0 = time.perf_counter()
-    html = render_html(spec, results, lang=plan.lang, build_info=build_info)
+    html = render_html(spec, results, lang=plan.lang, build_info=build_info, theme=theme, edition=edition,
+                       notebooks=notebooks)
     check_html(html)
     timings["render_html"] = round(time.perf_counter() - t0, 3)
     if "html" in spec.outputs:
@@ -132,6 +160,8 @@ def build_report(
         "report": spec.id,
         "title": spec.title.get(plan.lang),
         "language": plan.lang,
+        "theme": theme,
+        "edition": edition,
         "spec": build_info["spec_path"],
         "generated": generated,
         "git": git,

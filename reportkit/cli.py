@@ -69,6 +69,8 @@ def build(
     lang: Annotated[Optional[str], typer.Option("--lang", help="language edition: zh or en (default: the spec's)")] = None,
     out_dir: Annotated[Optional[Path], typer.Option("--out", help="output folder (default: build/<report id>)")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="execute every section even if an identical run is cached")] = False,
+    theme: Annotated[Optional[str], typer.Option("--theme", help="report theme, a folder in templates/themes/ (default: the spec's)")] = None,
+    edition: Annotated[str, typer.Option("--edition", help="client (no code) or analyst (adds the executed notebooks)")] = "client",
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="log what papermill and WeasyPrint do")] = False,
 ) -> None:
     """Run every section notebook of SPEC and render report.html, report.pdf and manifest.json."""
@@ -77,7 +79,8 @@ def build(
 
     try:
         with _progress() as progress:
-            result = build_report(spec, lang=lang, out=out_dir, cache=not no_cache, progress=_Bars(progress))
+            result = build_report(spec, lang=lang, out=out_dir, cache=not no_cache, progress=_Bars(progress),
+                                  theme=theme, edition=edition)  # type: ignore[arg-type] - checked at run time
     except ReportKitError as exc:
         _fail(exc)
         return
@@ -88,7 +91,8 @@ def build(
         out.print(f"{kind:>8}: {path}")
     pages = result.manifest.get("pdf_pages")
     total = result.manifest["timings_seconds"]["total"]
-    out.print(f"built {result.manifest['report']} ({result.manifest['language']}) in {total:.1f} s"
+    m = result.manifest
+    out.print(f"built {m['report']} ({m['language']}, theme {m['theme']}, {m['edition']} edition) in {total:.1f} s"
               + (f", {pages} PDF pages" if pages else ""))
 
 

@@ -18,6 +18,8 @@ from .spec import LANGUAGES, ReportSpec
 
 #: A notebook parameter with this name receives the report's language.
 LANGUAGE_PARAMETER = "lang"
+#: A notebook parameter with this name receives the report's theme (figure palette and fonts).
+THEME_PARAMETER = "theme"
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class Plan:
     runs: tuple[PlannedRun, ...]
     data_hashes: dict[str, str]
     environment: dict[str, str]
+    theme: str = "default"
 
 
 def data_hashes(spec: ReportSpec) -> dict[str, str]:
@@ -63,8 +66,11 @@ def parameter_files(spec: ReportSpec, values: dict[str, Any]) -> dict[str, str]:
     return hashes
 
 
-def make_plan(spec: ReportSpec, *, lang: str | None = None) -> Plan:
+def make_plan(spec: ReportSpec, *, lang: str | None = None, theme: str | None = None) -> Plan:
+    """One run per section. Notebooks that declare ``lang`` / ``theme`` parameters receive the
+    report's language and theme (``theme`` overrides ``spec.theme``)."""
     lang = lang or spec.language
+    theme = theme or spec.theme
     if lang not in LANGUAGES:
         raise SpecError(f"language {lang!r} is not offered; expected one of {', '.join(LANGUAGES)}", path=spec.source_path)
     hashes = data_hashes(spec)
@@ -82,9 +88,11 @@ def make_plan(spec: ReportSpec, *, lang: str | None = None) -> Plan:
         values = dict(section.parameters)
         if declared.get(LANGUAGE_PARAMETER) is not None:
             values[LANGUAGE_PARAMETER] = lang
+        if declared.get(THEME_PARAMETER) is not None:
+            values[THEME_PARAMETER] = theme
         params = validate_parameters(declared, values, source=f"{spec.source_path} (section {section.id!r})")
         nb = nbformat.read(nb_path, as_version=4)
         inputs = {**hashes, **parameter_files(spec, declared.defaults() | params)}
         key = run_key(code_hash=notebook_code_hash(nb), parameters=params, data_hashes=inputs, environment=environment)
         runs.append(PlannedRun(section.id, nb_path, params, key, inputs))
-    return Plan(spec, lang, tuple(runs), hashes, environment)
+    return Plan(spec, lang, tuple(runs), hashes, environment, theme)

@@ -10,7 +10,9 @@ Kinds of record:
 * ``Metric``: a number (or short string) with a unit and a label, e.g. 155225 亿元;
 * ``Table``: a small DataFrame (columns and rows of plain values), with a caption and a note;
 * ``Figure``: a matplotlib figure saved as SVG text, with a caption;
-* ``Text``: a paragraph of narrative.
+* ``Text``: a paragraph of narrative; also every markdown cell tagged ``report`` (``markdown=True``,
+  with the cell number the analyst sees), whose ``{{ placeholders }}`` are filled from recorded
+  metrics when the report is rendered (:mod:`reportkit.render.prose`).
 """
 
 from __future__ import annotations
@@ -52,6 +54,9 @@ class Table:
     note: str = ""
     decimals: int | dict[str, int] | None = 2  # one for all columns, or column → decimals (others 2)
     style: str = ""  # "" (a data table) or "regression" (coefficients over standard errors)
+    # how missing cells are shown (e.g. "—"); None: a missing cell is an error (checks.check_results).
+    # Setting it says the gaps are legitimate; say why in ``note``.
+    missing: str | None = None
     kind: str = field(default="table", init=False)
 
 
@@ -68,6 +73,8 @@ class Figure:
 class Text:
     name: str
     text: str
+    markdown: bool = False  # a markdown cell tagged ``report`` (text is its markdown source)
+    cell: int | None = None  # that cell's number as the analyst sees it (1-based, injected cell not counted)
     kind: str = field(default="text", init=False)
 
 
@@ -229,7 +236,8 @@ def make_record(name: str, value: Any, **meta: Any) -> Record:
             frame = frame.reset_index()
         columns = tuple(str(c) for c in frame.columns)
         rows = tuple(tuple(_plain(v) for v in row) for row in frame.itertuples(index=False, name=None))
-        allowed = {"caption", "note", "decimals", "style"}
+        allowed = {"caption", "note", "decimals", "style", "missing"}
+        _check_missing_marker(name, meta.get("missing"))
         if meta.get("style", "") not in TABLE_STYLES:
             raise RecordError(f"table {name!r}: style {meta['style']!r} is not offered; expected one of "
                               + ", ".join(repr(x) for x in TABLE_STYLES))
@@ -252,6 +260,22 @@ def make_record(name: str, value: Any, **meta: Any) -> Record:
         f"cannot record {name!r} of type {type(value).__name__}; expected a number, a string, "
         "a pandas DataFrame or Series, or a matplotlib figure"
     )
+
+
+_NOT_MARKERS = frozenset({"nan", "none", "nat", "<na>", "inf", "-inf", "null"})
+
+
+def _check_missing_marker(name: str, marker: Any) -> None:
+    """``missing`` must be a visible, non-numeric marker such as "—" or "n/a"."""
+    if marker is None:
+        return
+    # the words that mean "missing" themselves (render.formatting.MISSING_STRINGS; not imported
+    # here: importing reportkit.render in a kernel would load WeasyPrint)
+    if not isinstance(marker, str) or not marker.strip() or marker.strip().lower() in _NOT_MARKERS:
+        raise RecordError(
+            f"table {name!r}: missing={marker!r} cannot show a missing value; expected a visible "
+            "marker such as '—' (and say why values are missing in the table's note)"
+        )
 
 
 def _check_meta(name: str, kind: str, meta: dict[str, Any], allowed: set[str]) -> None:
@@ -295,10 +319,49 @@ def _preview(rec: Record) -> str:
 # --------------------------------------------------------------------------- build side
 
 
-def read_results(nb: Any, *, section: str, notebook: str, parameters: dict[str, Any]) -> SectionResults:
-    """Read every record from an executed notebook (an nbformat NotebookNode or a dict)."""
-    records: dict[str, Record] = {}
+REPORT_TAG = "report"  # markdown cells with this tag are part of the report
+INJECTED_TAG = "injected-parameters"  # the cell papermill adds; the analyst never sees it
+
+
+def numbered_cells(nb: Any) -> list[tuple[int | None, Any]]:
+    """Each cell of an executed notebook with the number the analyst sees in the original notebook:
+    1-based, papermill's injected-parameters cell not counted (it gets ``None``)."""
+    numbered: list[tuple[int | None, Any]] = []
+    number = 0
     for cell in nb.get("cells", []):
+        if INJECTED_TAG in (cell.get("metadata") or {}).get("tags", []):
+            numbered.append((None, cell))
+            continue
+        number += 1
+        numbered.append((number, cell))
+    return numbered
+
+
+def _source(cell: Any) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else str(source)
+
+
+def read_results(nb: Any, *, section: str, notebook: str, parameters: dict[str, Any]) -> SectionResults:
+    """Read every record from an executed notebook (an nbformat NotebookNode or a dict).
+
+    Records come in notebook order: outputs of code cells, and markdown cells tagged ``report``
+    as :class:`Text` records named ``md_<cell>`` (``markdown=True``, ``cell`` = the cell number).
+    """
+    records: dict[str, Record] = {}
+    narrative: set[str] = set()
+    for number, cell in numbered_cells(nb):
+        if cell.get("cell_type") == "markdown":
+            tagged = REPORT_TAG in (cell.get("metadata") or {}).get("tags", [])
+            if not tagged or number is None or not _source(cell).strip():
+                continue
+            rec: Record = Text(name=f"md_{number}", text=_source(cell), markdown=True, cell=number)
+            if rec.name in records:
+                raise RecordError(f"section {section!r} ({notebook}): the record {rec.name!r} has the name "
+                                  f"of the narrative in markdown cell {number}; rename the record")
+            records[rec.name] = rec
+            narrative.add(rec.name)
+            continue
         if cell.get("cell_type") != "code":
             continue
         for out in cell.get("outputs", []):
@@ -309,6 +372,9 @@ def read_results(nb: Any, *, section: str, notebook: str, parameters: dict[str, 
             if isinstance(payload, str):
                 payload = json.loads(payload)
             rec = record_from_dict(payload)
+            if rec.name in narrative:
+                raise RecordError(f"section {section!r} ({notebook}): the record {rec.name!r} recorded in "
+                                  f"cell {number} has the name of a markdown cell's narrative; rename the record")
             records.pop(rec.name, None)  # a later record of the same name wins, at its new place
             records[rec.name] = rec
     return SectionResults(

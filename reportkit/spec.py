@@ -68,6 +68,8 @@ class ReportSpec(BaseModel):
     title: LocalizedText
     subtitle: LocalizedText | None = None
     publisher: LocalizedText | None = None
+    client: LocalizedText | None = None  # who the report is for (cover); a client theme may name one too
+    confidentiality: LocalizedText | None = None  # footer line of every page; wins over the theme's
     date: str = ""
     language: Language = "zh"
     theme: str = "default"

@@ -237,3 +237,37 @@ def test_market_section_shows_issue_4_evidence(zh_build):
     assert fc.ci_low < fc.value < fc.ci_high
     text = _pdf_text(zh_build.outputs["pdf"])
     assert "MASE" in text and "滚动起点回测" in text
+
+
+# --------------------------------------------------------------------------- themes and the PDF footer
+
+
+@pytest.fixture(scope="module")
+def acme_build(tmp_path_factory):
+    return build_report(SPEC, theme="acme", out=tmp_path_factory.mktemp("acme"))  # cached runs are fine
+
+
+def test_acme_theme_brands_the_pdf_and_the_figures(acme_build):
+    pdf = acme_build.outputs["pdf"]
+    text = _pdf_text(pdf)
+    assert "艾克米零售研究" in text  # the client, on the cover and in the footer
+    assert "艾克米零售研究 · 客户机密，未经书面许可不得转发" in text  # the confidentiality line
+    assert pdf.stat().st_size < 5 * 1024 * 1024
+    manifest = acme_build.manifest
+    assert manifest["theme"] == "acme" and manifest["edition"] == "client"
+    assert all(s["parameters"]["theme"] == "acme" for s in manifest["sections"])
+    html = acme_build.outputs["html"].read_text(encoding="utf-8")
+    assert "--rk-accent: #1b5e3b" in html and not RESOURCE_REF.findall(html)
+    figures = re.findall(r'<figure class="figure".*?</figure>', html, re.DOTALL)
+    assert figures and all("#1f4e79" not in f for f in figures)  # not the default palette …
+    assert sum("#1b5e3b" in f for f in figures) >= 3  # … but acme's
+
+
+def test_zh_pdf_footer_and_size(zh_build):
+    pdf = zh_build.outputs["pdf"]
+    assert "第 3 页 / 共" in _pdf_text(pdf)
+    assert pdf.stat().st_size < 5 * 1024 * 1024
+
+
+def test_en_pdf_footer(en_build):
+    assert "Page 3 of" in _pdf_text(en_build.outputs["pdf"])

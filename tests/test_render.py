@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -21,7 +22,9 @@ BUILD_INFO_SECTIONS = {
                    "parameters": {"category": "美妆个护", "alpha": 0.05}, "run_key": "9b8c7d6e5f4a3b21"},
 }
 BUILD_INFO = {"generated": "2025-03-01T09:30:00+08:00", "commit": "abc1234", "reportkit_version": "0.1.0",
-              "spec_path": "reports/china-ecommerce-2024.yaml", "sections": BUILD_INFO_SECTIONS}
+              "spec_path": "reports/china-ecommerce-2024.yaml", "sections": BUILD_INFO_SECTIONS,
+              "data": [{"path": "data/nbs_online_retail_annual.csv", "sha256": "5f3c9a" + "0" * 52 + "abcdef"}],
+              "environment": {"python": "3.11.7", "weasyprint": "70.0", "jinja2": "3.1.6"}}
 
 ONLINE_RETAIL = {  # NBS 全国网上零售额, 亿元
     2014: 27898, 2015: 38773, 2016: 51556, 2017: 71751, 2018: 90065, 2019: 106324,
@@ -241,7 +244,7 @@ def test_missing_summary_metric_names_it_and_what_was_recorded(figure):
 
 
 def test_unknown_theme_lists_available_themes(figure):
-    with pytest.raises(RenderError, match=r"unknown theme 'neon'.*available themes: default"):
+    with pytest.raises(RenderError, match=r"unknown theme 'neon'.*available themes: acme, default"):
         render_html(make_spec(theme="neon"), make_results(figure=figure), lang="zh", build_info=BUILD_INFO)
 
 
@@ -343,9 +346,9 @@ def test_write_pdf_renders_chinese_with_cjk_fonts_and_page_numbers(zh_html, tmp_
     text = "".join(page.extract_text() for page in reader.pages)
     assert "中国电子商务" in text and "155,225" in text
     toc = reader.pages[1].extract_text()
-    assert f"2 / {info.pages}" in toc  # footer
+    assert f"第 2 页 / 共 {info.pages} 页" in toc  # footer
     assert re.search(r"市场规模与增长 *\.{3,} *4\b", toc), toc  # TOC page numbers (target-counter)
-    assert f"/ {info.pages}" not in reader.pages[0].extract_text()  # no page number on the cover
+    assert f"共 {info.pages} 页" not in reader.pages[0].extract_text()  # no page number on the cover
     assert [p.name for p in tmp_path.iterdir()] == ["report.pdf"]  # no temporary file left
 
 
@@ -390,3 +393,311 @@ def test_appendix_records_go_to_the_appendix_and_are_numbered_after_the_chapters
     assert "回归诊断" in appendix and "回归诊断" not in chapters.split('id="section-market"', 1)[1]
     assert "诊断与补充结果" in appendix
     assert "表 3" in appendix  # two tables in the chapters, then the appendix table
+
+
+# --------------------------------------------------------------------------- snapshots (issue: templates)
+
+SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
+FIXED_BUILD_INFO = {
+    "generated": "2025-01-01T00:00:00+00:00", "commit": "0" * 40, "reportkit_version": "0.1.0",
+    "spec_path": "reports/snapshot.yaml",
+    "sections": {
+        "market": {"notebook": "notebooks/market_trends.ipynb", "parameters": {"first_year": 2014, "lang": "zh"},
+                   "run_key": "0123456789abcdef"},
+        "engagement": {"notebook": "notebooks/engagement_conversion.ipynb",
+                       "parameters": {"category": "美妆个护", "n_lags": 2}, "run_key": "fedcba9876543210"},
+    },
+    "data": [{"path": "data/nbs_online_retail_annual.csv", "sha256": "a1b2c3d4e5f6" + "7" * 52}],
+    "environment": {"python": "3.11.7", "jinja2": "3.1.6", "weasyprint": "70.0"},
+}
+# a small hand-written figure: the snapshot must not depend on matplotlib's version
+FIXED_SVG = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 60" width="120pt" height="60pt">'
+             '<defs><clipPath id="c"><rect x="0" y="0" width="120" height="60"/></clipPath></defs>'
+             '<g clip-path="url(#c)"><rect x="10" y="30" width="20" height="30" fill="#1f4e79"/>'
+             '<rect x="40" y="20" width="20" height="40" fill="#1f4e79"/><rect x="70" y="10" width="20" height="50" '
+             'fill="#c0504d"/><text x="100" y="58" font-size="8">2024</text></g></svg>')
+
+
+def fixed_spec(**changes) -> ReportSpec:
+    return make_spec(**{"client": {"zh": "示例客户", "en": "Example Client"},
+                        "confidentiality": {"zh": "仅供示例客户内部使用", "en": "For Example Client's internal use only"},
+                        "summary": ["market.level", "market.yoy", "engagement.elasticity"],
+                        **changes})
+
+
+def fixed_results() -> dict[str, SectionResults]:
+    market = SectionResults("market", "notebooks/market_trends.ipynb", {"first_year": 2014}, (
+        Text("summary", "2024年全国网上零售额155,225亿元，见[[fig:trend]]与[[tab:levels]]；互动与转化见[[sec:engagement]]。"),
+        Metric("level", 155225, unit="亿元", label="2024年全国网上零售额"),
+        Metric("yoy", 7.2, unit="%", label="同比增长", decimals=1),
+        Text("intro", "规模见[[fig:trend]]，逐年数值见[[tab:levels]]，回归结果见[[tab:engagement.regression]]。"),
+        Figure("trend", FIXED_SVG, caption="全国网上零售额（数据见[[tab:levels]]）", note="来源：国家统计局。"),
+        Table("levels", ("year", "level", "yoy"), ((2023, 154264, 11.0), (2024, 155225, 0.6), (2025, None, None)),
+              caption="全国网上零售额", note="注：2025 年尚无数据。", decimals=1),
+        Text("methods", "年度数据取自国家统计局；诊断见[[tab:engagement.appendix_checks]]。"),
+    ))
+    engagement = SectionResults("engagement", "notebooks/engagement_conversion.ipynb", {"category": "美妆个护"}, (
+        Text("summary", "弹性约为0.5（[[tab:regression]]）。"),
+        Metric("elasticity", 0.52, label="长期弹性", decimals=2),
+        Table("regression", ("变量", "(1)"), (("log(互动)", "0.52***"), ("", "(0.04)")),
+              caption="回归结果，对比[[sec:market]]", style="regression"),
+        Figure("profile", FIXED_SVG, caption="滞后弹性"),
+        Table("appendix_checks", ("检验", "p 值"), (("RESET", 0.41),), caption="诊断，见[[fig:profile]]", decimals=2),
+    ))
+    return {"market": market, "engagement": engagement}
+
+
+def _check_snapshot(name: str, html: str) -> None:
+    import difflib
+    import os
+
+    path = SNAPSHOTS / name
+    if os.environ.get("REPORTKIT_UPDATE_SNAPSHOTS") == "1" or not path.exists():
+        if not os.environ.get("REPORTKIT_UPDATE_SNAPSHOTS") and not path.exists():
+            pytest.fail(f"no snapshot {path}; run with REPORTKIT_UPDATE_SNAPSHOTS=1 to write it")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(html, encoding="utf-8")
+        return
+    expected = path.read_text(encoding="utf-8")
+    if html != expected:
+        diff = list(difflib.unified_diff(expected.splitlines(), html.splitlines(), f"snapshots/{name}", "rendered",
+                                         n=1, lineterm=""))
+        shown = "\n".join(line[:160] for line in diff[:40]) + (f"\n… {len(diff) - 40} more diff lines" if len(diff) > 40 else "")
+        pytest.fail(f"the rendered HTML differs from tests/snapshots/{name} (refresh with "
+                    f"REPORTKIT_UPDATE_SNAPSHOTS=1 if the change is intended):\n{shown}", pytrace=False)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_html_snapshot(lang):
+    html = render_html(fixed_spec(), fixed_results(), lang=lang, build_info=FIXED_BUILD_INFO)
+    check_html(html)
+    # report.css is inlined as is: the snapshot holds what is generated (theme variables, page
+    # rules, markup), not a copy of the static stylesheet
+    static = (default_templates_dir() / "report" / "report.css").read_text(encoding="utf-8")
+    assert static in html
+    _check_snapshot(f"report_{lang}.html", html.replace(static, "/* templates/report/report.css (inlined) */\n"))
+
+
+# --------------------------------------------------------------------------- cross-references
+
+
+def _xrefs(html: str) -> list[tuple[str, str]]:
+    return re.findall(r'<a class="xref xref-\w+" href="#([^"]+)">([^<]+)</a>', html)
+
+
+def test_cross_references_resolve_to_final_numbers():
+    html = render_html(fixed_spec(), fixed_results(), lang="zh", build_info=FIXED_BUILD_INFO)
+    refs = _xrefs(html)
+    # intro of market: its own figure 1 and table 1, and engagement's regression table (table 2)
+    intro = html[html.index("规模见"):html.index("</p>", html.index("规模见"))]
+    assert _xrefs(intro) == [("figure-1", "图 1"), ("table-1", "表 1"), ("table-2", "表 2")]
+    assert ("section-engagement", "第 2 章") in refs and ("section-market", "第 1 章") in refs
+    # the appendix table is numbered after every chapter's tables, and referenced with that number
+    methods = html[html.index("年度数据取自国家统计局"):]
+    assert _xrefs(methods)[0] == ("table-3", "表 3")
+    assert 'id="table-3"' in html and "[[" not in html
+    # in the table of contents a reference in a caption is its label, not a nested link
+    toc = html[html.index('id="contents"'):html.index('id="summary"')]
+    assert "全国网上零售额（数据见表 1）" in toc and "xref" not in toc
+
+
+def test_cross_references_follow_sections_when_they_move():
+    spec = fixed_spec()
+    moved = fixed_spec(sections=[s.model_dump() for s in reversed(spec.sections)])
+    html = render_html(moved, fixed_results(), lang="en", build_info=FIXED_BUILD_INFO)
+    intro = html[html.index("规模见"):html.index("</p>", html.index("规模见"))]
+    # engagement now comes first: its regression is Table 1, market's figure 2 and table 2
+    assert _xrefs(intro) == [("figure-2", "Figure 2"), ("table-2", "Table 2"), ("table-1", "Table 1")]
+    assert ("section-market", "Chapter 2") in _xrefs(html) and ("section-engagement", "Chapter 1") in _xrefs(html)
+    assert 'id="figure-2"' in html[html.index('id="section-market"'):]
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("见[[fig:nope]]。", r"unknown cross-reference \[\[fig:nope\]\] in section 'market', text 'intro': no figure 'nope'"),
+    ("见[[tab:trend]]。", r"unknown cross-reference \[\[tab:trend\]\] in section 'market', text 'intro'.*tables: market\.levels"),
+    ("见[[sec:appendix]]。", r"unknown cross-reference \[\[sec:appendix\]\] in section 'market'.*sections: market, engagement"),
+    ("见[[fig:engagement.trend]]。", r"unknown cross-reference \[\[fig:engagement\.trend\]\]"),
+])
+def test_unknown_cross_reference_fails_naming_it_and_where(text, message):
+    results = fixed_results()
+    market = results["market"]
+    records = tuple(Text("intro", text) if r.name == "intro" else r for r in market.records)
+    results["market"] = SectionResults(market.section, market.notebook, market.parameters, records)
+    with pytest.raises(RenderError, match=message):
+        render_html(fixed_spec(), results, lang="zh", build_info=FIXED_BUILD_INFO)
+
+
+def test_unknown_reference_in_a_caption_names_the_caption():
+    results = fixed_results()
+    eng = results["engagement"]
+    records = tuple(Figure("profile", FIXED_SVG, caption="见[[fig:missing]]") if r.name == "profile" else r
+                    for r in eng.records)
+    results["engagement"] = SectionResults(eng.section, eng.notebook, eng.parameters, records)
+    with pytest.raises(RenderError, match=r"\[\[fig:missing\]\] in section 'engagement', caption of figure 'profile'"):
+        render_html(fixed_spec(), results, lang="zh", build_info=FIXED_BUILD_INFO)
+
+
+def test_unqualified_reference_means_the_own_sections_record_else_the_only_one():
+    from reportkit.render.xref import References
+
+    refs = References({"xref_table": "表 {n}", "xref_figure": "图 {n}", "xref_section": "第 {n} 章"})
+    refs.add("tab", "market.levels", 1, "table-1")
+    refs.add("tab", "engagement.levels", 2, "table-2")
+    refs.add("fig", "market.trend", 1, "figure-1")
+    assert refs.canonical("[[tab:levels]]", section="engagement", where="x") == "[[tab:engagement.levels]]"
+    assert refs.canonical("[[fig:trend]]", section="engagement", where="x") == "[[fig:market.trend]]"
+    with pytest.raises(RenderError, match=r"ambiguous cross-reference \[\[tab:levels\]\] in the summary.*"
+                                          r"\[\[tab:SECTION\.levels\]\]"):
+        refs.canonical("[[tab:levels]]", section=None, where="the summary")
+    # text is escaped, references become links
+    assert str(refs.link("<b>[[tab:market.levels]]</b>")) == \
+        '&lt;b&gt;<a class="xref xref-table" href="#table-1">表 1</a>&lt;/b&gt;'
+    assert str(refs.link("[[fig:market.trend]]", link=False)) == "图 1"
+
+
+# --------------------------------------------------------------------------- cover, footer, provenance
+
+
+def test_cover_shows_client_date_logo_and_confidentiality():
+    html = render_html(fixed_spec(), fixed_results(), lang="zh", build_info=FIXED_BUILD_INFO)
+    cover = html[html.index('<section class="cover'):html.index('id="contents"')]
+    assert 'class="cover cover-full"' in cover and "<svg" in cover  # default theme: full cover, its logo
+    for s in ("中国电子商务行业发展报告", "示例行业研究院", "委托方", "示例客户", "2025-03", "仅供示例客户内部使用"):
+        assert s in cover, s
+
+
+@pytest.mark.parametrize(("lang", "footer"), [
+    ("zh", '"第 " counter(page) " 页 / 共 " counter(pages) " 页"'),
+    ("en", '"Page " counter(page) " of " counter(pages)'),
+])
+def test_footer_strings_come_from_the_catalogue(lang, footer):
+    html = render_html(fixed_spec(), fixed_results(), lang=lang, build_info=FIXED_BUILD_INFO)
+    assert f"@bottom-right {{ content: {footer}; }}" in html
+    line = "仅供示例客户内部使用" if lang == "zh" else "For Example Client's internal use only"
+    assert f'@bottom-left {{ content: "{line}"; }}' in html
+
+
+def test_confidentiality_line_spec_wins_over_theme_and_is_escaped_for_css():
+    evil = 'x"; } body { color: red } </style><script>alert(1)</script>'
+    html = render_html(fixed_spec(confidentiality=evil), fixed_results(), lang="zh", build_info=FIXED_BUILD_INFO,
+                       theme="acme")
+    assert "客户机密" not in html  # the theme's line is not used, neither in the footer nor on the cover
+    style = html[html.rindex("@bottom-left"):html.index("</style>", html.rindex("@bottom-left"))]
+    assert '"x\\22 ; } body { color: red } \\3c /style\\3e \\3c script\\3e alert(1)\\3c /script\\3e "' in style
+    check_html(html)
+    # without a line in the spec, the theme's is used; the default theme has none
+    acme = render_html(fixed_spec(client=None, confidentiality=None), fixed_results(), lang="en",
+                       build_info=FIXED_BUILD_INFO, theme="acme")
+    assert "Acme Retail Research · Client confidential" in acme and "Prepared for" in acme
+    plain = render_html(fixed_spec(client=None, confidentiality=None), fixed_results(), lang="zh",
+                        build_info=FIXED_BUILD_INFO)
+    assert "@bottom-left { content: \"" not in plain and "<p class=\"cover-confidential\">" not in plain
+
+
+def test_pdf_footer_and_confidentiality_line_in_english(tmp_path):
+    from pypdf import PdfReader
+
+    html = render_html(fixed_spec(), fixed_results(), lang="en", build_info=FIXED_BUILD_INFO)
+    info = write_pdf(html, tmp_path / "en.pdf", base_dir=tmp_path)
+    assert info.warnings == ()
+    pages = PdfReader(tmp_path / "en.pdf").pages
+    second = pages[1].extract_text()
+    assert f"Page 2 of {info.pages}" in second and "For Example Client's internal use only" in second
+    assert "Page 1 of" not in pages[0].extract_text()  # the cover has no footer
+
+
+def test_appendix_shows_data_hashes_and_package_versions():
+    html = render_html(fixed_spec(), fixed_results(), lang="en", build_info=FIXED_BUILD_INFO)
+    appendix = html[html.index('id="appendix"'):]
+    full = FIXED_BUILD_INFO["data"][0]["sha256"]
+    assert f'<code class="hash" title="{full}">{full[:12]}</code>' in appendix
+    assert "Software environment" in appendix and "weasyprint" in appendix and "70.0" in appendix
+
+
+@pytest.mark.parametrize("key", ["data", "environment"])
+def test_build_info_needs_data_and_environment(key):
+    info = {k: v for k, v in FIXED_BUILD_INFO.items() if k != key}
+    with pytest.raises(RenderError, match=f"build_info lacks {key}"):
+        render_html(fixed_spec(), fixed_results(), lang="zh", build_info=info)
+
+
+def test_templates_have_no_language_switches():
+    for path in (default_templates_dir() / "report").glob("*.j2"):
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"lang\s*==", text), f"{path.name}: fixed strings belong in templates/i18n"
+
+
+def test_phone_layout_rules_are_screen_only():
+    css = (default_templates_dir() / "report" / "report.css").read_text(encoding="utf-8")
+    assert "@media (max-width: 600px)" in css and ".table-scroll { overflow-x: auto;" in css
+    html = render_html(fixed_spec(), fixed_results(), lang="zh", build_info=FIXED_BUILD_INFO)
+    assert '<div class="table-scroll">' in html
+
+
+# --------------------------------------------------------------------------- editions
+
+
+def fixture_notebooks() -> dict:
+    import nbformat
+
+    v4 = nbformat.v4
+    out = {}
+    for section in ("market", "engagement"):
+        nb = v4.new_notebook()
+        nb.cells = [
+            v4.new_markdown_cell(f"# Section {section}\n\nSee [the NBS](https://www.stats.gov.cn/) "
+                                 "<script>alert(1)</script><img src=\"https://x.org/a.png\">"),
+            v4.new_code_cell("import pandas as pd\nframe = pd.DataFrame({'x': [1.0, None]})\nframe",
+                             outputs=[
+                                 v4.new_output("execute_result", data={
+                                     "text/html": "<style scoped>.dataframe td {}</style><table class=\"dataframe\">"
+                                                  "<tr><td>1.0</td><td>NaN</td></tr></table>",
+                                     "text/plain": "     x\n0  1.0\n1  NaN"}, execution_count=1),
+                                 v4.new_output("stream", name="stdout", text="long " * 1000),
+                                 v4.new_output("display_data", data={
+                                     "application/vnd.reportkit.record+json": {"kind": "metric"},
+                                     "text/plain": "[recorded metric] level = 155225 亿元"}),
+                                 v4.new_output("display_data", data={
+                                     "application/javascript": "alert(1)", "text/plain": "<IPython.Javascript>"}),
+                             ], execution_count=1),
+        ]
+        out[section] = nb
+    return out
+
+
+def test_analyst_edition_includes_the_notebooks_and_passes_the_checks():
+    html = render_html(fixed_spec(), fixed_results(), lang="zh", build_info=FIXED_BUILD_INFO,
+                       edition="analyst", notebooks=fixture_notebooks())
+    check_html(html)  # no scripts, no external references, no NaN shown
+    nb = html[html.index('id="appendix-notebooks"'):]
+    assert "分析笔记本" in nb and nb.count('class="nb"') == 2
+    assert "pd" in nb and "DataFrame" in nb and "input_area" in nb  # code cells
+    assert "[recorded metric] level = 155225 亿元" in nb
+    assert "<script" not in html and "https://" not in html and "alert" not in nb
+    assert "<style scoped" not in nb and "…（输出过长" in nb
+    assert 'href="#appendix-notebooks"' in html  # in the table of contents
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert len(ids) == len(set(ids))
+
+
+def test_client_edition_has_no_code():
+    html = render_html(fixed_spec(), fixed_results(), lang="zh", build_info=FIXED_BUILD_INFO,
+                       notebooks=fixture_notebooks())
+    assert "appendix-notebooks" not in html and "input_area" not in html and 'class="nb"' not in html
+    assert "import pandas" not in html and ".nb pre" not in html  # nor the notebook CSS
+
+
+def test_unknown_edition_names_the_allowed_ones():
+    with pytest.raises(RenderError, match=r"unknown edition 'bogus'; expected one of client, analyst"):
+        render_html(fixed_spec(), fixed_results(), lang="zh", build_info=FIXED_BUILD_INFO, edition="bogus")
+    with pytest.raises(RenderError, match="none was given for market, engagement"):
+        render_html(fixed_spec(), fixed_results(), lang="zh", build_info=FIXED_BUILD_INFO, edition="analyst")
+
+
+def test_build_refuses_a_bogus_edition_before_anything_runs(tmp_path):
+    from reportkit.build import build_report
+
+    with pytest.raises(RenderError, match=r"unknown edition 'bogus'; expected one of client, analyst"):
+        build_report(Path(__file__).resolve().parents[1] / "reports" / "china-ecommerce-2024.yaml",
+                     out=tmp_path / "out", edition="bogus")
+    assert not (tmp_path / "out").exists()

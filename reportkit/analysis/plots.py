@@ -1,8 +1,12 @@
 """The report's seaborn theme with a CJK font, and the figures the sections draw.
 
-:func:`use_theme` registers Noto Sans CJK (installed by ``make``) with matplotlib directly, so a
-stale matplotlib font cache cannot hide it, and fails loudly when no CJK font exists: Chinese
-labels must never fall back to empty boxes.
+:func:`use_theme` takes the figure palette and the font family from the report theme
+(``templates/themes/<name>/theme.yaml``, the same file the report's CSS comes from), registers
+that font's files (Noto Sans CJK SC for the default theme, installed by ``make``) with matplotlib
+directly, so a stale matplotlib font cache cannot hide them, and fails loudly when the font is
+missing or cannot write Chinese: labels must never fall back to empty boxes.
+
+The figure functions take their colours from :data:`PALETTE`, which :func:`use_theme` sets.
 """
 
 from __future__ import annotations
@@ -17,7 +21,10 @@ from typing import Any, Sequence
 from ..errors import RenderError
 
 CJK_FAMILY = "Noto Sans CJK SC"
-PALETTE = ("#1f4e79", "#c0504d", "#7f9db9", "#e3a21a", "#5b8c5a", "#8064a2")
+#: the default theme's palette (templates/themes/default/theme.yaml; a test checks they agree)
+DEFAULT_PALETTE = ("#1f4e79", "#c0504d", "#7f9db9", "#e3a21a", "#5b8c5a", "#8064a2")
+#: the palette of the theme in use: main series, contrast, context, seasonal, reference, extra
+PALETTE: tuple[str, ...] = DEFAULT_PALETTE
 FIGSIZE = (7.2, 3.8)
 
 _FONT_GLOBS = (
@@ -31,44 +38,62 @@ _FONT_GLOBS = (
 )
 
 
-def cjk_font_files() -> list[str]:
-    """Paths of Noto Sans CJK font files on this machine (fontconfig first, then usual folders)."""
+def cjk_font_files(family: str = CJK_FAMILY) -> list[str]:
+    """Paths of the files of font ``family`` that cover Simplified Chinese (fontconfig), plus,
+    for Noto Sans CJK SC, its files in the usual folders (for machines without fontconfig)."""
     files: list[str] = []
     if shutil.which("fc-list"):
         try:
             listed = subprocess.run(
-                ["fc-list", "--format", "%{file}\n", f":family={CJK_FAMILY}"],
+                ["fc-list", "--format", "%{file}\n", f":family={family}:lang=zh-cn"],
                 capture_output=True, text=True, timeout=20, check=False,
             ).stdout
             files += [line.strip() for line in listed.splitlines() if line.strip()]
         except (OSError, subprocess.SubprocessError):
             pass
-    for pattern in _FONT_GLOBS:
-        files += glob.glob(os.path.expanduser(pattern), recursive=True)
+    if family == CJK_FAMILY:
+        for pattern in _FONT_GLOBS:
+            files += glob.glob(os.path.expanduser(pattern), recursive=True)
     return sorted(set(files))
 
 
-def use_theme() -> None:
-    """Apply the report theme: seaborn whitegrid, the report palette, Noto Sans CJK SC for all text."""
+def use_theme(theme: str = "default", *, templates_dir: str | os.PathLike | None = None) -> None:
+    """Apply report theme ``theme`` (``templates/themes/<theme>/theme.yaml``) to matplotlib:
+    seaborn whitegrid, the theme's figure palette (``axes.prop_cycle`` and :data:`PALETTE`) and
+    its sans font family for all text. Raises RenderError for an unknown theme (listing the
+    available ones) or when the theme's font family is not installed with Chinese glyphs.
+    ``templates_dir``: where ``themes/`` is (default: the project's ``templates/``)."""
     import matplotlib as mpl
     import seaborn as sns
     from matplotlib import font_manager
 
-    files = cjk_font_files()
-    if not files:
+    from ..render.themes import load_theme
+
+    global PALETTE
+    spec = load_theme(theme, templates_dir)
+    family = spec.fonts.sans
+    files = cjk_font_files() if family == CJK_FAMILY else cjk_font_files(family)
+    if not files and family == CJK_FAMILY:
         raise RenderError(
             f"no {CJK_FAMILY} font found, so Chinese labels would render as empty boxes; install it "
             "with `make setup` (Debian: apt-get install fonts-noto-cjk; macOS: brew install --cask "
             "font-noto-sans-cjk-sc)"
         )
+    if not files:
+        raise RenderError(
+            f"theme {spec.name!r} ({spec.folder / 'theme.yaml'}) sets fonts.sans to {family!r}, which figures "
+            "use, but no font of that family with Chinese glyphs is installed (fc-list "
+            f"':family={family}:lang=zh-cn' finds none); install it or name a CJK family such as {CJK_FAMILY!r}"
+        )
     known = {f.fname for f in font_manager.fontManager.ttflist}
     for path in files:
         if path not in known:
             font_manager.fontManager.addfont(path)
+    PALETTE = spec.palette
     sns.set_theme(style="whitegrid", palette=list(PALETTE))
     mpl.rcParams.update({
         "font.family": "sans-serif",
-        "font.sans-serif": [CJK_FAMILY, "DejaVu Sans"],
+        "font.sans-serif": [family, CJK_FAMILY, "DejaVu Sans"] if family != CJK_FAMILY else [CJK_FAMILY, "DejaVu Sans"],
         "axes.unicode_minus": False,
         "figure.figsize": FIGSIZE,
         "figure.dpi": 100,

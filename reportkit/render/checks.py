@@ -1,18 +1,66 @@
 """Checks on client-facing output: what a client must never see.
 
-:func:`check_html` reads a rendered report and lists every problem at once: references to
-anything outside the document (the HTML must be self-contained), tracebacks, "nan"/"None" where
-a number belongs, empty figures, scripts and template leftovers. :func:`check_svg` vets a
-figure's SVG before it is inlined (it is the one piece of markup the templates trust).
+Run on every build, each listing every problem at once:
+
+* :func:`check_results` reads the executed notebooks and what they recorded: tracebacks, stderr
+  and warnings in any cell; NaN/None/inf in a table that does not declare how missing values
+  are shown (``Table.missing``) or as a metric's value; empty figures; unfilled placeholders in
+  any text, and the placeholders of the markdown narrative (:mod:`reportkit.render.prose`);
+* :func:`check_html` reads a rendered report: references to anything outside the document (the
+  HTML must be self-contained), tracebacks, "nan"/"None" where a number belongs, empty figures,
+  scripts and template leftovers;
+* :func:`check_glyphs` finds characters the report fonts cannot draw (they would print as empty
+  boxes or in a fallback font).
+
+:func:`raise_if_problems` turns a list of :class:`Problem` into one :class:`RenderError`.
+:func:`check_svg` vets a figure's SVG before it is inlined (the one markup the templates trust).
 """
 
 from __future__ import annotations
 
+import functools
+import math
+import os
 import re
+import shutil
+import subprocess
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from html.parser import HTMLParser
+from typing import Any
 
 from ..errors import RenderError
-from .formatting import MISSING_STRINGS
+from .formatting import MISSING_STRINGS, is_missing
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing a client must not see. ``section`` is a section id ("" for the report as a whole),
+    ``where`` says where in it ("cell 7", "table 'growth' (cell 5)", "near #table-3")."""
+
+    section: str
+    where: str
+    kind: str
+    detail: str
+
+    def __str__(self) -> str:
+        place = f"section {self.section!r}" if self.section else "report"
+        where = f", {self.where}" if self.where else ""
+        return f"{place}{where}: {self.kind}: {self.detail}"
+
+
+def raise_if_problems(problems: Iterable[Problem], *, what: str = "the report") -> None:
+    """Raise one :class:`RenderError` listing every problem (with ``.problems`` attached), if any."""
+    problems = list(problems)
+    if not problems:
+        return
+    err = RenderError(
+        f"{what} cannot be published: {len(problems)} problem(s) must be fixed first:\n  - "
+        + "\n  - ".join(str(p) for p in problems)
+    )
+    err.problems = tuple(problems)  # type: ignore[attr-defined]
+    raise err
 
 # attributes whose value is fetched or followed
 URL_ATTRIBUTES = frozenset({
@@ -103,6 +151,7 @@ class _Scanner(HTMLParser):
         self.svgs: list[dict] = []  # open top-level <svg>: line, drawing count, matplotlib?
         self.hidden_depth = 0  # inside an SVG container that is not drawn
         self.svg_depth = 0
+        self.empty_figures: list[int] = []  # lines of top-level <svg> elements that draw nothing
 
     def _where(self) -> str:
         return f"line {self.getpos()[0]}"
@@ -140,6 +189,7 @@ class _Scanner(HTMLParser):
                 self.svgs.append({"line": self.getpos()[0], "drawing": 0, "mpl": False})
         elif tag == "svg" and not in_svg:
             self.problems.append(f"{self._where()}: an empty figure (<svg/> draws nothing)")
+            self.empty_figures.append(self.getpos()[0])
         elif in_svg:
             svg = self.svgs[-1]
             if amap.get("id", "").endswith("figure_1"):
@@ -189,6 +239,7 @@ class _Scanner(HTMLParser):
                 svg = self.svgs.pop()
                 if svg["drawing"] == 0 or (svg["mpl"] and svg["drawing"] <= 1):
                     self.problems.append(f"line {svg['line']}: an empty figure (<svg> draws nothing)")
+                    self.empty_figures.append(svg["line"])
                 self.hidden_depth = 0
 
     # -- text
@@ -236,3 +287,373 @@ def check_html(html: str) -> None:
             f"the rendered HTML has {len(problems)} problem(s) a client must not see:\n  - "
             + "\n  - ".join(shown) + more
         )
+
+
+# --------------------------------------------------------------------------- results
+
+
+# "/tmp/ipykernel_42/123.py:1: " before a warning's text: the kernel's name for the cell, not news
+_KERNEL_SOURCE = re.compile(r"^\S*ipykernel_\d+/\d+\.py:\d+: ")
+_WARNING_LINE = re.compile(r"Warning\b|^\s*(?:WARNING|warning)\b", re.MULTILINE)
+LEFTOVERS = ("{{", "{%", "}}")
+
+
+def svg_draws_nothing(svg: str) -> bool:
+    """True for a figure whose SVG draws nothing (same rule as :func:`check_html`)."""
+    scanner = _Scanner()
+    scanner.feed(svg)
+    scanner.close()
+    return bool(scanner.empty_figures) or "<svg" not in svg.lower()
+
+
+def _first_line(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip():
+            return _excerpt(line, 120)
+    return ""
+
+
+def _output_text(out: Any) -> str:
+    text = out.get("text", "")
+    return "".join(text) if isinstance(text, list) else str(text)
+
+
+def notebook_problems(nb: Any, *, section: str) -> list[Problem]:
+    """Tracebacks, stderr and printed warnings in the cells of one executed notebook."""
+    from ..record import numbered_cells
+
+    problems: list[Problem] = []
+    for number, cell in numbered_cells(nb):
+        if cell.get("cell_type") != "code":
+            continue
+        where = f"cell {number}" if number is not None else "the injected parameters cell"
+        stderr, stdout = [], []
+        for out in cell.get("outputs", []):
+            kind = out.get("output_type")
+            if kind == "error":
+                evalue = _first_line(str(out.get("evalue", "")))
+                problems.append(Problem(section, where, "traceback", f"{out.get('ename', 'Error')}: {evalue}"))
+            elif kind == "stream" and out.get("name") == "stderr":
+                stderr.append(_output_text(out))
+            elif kind == "stream":
+                stdout.append(_output_text(out))
+        err = "".join(stderr)
+        if err.strip():
+            if "Traceback (most recent call last)" in err:
+                last = _first_line(err.strip().splitlines()[-1])
+                problems.append(Problem(section, where, "traceback", f"printed to stderr: {_first_line(err)} … {last}"))
+            else:
+                kind = "warning" if _WARNING_LINE.search(err) else "stderr"
+                first = _KERNEL_SOURCE.sub("", _first_line(err))
+                problems.append(Problem(section, where, kind, f"printed to stderr: {first}"))
+        out_text = "".join(stdout)
+        if "Traceback (most recent call last)" in out_text:
+            problems.append(Problem(section, where, "traceback", f"printed: {_first_line(out_text[out_text.index('Traceback'):])}"))
+        else:
+            m = _WARNING_LINE.search(out_text)
+            if m:
+                line_start = out_text.rfind("\n", 0, m.start()) + 1
+                problems.append(Problem(section, where, "warning", f"printed: {_first_line(out_text[line_start:])}"))
+    return problems
+
+
+def _record_cells(nb: Any) -> dict[str, int]:
+    """Record name → the cell (as the analyst numbers it) whose output recorded it last."""
+    from ..record import MIME_TYPE, numbered_cells
+
+    cells: dict[str, int] = {}
+    if nb is None:
+        return cells
+    for number, cell in numbered_cells(nb):
+        for out in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
+            meta = (out.get("metadata") or {}).get(MIME_TYPE) or {}
+            data = (out.get("data") or {}).get(MIME_TYPE)
+            name = meta.get("name") or (data.get("name") if isinstance(data, dict) else None)
+            if name and number is not None:
+                cells[name] = number
+    return cells
+
+
+def _row_label(row: Sequence[Any], index: int) -> str:
+    first = row[0] if row else None
+    if first is None or is_missing(first) or isinstance(first, float) or str(first).strip() == "":
+        return f"row {index}"
+    return f"row {index} ({_excerpt(str(first), 30)})"
+
+
+def _leftover(text: Any) -> str | None:
+    if not isinstance(text, str):
+        return None
+    for marker in LEFTOVERS:
+        pos = text.find(marker)
+        if pos >= 0:
+            return _excerpt(text[max(0, pos - 20):pos + 40], 60)
+    return None
+
+
+def record_problems(res: Any, *, cells: Mapping[str, int] | None = None) -> list[Problem]:
+    """Missing values, empty figures and unfilled placeholders in what one section recorded."""
+    from ..record import Figure, Metric, Table, Text
+
+    cells = cells or {}
+    section = res.section
+    problems: list[Problem] = []
+    for rec in res.records:
+        cell = rec.cell if isinstance(rec, Text) and rec.markdown else cells.get(rec.name)
+        at = f" (cell {cell})" if cell is not None else ""
+        if isinstance(rec, Text) and rec.markdown:
+            where = f"cell {rec.cell}" if rec.cell is not None else f"markdown {rec.name!r}"
+        else:
+            where = f"{rec.kind} {rec.name!r}{at}"
+        texts: list[tuple[str, Any]] = []
+        if isinstance(rec, Metric):
+            if is_missing(rec.value):
+                problems.append(Problem(section, where, "missing value",
+                                        f"the metric's value is {_shown(rec.value)}; record a number, or leave it out"))
+            texts += [("label", rec.label), ("note", rec.note), ("unit", rec.unit), ("value", rec.value)]
+        elif isinstance(rec, Table):
+            problems += _table_problems(rec, section, where)
+            texts += [("caption", rec.caption), ("note", rec.note)]
+            texts += [(f"column {c!r}", c) for c in rec.columns]
+            texts += [(f"{_row_label(row, i)}, column {col!r}", v)
+                      for i, row in enumerate(rec.rows, 1) for col, v in zip(rec.columns, row)]
+        elif isinstance(rec, Figure):
+            if svg_draws_nothing(rec.svg):
+                problems.append(Problem(section, where, "empty figure", "its SVG draws nothing"))
+            texts += [("caption", rec.caption), ("note", rec.note)]
+        elif isinstance(rec, Text) and not rec.markdown:  # markdown: prose.check_placeholders
+            texts.append(("text", rec.text))
+        for part, text in texts:
+            found = _leftover(text)
+            if found:
+                problems.append(Problem(section, where, "unfilled placeholder", f"{part}: {found!r}"))
+    return problems
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, float) and math.isnan(value):
+        return "NaN"
+    return repr(value)
+
+
+def _table_problems(rec: Any, section: str, where: str) -> list[Problem]:
+    problems: list[Problem] = []
+    if rec.missing is not None:
+        marker = rec.missing
+        if not isinstance(marker, str) or not marker.strip() or marker.strip() in MISSING_STRINGS:
+            problems.append(Problem(section, where, "missing value",
+                                    f"missing={marker!r} cannot show a missing value; use a marker such as '—'"))
+        elif not (rec.note or "").strip() and any(is_missing(v) for row in rec.rows for v in row):
+            problems.append(Problem(section, where, "missing value",
+                                    f"it shows missing values as {marker!r} but its note does not say why"))
+        return problems
+    by_column: dict[str, list[str]] = {}
+    for i, row in enumerate(rec.rows, 1):
+        for j, value in enumerate(row):
+            if is_missing(value):
+                column = rec.columns[j] if j < len(rec.columns) else f"#{j + 1}"
+                by_column.setdefault(column, []).append(f"{_row_label(row, i)} is {_shown(value)}")
+    for column, rows in by_column.items():
+        shown = "; ".join(rows[:5]) + (f"; and {len(rows) - 5} more rows" if len(rows) > 5 else "")
+        problems.append(Problem(
+            section, where, "missing value",
+            f"column {column!r}: {shown}. Fill the gaps, or declare them: record(..., missing='—') "
+            "with the reason in the note"))
+    return problems
+
+
+def check_results(results: Mapping[str, Any], notebooks: Mapping[str, Any]) -> list[Problem]:
+    """Every problem in the executed notebooks (section id → NotebookNode) and in what their
+    sections recorded (section id → SectionResults), grouped by section in order."""
+    from .prose import check_placeholders
+
+    placeholder = check_placeholders(results)
+    problems: list[Problem] = []
+    for sid in [*results, *(s for s in notebooks if s not in results)]:
+        if sid in notebooks:
+            problems += notebook_problems(notebooks[sid], section=sid)
+        if sid in results:
+            problems += record_problems(results[sid], cells=_record_cells(notebooks.get(sid)))
+            problems += [p for p in placeholder if p.section == sid]
+    return problems
+
+
+# --------------------------------------------------------------------------- glyphs
+
+
+#: fontconfig patterns of the report's fonts (templates/themes: body, bold headings, code)
+REPORT_FONTS: tuple[str, ...] = ("Noto Sans CJK SC", "Noto Sans CJK SC:bold", "Noto Sans Mono CJK SC")
+_NOT_DRAWN = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp"})
+
+
+def _fc_match(pattern: str) -> tuple[str, int, str] | str:
+    """(file, face index, family) fontconfig picks for ``pattern``, or why there is none."""
+    exe = shutil.which("fc-match")
+    if exe is None:
+        return "fontconfig's fc-match is not installed"
+    try:
+        out = subprocess.run([exe, "-f", "%{file}\t%{index}\t%{family}", pattern],
+                             capture_output=True, text=True, timeout=20, check=True).stdout
+    except (OSError, subprocess.SubprocessError) as exc:
+        return f"fc-match {pattern!r} failed: {exc}"
+    parts = out.split("\t")
+    if len(parts) < 3 or not parts[0]:
+        return f"fc-match {pattern!r} found no font"
+    try:
+        index = int(parts[1] or 0)
+    except ValueError:
+        index = 0
+    return parts[0], index, parts[2]
+
+
+def _ttc_sc_index(path: str) -> int:
+    """The face of a .ttc collection whose family is a Simplified Chinese ("… SC") one, else 0."""
+    from fontTools.ttLib import TTCollection
+
+    collection = TTCollection(path, lazy=True)
+    for i, font in enumerate(collection.fonts):
+        family = font["name"].getDebugName(1) or ""
+        if family.endswith(" SC"):
+            return i
+    return 0
+
+
+@functools.lru_cache(maxsize=32)
+def _cmap(path: str, index: int, mtime_ns: int, size: int) -> frozenset[int]:
+    """Code points of one face (cached per file path, face, mtime and size)."""
+    from fontTools.ttLib import TTCollection, TTFont
+
+    if path.lower().endswith((".ttc", ".otc")):
+        font = TTCollection(path, lazy=True).fonts[index]
+    else:
+        font = TTFont(path, lazy=True, fontNumber=index)
+    cmap = font["cmap"].getBestCmap() or {}
+    return frozenset(cmap)
+
+
+def _face(spec: str) -> tuple[str, int] | str:
+    """A font given as a file path or a fontconfig pattern → (file, face index), or why not."""
+    if os.path.isfile(spec):
+        return spec, (_ttc_sc_index(spec) if spec.lower().endswith((".ttc", ".otc")) else 0)
+    found = _fc_match(spec)
+    if isinstance(found, str):
+        return found
+    path, index, family = found
+    wanted = spec.split(":")[0].strip().lower()
+    if wanted and wanted not in family.lower():
+        return (f"fontconfig has no {spec!r} (it would use {family.split(',')[0]!r} from {path}); "
+                "install the report fonts (fonts-noto-cjk)")
+    return path, index
+
+
+@functools.lru_cache(maxsize=8)
+def _coverage(faces: tuple[tuple[str, int, int, int], ...]) -> frozenset[int]:
+    covered: set[int] = set()
+    for face in faces:
+        covered |= _cmap(*face)
+    return frozenset(covered)
+
+
+def font_coverage(fonts: Sequence[str] | None = None) -> tuple[frozenset[int], list[Problem]]:
+    """The union of the code points of ``fonts`` (file paths or fontconfig patterns; default
+    :data:`REPORT_FONTS`) and a problem for each font that cannot be found."""
+    faces, problems = [], []
+    for spec in fonts if fonts is not None else REPORT_FONTS:
+        face = _face(spec)
+        if isinstance(face, str):
+            problems.append(Problem("", "fonts", "missing font", face))
+            continue
+        path, index = face
+        try:
+            st = os.stat(path)
+            faces.append((path, index, st.st_mtime_ns, st.st_size))
+        except OSError as exc:
+            problems.append(Problem("", "fonts", "missing font", f"{spec!r}: {exc}"))
+    try:
+        covered = _coverage(tuple(faces))
+    except Exception as exc:  # a font fontTools cannot read
+        problems.append(Problem("", "fonts", "missing font", f"cannot read the cmap of {faces}: {exc}"))
+        covered = frozenset()
+    return covered, problems
+
+
+class _TextScanner(HTMLParser):
+    """Visible text of an HTML page (SVG <text> included), with the section and nearest id of each piece."""
+
+    SKIP = frozenset({"style", "script", "template"})
+    PARTS = frozenset({"section", "nav", "header", "footer", "main", "article"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.pieces: list[tuple[str, str, str]] = []  # (section, near id, text)
+        self.section = ""
+        self.near = ""
+        self.skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        amap = {k.lower(): (v or "") for k, v in attrs}
+        if tag in self.SKIP:
+            self.skip += 1
+        ident = amap.get("id", "")
+        if ident:
+            if tag in self.PARTS:
+                self.section = ident[len("section-"):] if ident.startswith("section-") else ""
+            self.near = ident
+
+    def handle_startendtag(self, tag, attrs):
+        amap = {k.lower(): (v or "") for k, v in attrs}
+        if amap.get("id"):
+            self.near = amap["id"]
+
+    def handle_endtag(self, tag):
+        if tag in self.SKIP and self.skip:
+            self.skip -= 1
+
+    def handle_data(self, data):
+        if not self.skip and data.strip():
+            self.pieces.append((self.section, self.near, data))
+
+
+def visible_text(html_or_text: str) -> list[tuple[str, str, str]]:
+    """(section, nearest id, text) pieces a reader sees; text without tags is one piece."""
+    if "<" not in html_or_text and "&" not in html_or_text:
+        return [("", "", html_or_text)]
+    scanner = _TextScanner()
+    scanner.feed(html_or_text)
+    scanner.close()
+    return scanner.pieces
+
+
+def _drawn(ch: str) -> bool:
+    if ch.isspace() or unicodedata.category(ch) in _NOT_DRAWN:
+        return False
+    return not ("\ufe00" <= ch <= "\ufe0f")  # variation selectors only pick a glyph
+
+
+def check_glyphs(html_or_text: str, *, fonts: Sequence[str] | None = None) -> list[Problem]:
+    """A problem for each character of the visible text that none of ``fonts`` can draw (code
+    point, name, count and where it first appears), and for each font that is not installed.
+
+    ``fonts`` are fontconfig patterns or font files (default :data:`REPORT_FONTS`; a .ttc
+    collection is read at the face fontconfig names, or its "… SC" face for a file). The union of
+    their cmaps is cached per process, per font file and modification time.
+    """
+    covered, problems = font_coverage(fonts)
+    if not covered:
+        return problems
+    first: dict[str, tuple[str, str, str]] = {}
+    counts: dict[str, int] = {}
+    for section, near, text in visible_text(html_or_text):
+        for pos, ch in enumerate(text):
+            if ord(ch) in covered or not _drawn(ch):
+                continue
+            counts[ch] = counts.get(ch, 0) + 1
+            if ch not in first:
+                first[ch] = (section, near, _excerpt(text[max(0, pos - 20):pos + 21], 45))
+    for ch, (section, near, excerpt) in first.items():
+        name = unicodedata.name(ch, "unassigned or private use")
+        times = f" ({counts[ch]}×)" if counts[ch] > 1 else ""
+        problems.append(Problem(section, f"near #{near}" if near else "text", "missing glyph",
+                                f"U+{ord(ch):04X} {name} {ch!r}{times} cannot be drawn by the report fonts, "
+                                f"in {excerpt!r}"))
+    return problems

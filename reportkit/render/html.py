@@ -4,15 +4,22 @@ The templates see a small, prepared context: the spec's texts in the chosen lang
 chapter per section with its records grouped into blocks (a grid of key figures, paragraphs, a
 numbered figure, a numbered table), the executive summary cards and the appendix's traceability
 data. Every string is escaped (autoescape is on everywhere); the only markup trusted as is, is a
-figure's SVG, after :func:`~reportkit.render.checks.check_svg` has vetted it. CSS (the report's
-own and the theme's) is inlined, so the HTML fetches nothing when opened.
+figure's (or the theme logo's) SVG, after :func:`~reportkit.render.checks.check_svg` has vetted
+it, and in the analyst edition the notebooks exported by :mod:`reportkit.render.notebooks`. CSS
+(the report's own and the theme's) is inlined, so the HTML fetches nothing when opened.
 
 Layout of ``templates_dir``::
 
-    report/base.html.j2 …   the page (includes cover, toc, summary, section, appendix)
+    report/base.html.j2 …   the page layout, with blocks (head, cover, toc, summary, chapters,
+                            appendix, notebooks) a theme or client template may override
     report/report.css       screen and print (paged media) rules
-    themes/<name>.css       colours and typography (custom properties); ``spec.theme`` picks one
+    report/notebook.css     the analyst edition's notebook appendix
+    themes/<name>/          theme.yaml (colours, fonts, palette, cover, logo), theme.css, logo,
+                            report.html.j2 (optional, extends report/base.html.j2)
     i18n/<lang>.yaml        every fixed string of the templates
+
+Cross-references (``[[fig:NAME]]``, ``[[tab:NAME]]``, ``[[sec:ID]]``) in texts, captions and
+notes are resolved once every block is numbered (:mod:`reportkit.render.xref`).
 """
 
 from __future__ import annotations
@@ -21,54 +28,46 @@ import re
 import traceback
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import jinja2
 import yaml
 from markupsafe import Markup
-
-import reportkit
 
 from ..errors import RecordError, RenderError
 from ..record import Figure, Metric, SectionResults, Table, Text
 from ..spec import LANGUAGES, LocalizedText, ReportSpec
 from . import formatting
 from .checks import check_svg
+from .themes import Theme, available_themes, default_templates_dir, load_theme, read_css
+from .xref import References
+
+__all__ = ["render_html", "build_context", "available_themes", "default_templates_dir", "load_strings",
+           "prepare_svg", "EDITIONS", "check_edition"]
 
 HTML_LANG = {"zh": "zh-CN", "en": "en"}
-BUILD_INFO_KEYS = ("generated", "commit", "reportkit_version", "spec_path", "sections")
+BUILD_INFO_KEYS = ("generated", "commit", "reportkit_version", "spec_path", "sections", "data", "environment")
 SECTION_INFO_KEYS = ("notebook", "parameters", "run_key")
 RESERVED_TEXTS = ("summary", "methods")  # Text records shown in the summary / appendix, not the chapter
 APPENDIX_PREFIX = "appendix_"  # records named appendix_* are shown in the appendix, under their section
-_THEME_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+HASH_SHOWN = 12  # hex digits of a sha256 shown in the appendix (the full hash is in a title attribute)
+
+Edition = Literal["client", "analyst"]
+#: client: what a client reads, no code; analyst: adds the executed notebooks as an appendix
+EDITIONS: tuple[str, ...] = ("client", "analyst")
 
 
-def default_templates_dir() -> Path:
-    return Path(reportkit.__file__).resolve().parents[1] / "templates"
+def check_edition(edition: object) -> str:
+    if edition not in EDITIONS:
+        raise RenderError(f"unknown edition {edition!r}; expected one of {', '.join(EDITIONS)}")
+    return str(edition)
 
 
 # --------------------------------------------------------------------------- resources
 
 
-def available_themes(templates_dir: Path) -> tuple[str, ...]:
-    folder = Path(templates_dir) / "themes"
-    return tuple(sorted(p.stem for p in folder.glob("*.css"))) if folder.is_dir() else ()
-
-
 def _read_css(path: Path) -> str:
-    css = path.read_text(encoding="utf-8")
-    if "</" in css:  # would end the inlined <style> early
-        raise RenderError(f"{path}: CSS must not contain '</' (it is inlined in a <style> element)")
-    return css
-
-
-def theme_css(templates_dir: Path, theme: str) -> str:
-    """The CSS of theme ``theme``; an unknown theme names the ones available."""
-    themes = available_themes(templates_dir)
-    if not _THEME_NAME.match(theme or "") or theme not in themes:
-        listed = ", ".join(themes) or f"none (no .css files in {Path(templates_dir) / 'themes'})"
-        raise RenderError(f"unknown theme {theme!r} in the report spec; available themes: {listed}")
-    return _read_css(Path(templates_dir) / "themes" / f"{theme}.css")
+    return read_css(path)
 
 
 class Strings(dict):
@@ -97,6 +96,40 @@ def load_strings(templates_dir: Path, lang: str) -> Strings:
     if shadowed:  # `t.items` in a template would find the dict method, not the string
         raise RenderError(f"{path}: rename {', '.join(shadowed)}; these names are taken by Python dicts")
     return Strings({str(k): v for k, v in data.items()}, path)
+
+
+# --------------------------------------------------------------------------- CSS from strings
+
+
+def css_string(value: object) -> Markup:
+    """A CSS string literal (``"…"``) holding ``value``: quotes, backslashes, line breaks and
+    ``<`` escaped, so it can sit in an inlined ``<style>`` element."""
+    text = "" if value is None else str(value)
+    out = []
+    for ch in text:
+        if ch in '"\\<>&' or ord(ch) < 0x20 or ch == "\x7f":
+            out.append(f"\\{ord(ch):x} ")
+        else:
+            out.append(ch)
+    return Markup('"' + "".join(out) + '"')  # noqa: S704 - escaped above
+
+
+_PLACEHOLDER = re.compile(r"\{(page|pages)\}")
+
+
+def css_counters(template: str) -> Markup:
+    """A ``content`` value from a string with ``{page}`` and ``{pages}``: "第 {page} 页 / 共 {pages} 页"
+    → ``"第 " counter(page) " 页 / 共 " counter(pages) " 页"``."""
+    parts: list[str] = []
+    pos = 0
+    for m in _PLACEHOLDER.finditer(template):
+        if m.start() > pos:
+            parts.append(str(css_string(template[pos:m.start()])))
+        parts.append(f"counter({m.group(1)})")
+        pos = m.end()
+    if pos < len(template):
+        parts.append(str(css_string(template[pos:])))
+    return Markup(" ".join(parts) or '""')  # noqa: S704 - built from css_string
 
 
 # --------------------------------------------------------------------------- SVG
@@ -155,7 +188,10 @@ def _blocks(res: SectionResults, section_id: str, counters: dict[str, int], *, a
             ) -> list[dict[str, Any]]:
     """A section's records in recorded order, grouped for the template: consecutive metrics form
     one grid; figures and tables get report-wide numbers. ``appendix``: only the records named
-    ``appendix_*`` (diagnostics and supplementary results); otherwise all the others."""
+    ``appendix_*`` (diagnostics and supplementary results); otherwise all the others.
+
+    Texts, captions and notes are copied into the block (``text``, ``caption``, ``note``) so that
+    their cross-references can be resolved once every block is numbered."""
     blocks: list[dict[str, Any]] = []
     for rec in res.records:
         if isinstance(rec, Text) and rec.name in RESERVED_TEXTS:
@@ -168,18 +204,20 @@ def _blocks(res: SectionResults, section_id: str, counters: dict[str, int], *, a
             else:
                 blocks.append({"kind": "metrics", "metrics": [rec]})
         elif isinstance(rec, Text):
-            blocks.append({"kind": "text", "record": rec})
+            blocks.append({"kind": "text", "record": rec, "text": rec.text, "section": section_id})
         elif isinstance(rec, Figure):
             counters["figure"] += 1
             n = counters["figure"]
             svg = prepare_svg(rec.svg, prefix=f"fig{n}", where=f"section {section_id!r}, figure {rec.name!r}")
-            blocks.append({"kind": "figure", "record": rec, "number": n, "anchor": f"figure-{n}", "svg": svg})
+            blocks.append({"kind": "figure", "record": rec, "number": n, "anchor": f"figure-{n}", "svg": svg,
+                           "caption": rec.caption, "note": rec.note, "section": section_id})
         elif isinstance(rec, Table):
             counters["table"] += 1
             n = counters["table"]
             regression = rec.style == "regression"
             blocks.append({
                 "kind": "table", "record": rec, "number": n, "anchor": f"table-{n}",
+                "caption": rec.caption, "note": rec.note, "section": section_id,
                 # a regression table's columns are models: every column but the labels is centred
                 "numeric": ((False,) + (True,) * (len(rec.columns) - 1)) if regression
                 else formatting.numeric_columns(rec.columns, rec.rows),
@@ -227,24 +265,57 @@ def _check_inputs(spec: ReportSpec, results: Mapping[str, SectionResults], build
                 f"build_info['sections'][{sec.id!r}] must be a mapping with {', '.join(SECTION_INFO_KEYS)}; "
                 f"got {info!r}"
             )
+    data = build_info["data"]
+    if isinstance(data, (str, bytes, Mapping)) or not all(
+            isinstance(d, Mapping) and "path" in d and "sha256" in d for d in data):
+        raise RenderError(f"build_info['data'] must be a list of {{path, sha256}} mappings; got {data!r}")
+    if not isinstance(build_info["environment"], Mapping):
+        raise RenderError(f"build_info['environment'] must map package names to versions; got "
+                          f"{build_info['environment']!r}")
+
+
+def _resolve_references(refs: References, chapters: list[dict], supplements: list[dict],
+                        section_summaries: list[dict], methods: list[dict]) -> None:
+    """Rewrite every reference in texts, captions and notes to its qualified form (or fail)."""
+    for group in (chapters, supplements):
+        for ch in group:
+            for b in ch["blocks"]:
+                if b["kind"] == "text":
+                    b["text"] = refs.canonical(b["text"], section=b["section"],
+                                               where=f"section {b['section']!r}, text {b['record'].name!r}")
+                elif b["kind"] in ("figure", "table"):
+                    what = f"{b['kind']} {b['record'].name!r}"
+                    for field in ("caption", "note"):
+                        b[field] = refs.canonical(b[field], section=b["section"],
+                                                  where=f"section {b['section']!r}, {field} of {what}")
+    for bucket, name in ((section_summaries, "summary"), (methods, "methods")):
+        for item in bucket:
+            item["text"] = refs.canonical(item["text"], section=item["id"],
+                                          where=f"section {item['id']!r}, text {name!r}")
 
 
 def build_context(spec: ReportSpec, results: Mapping[str, SectionResults], *, lang: str,
-                  build_info: Mapping[str, Any], strings: Mapping[str, str], css: str) -> dict[str, Any]:
+                  build_info: Mapping[str, Any], strings: Mapping[str, str], css: str,
+                  theme: Theme | None = None, edition: str = "client",
+                  notebooks: Mapping[str, Markup] | None = None) -> dict[str, Any]:
     """Everything the templates see."""
     _check_inputs(spec, results, build_info)
+    edition = check_edition(edition)
+    theme = theme if theme is not None else load_theme(spec.theme)
     counters = {"figure": 0, "table": 0}
+    refs = References(strings)
     chapters, section_summaries, methods, runs = [], [], [], []
     for number, sec in enumerate(spec.sections, 1):
         res = results[sec.id]
         title = _loc(sec.title, lang)
         chapters.append({"id": sec.id, "anchor": f"section-{sec.id}", "number": number, "title": title,
                          "blocks": _blocks(res, sec.id, counters)})
+        refs.add("sec", sec.id, number, f"section-{sec.id}")
         for name, bucket in (("summary", section_summaries), ("methods", methods)):
             if name in res and isinstance(res[name], Text):
-                bucket.append({"title": title, "anchor": f"section-{sec.id}", "text": res[name].text})
+                bucket.append({"id": sec.id, "title": title, "anchor": f"section-{sec.id}", "text": res[name].text})
         info = build_info["sections"][sec.id]
-        runs.append({"title": title, "number": number, "notebook": str(info["notebook"]),
+        runs.append({"id": sec.id, "title": title, "number": number, "notebook": str(info["notebook"]),
                      "run_key": str(info["run_key"]),
                      "parameters": [(str(k), formatting.format_parameter(v))
                                     for k, v in sorted(dict(info["parameters"]).items())]})
@@ -252,40 +323,73 @@ def build_context(spec: ReportSpec, results: Mapping[str, SectionResults], *, la
     for sec in spec.sections:  # numbered after every chapter's figures and tables
         extra = _blocks(results[sec.id], sec.id, counters, appendix=True)
         if extra:
-            supplements.append({"title": _loc(sec.title, lang), "anchor": f"section-{sec.id}", "blocks": extra})
+            supplements.append({"id": sec.id, "title": _loc(sec.title, lang), "anchor": f"section-{sec.id}",
+                                "blocks": extra})
+    # every block is placed and numbered: now the cross-references can be resolved
+    for ch in [*chapters, *supplements]:
+        for b in ch["blocks"]:
+            if b["kind"] in ("figure", "table"):
+                refs.add("fig" if b["kind"] == "figure" else "tab", f"{b['section']}.{b['record'].name}",
+                         b["number"], b["anchor"])
+    _resolve_references(refs, chapters, supplements, section_summaries, methods)
+
+    hashes = {str(d["path"]): str(d["sha256"]) for d in build_info["data"]}
+    notebooks_shown = []
+    if edition == "analyst":
+        missing = [s.id for s in spec.sections if not notebooks or s.id not in notebooks]
+        if missing:
+            raise RenderError(f"the analyst edition shows every section's executed notebook; none was given "
+                              f"for {', '.join(missing)}")
+        notebooks_shown = [{"id": run["id"], "title": run["title"], "number": run["number"],
+                            "notebook": run["notebook"], "anchor": f"notebook-{run['id']}",
+                            "html": notebooks[run["id"]]} for run in runs]
     generated = str(build_info["generated"])
+    client = spec.client or theme.client
+    confidentiality = spec.confidentiality or theme.confidentiality
+    logo = theme.logo_svg()
     return {
         "lang": lang,
         "html_lang": HTML_LANG[lang],
         "t": strings,
         "css": Markup(css),  # noqa: S704 - our own CSS files, checked for '</'
+        "edition": edition,
+        "theme": {"name": theme.name, "cover": theme.cover},
+        "logo": prepare_svg(logo, prefix="logo", where=f"theme {theme.name!r}, logo {theme.logo!r}") if logo else "",
         "title": _loc(spec.title, lang),
         "subtitle": _loc(spec.subtitle, lang),
         "publisher": _loc(spec.publisher, lang),
+        "client": _loc(client, lang),
+        "confidentiality": _loc(confidentiality, lang),
         "date": spec.date or generated[:10],
         "cards": _summary_cards(spec, results, lang),
         "section_summaries": section_summaries,
         "chapters": chapters,
         "methods": methods,
         "supplements": supplements,
-        "data_sources": [{"path": d.path, "source": _loc(d.source, lang), "licence": d.licence} for d in spec.data],
+        "data_sources": [{"path": d.path, "source": _loc(d.source, lang), "licence": d.licence,
+                          "sha256": hashes.get(d.path, ""), "sha256_short": hashes.get(d.path, "")[:HASH_SHOWN]}
+                         for d in spec.data],
+        "environment": sorted((str(k), str(v)) for k, v in dict(build_info["environment"]).items()),
         "runs": runs,
+        "notebooks": notebooks_shown,
         "build": {"generated": generated, "commit": str(build_info["commit"]),
                   "reportkit_version": str(build_info["reportkit_version"]),
                   "spec_path": str(build_info["spec_path"])},
         "counts": dict(counters),
         "figures_and_tables": [
-            {"kind": b["kind"], "number": b["number"], "anchor": b["anchor"], "caption": b["record"].caption}
+            {"kind": b["kind"], "number": b["number"], "anchor": b["anchor"], "caption": b["caption"]}
             for ch in [*chapters, *supplements] for b in ch["blocks"] if b["kind"] in ("figure", "table")
         ],
+        "refs": refs,
     }
 
 
 # --------------------------------------------------------------------------- environment
 
 
-def make_environment(templates_dir: Path, lang: str) -> jinja2.Environment:
-    """Autoescape everywhere, StrictUndefined, and the number filters bound to ``lang``."""
+def make_environment(templates_dir: Path, lang: str, refs: References | None = None) -> jinja2.Environment:
+    """Autoescape everywhere, StrictUndefined, the number filters bound to ``lang`` and the
+    ``xref`` filter bound to ``refs`` (the cross-reference targets of the report being rendered)."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir)),
         autoescape=True,
@@ -300,6 +404,12 @@ def make_environment(templates_dir: Path, lang: str) -> jinja2.Environment:
     env.filters["value"] = lambda v, unit="", decimals=None: formatting.format_value(v, unit, decimals, lang=lang)
     env.filters["cell"] = lambda v, decimals=2, column="": formatting.format_cell(v, decimals, column, lang=lang)
     env.filters["paragraphs"] = formatting.paragraphs
+    env.filters["css_string"] = css_string
+    env.filters["css_counters"] = css_counters
+    # cross-references: `text|xref` links them, `text|xref(link=False)` writes their labels only
+    # (bound to this render's references, so that macros imported without context have it too)
+    refs = refs if refs is not None else References(load_strings(templates_dir, lang))
+    env.filters["xref"] = lambda value, link=True: refs.link(value, link=link)
     env.tests["missing"] = formatting.is_missing
     return env
 
@@ -316,26 +426,42 @@ def _template_location(exc: BaseException, templates_dir: Path) -> str:
 
 
 def render_html(spec: ReportSpec, results: Mapping[str, SectionResults], *, lang: str,
-                build_info: Mapping[str, Any], templates_dir: Path | None = None) -> str:
+                build_info: Mapping[str, Any], templates_dir: Path | None = None, theme: str | None = None,
+                edition: Edition = "client", notebooks: Mapping[str, Any] | None = None) -> str:
     """Render the report in ``lang`` to one self-contained HTML string.
 
     ``results`` maps each section id to what its run recorded; ``build_info`` carries
-    ``generated``, ``commit``, ``reportkit_version``, ``spec_path`` and ``sections`` (section id →
-    notebook, parameters, run_key), shown in the appendix. Raises :class:`RenderError` for an
-    unknown language or theme, a missing summary metric, an unsafe figure or a template error.
+    ``generated``, ``commit``, ``reportkit_version``, ``spec_path``, ``sections`` (section id →
+    notebook, parameters, run_key), ``data`` (a list of {path, sha256}) and ``environment``
+    (package → version), shown in the appendix. ``theme`` overrides ``spec.theme``.
+    ``edition="analyst"`` adds the executed notebooks (``notebooks``: section id → notebook
+    node) as an appendix; the client edition shows no code.
+
+    Raises :class:`RenderError` for an unknown language, theme or edition, a missing summary
+    metric, an unknown cross-reference, an unsafe figure or a template error.
     """
     if lang not in LANGUAGES:
         raise RenderError(f"unknown language {lang!r}; expected one of {', '.join(LANGUAGES)}")
+    edition = check_edition(edition)
     tdir = Path(templates_dir) if templates_dir is not None else default_templates_dir()
     if not (tdir / "report").is_dir():
         raise RenderError(f"no report templates in {tdir}: expected {tdir / 'report'}/base.html.j2")
+    theme_obj = load_theme(theme or spec.theme, tdir)
+    strings = load_strings(tdir, lang)
     # the theme comes last: it sets the custom properties report.css uses, and may override rules
-    css = _read_css(tdir / "report" / "report.css") + "\n" + theme_css(tdir, spec.theme)
-    context = build_context(spec, results, lang=lang, build_info=build_info,
-                            strings=load_strings(tdir, lang), css=css)
-    env = make_environment(tdir, lang)
+    css = [_read_css(tdir / "report" / "report.css")]
+    exported = None
+    if edition == "analyst":
+        from .notebooks import export_notebooks
+
+        css.append(_read_css(tdir / "report" / "notebook.css"))
+        exported = export_notebooks(dict(notebooks or {}), truncated=strings["output_truncated"])
+    css.append(theme_obj.css())
+    context = build_context(spec, results, lang=lang, build_info=build_info, strings=strings,
+                            css="\n".join(css), theme=theme_obj, edition=edition, notebooks=exported)
+    env = make_environment(tdir, lang, context["refs"])
     try:
-        return env.get_template("report/base.html.j2").render(context)
+        return env.get_template(theme_obj.template() or "report/base.html.j2").render(context)
     except jinja2.TemplateError as exc:
         raise RenderError(f"{_template_location(exc, tdir)}template error: {exc}") from exc
     except (RecordError, RenderError) as exc:
