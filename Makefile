@@ -20,6 +20,9 @@ $(PY):
 $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	@# build matplotlib's font cache now, so that no notebook prints "building the font cache" to
+	@# stderr on its first run (the pre-publish checks fail a build on any stderr output)
+	MPLBACKEND=Agg $(PY) -c "import matplotlib.pyplot"
 	touch $@
 
 # The kernelspec lives inside the venv (--sys-prefix), never in the user's home.

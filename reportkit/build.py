@@ -60,13 +60,21 @@ def default_out_dir(spec: ReportSpec, lang: str, theme: str | None = None, editi
     return Path(spec.root) / "build" / "-".join(parts)
 
 
+@dataclass(frozen=True)
+class PlanRuns:
+    """What running a plan gave: each section's results and executed notebook, timings, reuse."""
+
+    results: dict[str, SectionResults]
+    notebooks: dict[str, Any]  # section → executed nbformat.NotebookNode
+    timings: dict[str, float]
+    reused: dict[str, bool]
+
+
 def run_plan(
     plan: Plan, out_dir: Path, *, cache: RunCache | None = None, progress: BuildProgress | None = None
-) -> tuple[dict[str, SectionResults], dict[str, float], dict[str, bool]]:
+) -> PlanRuns:
     """Execute (or reuse from ``cache``) every planned run; read back what each recorded."""
-    results: dict[str, SectionResults] = {}
-    timings: dict[str, float] = {}
-    reused: dict[str, bool] = {}
+    done = PlanRuns({}, {}, {}, {})
     for run in plan.runs:
         target = out_dir / "runs" / f"{run.section}.ipynb"
         rel = os.path.relpath(run.notebook, plan.spec.root)
@@ -74,18 +82,19 @@ def run_plan(
         if cache is not None and cache.get(run.run_key) is not None:
             cache.copy_to(run.run_key, target)
             nb = nbformat.read(target, as_version=4)
-            reused[run.section] = True
+            done.reused[run.section] = True
             if progress:
                 progress(run.section, len(nb.cells), len(nb.cells))
         else:
-            hook = (lambda done, total, _s=run.section: progress(_s, done, total)) if progress else None
+            hook = (lambda d, total, _s=run.section: progress(_s, d, total)) if progress else None
             nb = execute_notebook(run.notebook, target, run.parameters, cwd=plan.spec.root, progress=hook).nb
             if cache is not None:
                 cache.put(run.run_key, target)
-            reused[run.section] = False
-        timings[f"run:{run.section}"] = round(time.perf_counter() - started, 3)
-        results[run.section] = read_results(nb, section=run.section, notebook=rel, parameters=run.parameters)
-    return results, timings, reused
+            done.reused[run.section] = False
+        done.timings[f"run:{run.section}"] = round(time.perf_counter() - started, 3)
+        done.notebooks[run.section] = nb
+        done.results[run.section] = read_results(nb, section=run.section, notebook=rel, parameters=run.parameters)
+    return done
 
 
 def build_report(
@@ -107,6 +116,7 @@ def build_report(
     executed section notebook, code and outputs, as an appendix).
     """
     from .render import check_html, render_html, write_pdf
+    from .render.checks import check_glyphs, check_results, raise_if_problems
     from .render.html import check_edition
     from .render.themes import load_theme
 
@@ -120,8 +130,13 @@ def build_report(
     timings: dict[str, float] = {"plan": round(time.perf_counter() - started, 3)}
 
     store = RunCache(default_cache_dir(spec)) if cache else None
-    results, run_timings, reused = run_plan(plan, out_dir, cache=store, progress=progress)
-    timings.update(run_timings)
+    runs = run_plan(plan, out_dir, cache=store, progress=progress)
+    results, reused = runs.results, runs.reused
+    timings.update(runs.timings)
+    # checks before anything reaches a client: tracebacks, stderr, missing values, placeholders, …
+    t0 = time.perf_counter()
+    raise_if_problems(check_results(results, runs.notebooks))
+    timings["check_results"] = round(time.perf_counter() - t0, 3)
 
     git = git_commit(spec.root)
     generated = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
@@ -137,14 +152,13 @@ def build_report(
         "data": [{"path": path, "sha256": digest} for path, digest in plan.data_hashes.items()],
         "environment": dict(plan.environment),
     }
-    notebooks = None
-    if edition == "analyst":
-        notebooks = {r.section: nbformat.read(out_dir / "runs" / f"{r.section}.ipynb", as_version=4) for r in plan.runs}
+    notebooks = runs.notebooks if edition == "analyst" else None
     outputs: dict[str, Path] = {}
     t0 = time.perf_counter()
     html = render_html(spec, results, lang=plan.lang, build_info=build_info, theme=theme, edition=edition,
                        notebooks=notebooks)
     check_html(html)
+    raise_if_problems(check_glyphs(html), what="the report's text")
     timings["render_html"] = round(time.perf_counter() - t0, 3)
     if "html" in spec.outputs:
         outputs["html"] = out_dir / "report.html"

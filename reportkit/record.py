@@ -75,6 +75,7 @@ class Text:
     text: str
     markdown: bool = False  # a markdown cell tagged ``report`` (text is its markdown source)
     cell: int | None = None  # that cell's number as the analyst sees it (1-based, injected cell not counted)
+    lang: str | None = None  # tagged ``report-zh`` / ``report-en``: shown in that edition only
     kind: str = field(default="text", init=False)
 
 
@@ -198,6 +199,10 @@ def _rasterize_dense_layers(fig: Any) -> None:
                 continue
             if n > RASTERIZE_ABOVE:
                 coll.set_rasterized(True)
+        for line in ax.get_lines():  # markers drawn with plot(): one SVG element per point
+            marker = line.get_marker()
+            if marker not in (None, "", "None", " ") and len(line.get_xdata()) > RASTERIZE_ABOVE:
+                line.set_rasterized(True)
 
 
 def _figure_svg(fig: Any) -> str:
@@ -347,15 +352,19 @@ def read_results(nb: Any, *, section: str, notebook: str, parameters: dict[str, 
 
     Records come in notebook order: outputs of code cells, and markdown cells tagged ``report``
     as :class:`Text` records named ``md_<cell>`` (``markdown=True``, ``cell`` = the cell number).
+    A cell tagged ``report-zh`` or ``report-en`` instead belongs to that language's edition only.
     """
     records: dict[str, Record] = {}
     narrative: set[str] = set()
     for number, cell in numbered_cells(nb):
         if cell.get("cell_type") == "markdown":
-            tagged = REPORT_TAG in (cell.get("metadata") or {}).get("tags", [])
+            tags = (cell.get("metadata") or {}).get("tags", [])
+            langs = [t.split("-", 1)[1] for t in tags if t.startswith(REPORT_TAG + "-")]
+            tagged = REPORT_TAG in tags or bool(langs)
             if not tagged or number is None or not _source(cell).strip():
                 continue
-            rec: Record = Text(name=f"md_{number}", text=_source(cell), markdown=True, cell=number)
+            rec: Record = Text(name=f"md_{number}", text=_source(cell), markdown=True, cell=number,
+                               lang=langs[0] if len(langs) == 1 else None)
             if rec.name in records:
                 raise RecordError(f"section {section!r} ({notebook}): the record {rec.name!r} has the name "
                                   f"of the narrative in markdown cell {number}; rename the record")

@@ -41,6 +41,7 @@ from . import formatting
 from .checks import check_svg
 from .themes import Theme, available_themes, default_templates_dir, load_theme, read_css
 from .xref import References
+from .prose import render_markdown
 
 __all__ = ["render_html", "build_context", "available_themes", "default_templates_dir", "load_strings",
            "prepare_svg", "EDITIONS", "check_edition"]
@@ -184,8 +185,8 @@ def _loc(value: Any, lang: str) -> str:
     return str(value)
 
 
-def _blocks(res: SectionResults, section_id: str, counters: dict[str, int], *, appendix: bool = False
-            ) -> list[dict[str, Any]]:
+def _blocks(res: SectionResults, section_id: str, counters: dict[str, int], *, appendix: bool = False,
+            results: Mapping[str, SectionResults] | None = None, lang: str = "zh") -> list[dict[str, Any]]:
     """A section's records in recorded order, grouped for the template: consecutive metrics form
     one grid; figures and tables get report-wide numbers. ``appendix``: only the records named
     ``appendix_*`` (diagnostics and supplementary results); otherwise all the others.
@@ -203,8 +204,14 @@ def _blocks(res: SectionResults, section_id: str, counters: dict[str, int], *, a
                 blocks[-1]["metrics"].append(rec)
             else:
                 blocks.append({"kind": "metrics", "metrics": [rec]})
+        elif isinstance(rec, Text) and rec.markdown:
+            if rec.lang is not None and rec.lang != lang:
+                continue  # a report-zh / report-en cell of the other edition
+            html = render_markdown(rec.text, section=section_id, cell=rec.cell,
+                                   results=results if results is not None else {section_id: res}, lang=lang)
+            blocks.append({"kind": "text", "record": rec, "text": rec.text, "html": html, "section": section_id})
         elif isinstance(rec, Text):
-            blocks.append({"kind": "text", "record": rec, "text": rec.text, "section": section_id})
+            blocks.append({"kind": "text", "record": rec, "text": rec.text, "html": None, "section": section_id})
         elif isinstance(rec, Figure):
             counters["figure"] += 1
             n = counters["figure"]
@@ -309,7 +316,7 @@ def build_context(spec: ReportSpec, results: Mapping[str, SectionResults], *, la
         res = results[sec.id]
         title = _loc(sec.title, lang)
         chapters.append({"id": sec.id, "anchor": f"section-{sec.id}", "number": number, "title": title,
-                         "blocks": _blocks(res, sec.id, counters)})
+                         "blocks": _blocks(res, sec.id, counters, results=results, lang=lang)})
         refs.add("sec", sec.id, number, f"section-{sec.id}")
         for name, bucket in (("summary", section_summaries), ("methods", methods)):
             if name in res and isinstance(res[name], Text):
@@ -321,7 +328,7 @@ def build_context(spec: ReportSpec, results: Mapping[str, SectionResults], *, la
                                     for k, v in sorted(dict(info["parameters"]).items())]})
     supplements = []
     for sec in spec.sections:  # numbered after every chapter's figures and tables
-        extra = _blocks(results[sec.id], sec.id, counters, appendix=True)
+        extra = _blocks(results[sec.id], sec.id, counters, appendix=True, results=results, lang=lang)
         if extra:
             supplements.append({"id": sec.id, "title": _loc(sec.title, lang), "anchor": f"section-{sec.id}",
                                 "blocks": extra})
@@ -402,7 +409,8 @@ def make_environment(templates_dir: Path, lang: str, refs: References | None = N
     env.filters["metric"] = lambda m: formatting.format_metric(m, lang=lang)
     env.filters["metric_parts"] = lambda m: formatting.split_number(formatting.format_metric(m, lang=lang))
     env.filters["value"] = lambda v, unit="", decimals=None: formatting.format_value(v, unit, decimals, lang=lang)
-    env.filters["cell"] = lambda v, decimals=2, column="": formatting.format_cell(v, decimals, column, lang=lang)
+    env.filters["cell"] = lambda v, decimals=2, column="", missing=None: (
+        (missing or formatting.MISSING) if formatting.is_missing(v) else formatting.format_cell(v, decimals, column, lang=lang))
     env.filters["paragraphs"] = formatting.paragraphs
     env.filters["css_string"] = css_string
     env.filters["css_counters"] = css_counters

@@ -218,7 +218,6 @@ def write_pdf(html: str, path: Path, *, base_dir: Path) -> PdfInfo:
     fetched). Raises :class:`RenderError` when the HTML references anything but ``data:`` URLs,
     when WeasyPrint reports an error, or when Chinese text has no embedded CJK font.
     """
-    from pypdf import PdfReader
     from weasyprint import HTML
     from weasyprint.urls import FatalURLFetchingError
 
@@ -254,7 +253,7 @@ def write_pdf(html: str, path: Path, *, base_dir: Path) -> PdfInfo:
                 f"(embedded: {', '.join(fonts) or 'none'}); install fonts-noto-cjk (Debian) so that "
                 "fontconfig finds 'Noto Sans CJK SC', then build again"
             )
-        pages = len(PdfReader(str(tmp)).pages)
+        pages = len(document.pages)
         os.chmod(tmp, FILE_MODE)
         os.replace(tmp, path)
     except BaseException:
