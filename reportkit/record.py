@@ -49,7 +49,7 @@ class Metric:
 class Table:
     name: str
     columns: tuple[str, ...]
-    rows: tuple[tuple[Any, ...], ...]
+    rows: tuple[tuple[Any, ...], ...] = field(repr=False)
     caption: str = ""
     note: str = ""
     decimals: int | dict[str, int] | None = 2  # one for all columns, or column → decimals (others 2)
@@ -63,7 +63,7 @@ class Table:
 @dataclass(frozen=True)
 class Figure:
     name: str
-    svg: str
+    svg: str = field(repr=False)  # a notebook cell ending in record(...) must not print the whole SVG
     caption: str = ""
     note: str = ""
     kind: str = field(default="figure", init=False)
