@@ -162,6 +162,58 @@ def params(notebook: Annotated[Path, typer.Argument(help="section notebook (.ipy
     out.print(table)
 
 
+@app.command()
+def batch(
+    spec: Annotated[Path, typer.Argument(help="report spec (YAML), e.g. reports/china-ecommerce-2024.yaml")],
+    matrix: Annotated[Path, typer.Option("--matrix", help="CSV of rows: an id column (the row's folder) and parameter columns")],
+    out_dir: Annotated[Path, typer.Option("--out", help="batch folder: one sub-folder per row, index.html, index.json")],
+    workers: Annotated[Optional[int], typer.Option("--workers", help="parallel processes (default: CPU count)")] = None,
+    force: Annotated[bool, typer.Option("--force", help="execute every distinct run even if it is cached")] = False,
+    lang: Annotated[Optional[str], typer.Option("--lang", help="language edition: zh or en (default: the spec's)")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Build SPEC once per row of MATRIX; sections whose parameters do not vary run once and are shared."""
+    _configure_logging(verbose)
+    from rich.markup import escape
+
+    from .batch import plan_batch, run_batch
+
+    try:
+        plan = plan_batch(spec, matrix, lang=lang)
+    except ReportKitError as exc:
+        _fail(exc)
+        return
+    from .cache import RunCache
+    from .build import default_cache_dir
+
+    store = RunCache(default_cache_dir(plan.spec))
+    to_run = len(plan.runs) if force else sum(1 for r in plan.runs if store.get(r.run_key) is None)
+    out.print(f"{len(plan.rows)} rows, {len(plan.runs)} distinct runs ({to_run} to execute, "
+              f"{len(plan.runs) - to_run} cached)")
+    with Progress(
+        TextColumn("[bold]{task.description:<6}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=console, transient=False,
+    ) as progress:
+        runs_task = progress.add_task("runs", total=to_run)
+        rows_task = progress.add_task("rows", total=len(plan.rows))
+
+        def on_event(kind: str, name: str, status: str) -> None:
+            colour = {"failed": "red", "reused": "blue"}.get(status, "green")
+            progress.console.print(f"{kind} {name}: [{colour}]{status}[/]", highlight=False)
+            progress.advance(runs_task if kind == "run" else rows_task)
+
+        result = run_batch(plan, out_dir, workers=workers or None, force=force, progress=on_event)
+    s = result.to_json()["summary"]
+    out.print(f"batch {plan.spec.id}: {s['done']} done, {s['reused']} reused, {s['failed']} failed "
+              f"({s['runs_executed']} runs executed, {s['runs_cached']} cached) in {s['seconds']:.1f} s")
+    out.print(f"   index: {result.out_dir / 'index.html'}")
+    for row in result.failed:
+        console.print(f"[bold red]row {row.id} failed:[/] {escape(row.error or '')}", markup=True, highlight=False,
+                      soft_wrap=True)
+    if result.failed:
+        raise typer.Exit(code=1)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
 

@@ -9,6 +9,8 @@ original notebook, the exception, and the path of the saved executed notebook th
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,9 +45,15 @@ def kernel_available(name: str) -> bool:
     return True
 
 
-def _kernel_manager_class(stderr_path: Path) -> type:
-    """A kernel manager on IPC transport (no TCP ports: parallel runs cannot clash) whose kernel
-    writes its stderr to ``stderr_path`` instead of the terminal."""
+def _kernel_manager_class(stderr_path: Path, ipc_dir: str) -> type:
+    """A kernel manager on IPC transport (no TCP ports: parallel runs cannot clash) whose sockets
+    live in ``ipc_dir`` (private to this run) and whose kernel writes its stderr to
+    ``stderr_path`` instead of the terminal.
+
+    jupyter_client's IPC default is the *relative* path ``kernel-ipc-<N>``, N chosen by looking at
+    which files exist in the current folder: two kernels started at once in one folder pick the
+    same N and clash ("Kernel didn't respond"). An absolute, per-run folder rules that out.
+    """
     from jupyter_client.manager import AsyncKernelManager
     from traitlets import default
 
@@ -53,6 +61,11 @@ def _kernel_manager_class(stderr_path: Path) -> type:
         @default("transport")
         def _transport_default(self) -> str:
             return "ipc" if os.name == "posix" else "tcp"
+
+        def _ip_default(self) -> str:
+            if self.transport == "ipc":
+                return os.path.join(ipc_dir, "kernel-ipc")
+            return super()._ip_default()
 
         async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
             log = open(stderr_path, "ab")  # noqa: SIM115 - owned by the kernel process
@@ -114,6 +127,7 @@ def execute_notebook(
             progress(state["done"], state["total"])
 
     started = time.perf_counter()
+    ipc_dir = tempfile.mkdtemp(prefix="rk-ipc-")
     try:
         pm.execute_notebook(
             str(notebook),
@@ -126,7 +140,7 @@ def execute_notebook(
             execution_timeout=timeout,
             on_notebook_start=on_notebook_start,
             on_cell_complete=on_cell_complete,
-            kernel_manager_class=_kernel_manager_class(kernel_log),
+            kernel_manager_class=_kernel_manager_class(kernel_log, ipc_dir),
         )
     except PapermillExecutionError as exc:
         failed = output.with_name(f"{output.stem}.failed.ipynb")
@@ -152,6 +166,8 @@ def execute_notebook(
             ename=type(exc).__name__, evalue=str(exc).strip().splitlines()[0] if str(exc).strip() else "",
             saved=failed if failed.exists() else None,
         ) from exc
+    finally:
+        shutil.rmtree(ipc_dir, ignore_errors=True)
     os.replace(partial, output)
     if kernel_log.exists() and kernel_log.stat().st_size == 0:
         kernel_log.unlink()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -42,3 +43,23 @@ def test_failing_cell_names_notebook_cell_exception_and_saved_copy(fixture_noteb
     assert any(o.get("ename") == "ValueError" for c in saved["cells"] for o in c.get("outputs", []))
     assert "broken.ipynb failed in cell 3: ValueError: bad value 42" in str(err)
     assert not (tmp_path / "broken.ipynb").exists()
+
+
+def _run_records(args):
+    from reportkit.execute import execute_notebook as run
+
+    notebook, out, n = args
+    executed = run(notebook, out, {"n": n}, cwd=str(Path(out).parent))
+    return read_results(executed.nb, section="s", notebook="records", parameters={"n": n})["total"].value
+
+
+@pytest.mark.e2e
+def test_eight_notebooks_run_concurrently_without_port_or_zmq_clashes(fixture_notebook, tmp_path):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    jobs = [(str(fixture_notebook("records")), str(tmp_path / f"run{i}.ipynb"), i) for i in range(8)]
+    with ProcessPoolExecutor(max_workers=8, mp_context=multiprocessing.get_context("spawn")) as pool:
+        totals = list(pool.map(_run_records, jobs))
+    assert totals == [i * 1.5 for i in range(8)]  # each kernel saw its own parameters
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"run{i}.ipynb" for i in range(8)]
