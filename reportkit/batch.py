@@ -33,7 +33,7 @@ from .build import default_cache_dir
 from .cache import RunCache
 from .errors import ReportKitError, SpecError
 from .params import read_parameters, validate_parameters
-from .plan import LANGUAGE_PARAMETER, THEME_PARAMETER, Plan, PlannedRun, make_plan
+from .plan import LANGUAGE_PARAMETER, THEME_PARAMETER, Plan, PlannedRun, make_plan, notebook_path
 from .spec import ReportSpec, load_spec
 
 #: the matrix column naming a row; it becomes the row's output folder
@@ -102,13 +102,7 @@ def _section_parameters(spec: ReportSpec) -> dict[str, Any]:
     """section id → its notebook's declared parameters (errors name a missing notebook)."""
     declared: dict[str, Any] = {}
     for section in spec.sections:
-        nb_path = spec.resolve(section.notebook)
-        if not nb_path.is_file():
-            raise SpecError(
-                f"section {section.id!r}: notebook {section.notebook!r} does not exist (looked at {nb_path})",
-                path=spec.source_path,
-            )
-        declared[section.id] = read_parameters(nb_path)
+        declared[section.id] = read_parameters(notebook_path(spec, section))
     return declared
 
 

@@ -14,7 +14,7 @@ import nbformat
 from .errors import SpecError
 from .params import read_parameters, validate_parameters
 from .provenance import file_sha256, notebook_code_hash, package_source_hash, package_versions, run_key
-from .spec import LANGUAGES, ReportSpec
+from .spec import LANGUAGES, ReportSpec, SectionSpec
 
 #: A notebook parameter with this name receives the report's language.
 LANGUAGE_PARAMETER = "lang"
@@ -39,6 +39,17 @@ class Plan:
     data_hashes: dict[str, str]
     environment: dict[str, str]
     theme: str = "default"
+
+
+def notebook_path(spec: ReportSpec, section: SectionSpec) -> Path:
+    """The section's notebook file; a SpecError naming the section if it does not exist."""
+    path = spec.resolve(section.notebook)
+    if not path.is_file():
+        raise SpecError(
+            f"section {section.id!r}: notebook {section.notebook!r} does not exist (looked at {path})",
+            path=spec.source_path,
+        )
+    return path
 
 
 def data_hashes(spec: ReportSpec) -> dict[str, str]:
@@ -78,12 +89,7 @@ def make_plan(spec: ReportSpec, *, lang: str | None = None, theme: str | None = 
     environment["reportkit_source"] = package_source_hash()[:16]
     runs: list[PlannedRun] = []
     for section in spec.sections:
-        nb_path = spec.resolve(section.notebook)
-        if not nb_path.is_file():
-            raise SpecError(
-                f"section {section.id!r}: notebook {section.notebook!r} does not exist (looked at {nb_path})",
-                path=spec.source_path,
-            )
+        nb_path = notebook_path(spec, section)
         declared = read_parameters(nb_path)
         values = dict(section.parameters)
         if declared.get(LANGUAGE_PARAMETER) is not None:
