@@ -405,6 +405,17 @@ class _Fit:
     warning_counts: dict[str, int] = field(default_factory=dict)
 
 
+def _keep_candidate(row: dict[str, Any], res: Any, fits: dict[int, Any], index: int) -> None:
+    """Record a candidate fit's AIC and AICc in its row, and keep the fit, unless its likelihood
+    is not finite (then the row says so and the candidate cannot be chosen)."""
+    aic, aicc = _finite_or_none(res.aic), _finite_or_none(res.aicc)
+    if aic is None or aicc is None:
+        row["status"] = "failed: non-finite likelihood"
+    else:
+        row["aic"], row["aicc"] = aic, aicc
+        fits[index] = res
+
+
 def _finite_or_none(value: Any) -> float | None:
     try:
         value = float(value)
@@ -519,12 +530,7 @@ def _fit_auto_arima(z: np.ndarray, s: int, h: int, levels) -> _Fit:
         else:
             try:
                 res = _fit_arima_model(z, (p, d, q), (P, D, Q, s) if s > 1 else (0, 0, 0, 0), trend)
-                aic, aicc = _finite_or_none(res.aic), _finite_or_none(res.aicc)
-                if aic is None or aicc is None:
-                    row["status"] = "failed: non-finite likelihood"
-                else:
-                    row["aic"], row["aicc"] = aic, aicc
-                    fits[len(rows)] = res
+                _keep_candidate(row, res, fits, len(rows))
             except (ValueError, np.linalg.LinAlgError) as exc:
                 row["status"] = f"failed: {exc}"
         rows.append(row)
@@ -604,12 +610,7 @@ def _fit_ets(z: np.ndarray, s: int, h: int, levels) -> _Fit:
                     seasonal="add" if season == "A" else None, seasonal_periods=s if season == "A" else None,
                 )
                 res = model.fit(disp=False)
-                aic, aicc = _finite_or_none(res.aic), _finite_or_none(res.aicc)
-                if aic is None or aicc is None:
-                    row["status"] = "failed: non-finite likelihood"
-                else:
-                    row["aic"], row["aicc"] = aic, aicc
-                    fits[len(rows)] = res
+                _keep_candidate(row, res, fits, len(rows))
             except (ValueError, np.linalg.LinAlgError) as exc:
                 row["status"] = f"failed: {exc}"
         rows.append(row)
