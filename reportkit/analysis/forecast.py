@@ -992,10 +992,13 @@ def _choose(scores: pd.DataFrame, methods: tuple[str, ...], n_origins: int, s: i
     def pct(x: float) -> str:
         return f"{x * 100:.0f}%"
 
+    def coverage(m: str) -> tuple[str, str]:
+        return (f"its 80% interval covered {pct(cov[m])} of the {n_fc[m]} actual values",
+                f"其 80% 预测区间覆盖了 {n_fc[m]} 个实际值中的 {pct(cov[m])}")
+
     if best_cand is not None and (best_bench is None or mase[best_cand] < mase[best_bench]):
         best = best_cand
-        cover_en = f"its 80% interval covered {pct(cov[best])} of the {n_fc[best]} actual values"
-        cover_zh = f"其 80% 预测区间覆盖了 {n_fc[best]} 个实际值中的 {pct(cov[best])}"
+        cover_en, cover_zh = coverage(best)
         if best_bench is None:
             en = (f"{en_lab(best)} is chosen: it has the lowest MASE of the models compared in the backtest "
                   f"({mase[best]:.2f}; no naive benchmark was included), and {cover_en}.")
@@ -1010,8 +1013,7 @@ def _choose(scores: pd.DataFrame, methods: tuple[str, ...], n_origins: int, s: i
         return best, best_bench, {"zh": zh, "en": en}
     assert best_bench is not None
     best = best_bench
-    cover_en = f"its 80% interval covered {pct(cov[best])} of the {n_fc[best]} actual values"
-    cover_zh = f"其 80% 预测区间覆盖了 {n_fc[best]} 个实际值中的 {pct(cov[best])}"
+    cover_en, cover_zh = coverage(best)
     if best_cand is None:
         en = (f"The {_BENCH_NAMES['en'][best]} benchmark is kept: no other model was evaluated at every origin "
               f"(its MASE is {mase[best]:.2f}), and {cover_en}.")
