@@ -48,6 +48,7 @@ bench: setup
 	$(PY) bench/bench_build.py
 	$(PY) bench/bench_models.py
 	$(PY) bench/bench_render.py
+	$(PY) bench/bench_batch.py
 
 clean:
 	rm -rf build

@@ -12,6 +12,7 @@ appendix). The default output folder names whatever differs from the spec's defa
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
@@ -27,7 +28,7 @@ from .atomic import write_atomic
 from .cache import RunCache
 from .execute import execute_notebook
 from .plan import Plan, make_plan
-from .provenance import git_commit
+from .provenance import file_sha256, git_commit
 from .record import SectionResults, read_results
 from .spec import ReportSpec, load_spec
 
@@ -47,6 +48,50 @@ class BuildResult:
 
 def default_cache_dir(spec: ReportSpec) -> Path:
     return Path(spec.root) / "build" / ".runs"
+
+
+def templates_digest(templates_dir: str | Path | None = None) -> str:
+    """Hash of every file under the templates folder (layouts, styles, strings, themes)."""
+    from .render.themes import default_templates_dir
+
+    root = Path(templates_dir) if templates_dir is not None else default_templates_dir()
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def build_key(plan: Plan, *, edition: str = "client", templates: str | None = None) -> str:
+    """The identity of a build's outputs: its runs' keys (code, parameters, data, environment),
+    the spec's texts and options, the language, theme and edition, and the templates. Outputs whose
+    manifest carries the same key (and whose files match their hashes) need not be built again."""
+    payload = json.dumps(
+        {
+            "runs": [r.run_key for r in plan.runs],
+            "spec": plan.spec.model_dump(mode="json"),
+            "lang": plan.lang, "theme": plan.theme, "edition": edition,
+            "templates": templates or templates_digest(),
+            "environment": dict(sorted(plan.environment.items())),
+        },
+        sort_keys=True, ensure_ascii=False, default=str,
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+
+def outputs_current(out_dir: str | Path, key: str) -> bool:
+    """True when ``out_dir/manifest.json`` was written by a build with ``key`` and every output it
+    lists is there with the size and SHA-256 the manifest records (a finished, intact build)."""
+    try:
+        manifest = json.loads((Path(out_dir) / "manifest.json").read_text(encoding="utf-8"))
+        if manifest.get("build_key") != key or not manifest.get("files"):
+            return False
+        for rel, meta in manifest["files"].items():
+            path = Path(out_dir) / rel
+            if path.stat().st_size != meta["bytes"] or file_sha256(path) != meta["sha256"]:
+                return False
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False
+    return True
 
 
 def default_out_dir(spec: ReportSpec, lang: str, theme: str | None = None, edition: str = "client") -> Path:
@@ -106,6 +151,7 @@ def build_report(
     progress: BuildProgress | None = None,
     theme: str | None = None,
     edition: Edition = "client",
+    cache_dir: str | Path | None = None,
 ) -> BuildResult:
     """Build one report. Validates everything first; raises a ReportKitError on any failure.
 
@@ -113,7 +159,8 @@ def build_report(
     instead of executed; ``cache=False`` executes every section. ``theme`` overrides the spec's
     theme (report colours and fonts, and the figures' palette: notebooks with a ``theme``
     parameter receive it). ``edition``: ``"client"`` (no code) or ``"analyst"`` (adds each
-    executed section notebook, code and outputs, as an appendix).
+    executed section notebook, code and outputs, as an appendix). ``cache_dir`` replaces the
+    project's ``build/.runs/``.
     """
     from .render import check_html, render_html, write_pdf
     from .render.checks import check_glyphs, check_results, raise_if_problems
@@ -129,7 +176,7 @@ def build_report(
     out_dir.mkdir(parents=True, exist_ok=True)
     timings: dict[str, float] = {"plan": round(time.perf_counter() - started, 3)}
 
-    store = RunCache(default_cache_dir(spec)) if cache else None
+    store = RunCache(cache_dir if cache_dir is not None else default_cache_dir(spec)) if cache else None
     runs = run_plan(plan, out_dir, cache=store, progress=progress)
     results, reused = runs.results, runs.reused
     timings.update(runs.timings)
@@ -202,6 +249,12 @@ def build_report(
             for r in plan.runs
         ],
         "outputs": {k: os.path.relpath(v, out_dir) for k, v in outputs.items()},
+        # every file of the build with its size and hash: `outputs_current` checks them
+        "files": {
+            os.path.relpath(path, out_dir): {"bytes": path.stat().st_size, "sha256": file_sha256(path)}
+            for path in [*outputs.values(), *(out_dir / "runs" / f"{r.section}.ipynb" for r in plan.runs)]
+        },
+        "build_key": build_key(plan, edition=edition),
         "pdf_pages": pdf_info.pages if "pdf" in outputs else None,
         "timings_seconds": timings,
     }

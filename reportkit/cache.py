@@ -1,22 +1,29 @@
 """The store of executed runs, keyed by run key.
 
 A run's key (see :mod:`reportkit.plan`) hashes the notebook's code, its parameters, the content of
-every input data file it names, reportkit's own source and the package versions. A run whose key
-is in the store is not executed again: its executed notebook is reused. Entries are written under
-a temporary name and renamed, so a build killed half-way never leaves a corrupt entry.
+every input data file it names, reportkit's own source and the installed packages. A run whose
+key is in the store is not executed again: its executed notebook is reused.
+
+An entry is two files: ``<key>.ipynb`` (the executed notebook) and ``<key>.json`` (its SHA-256 and
+size). Both are written under a temporary name and renamed, the notebook first, so a build killed
+half-way leaves at worst a notebook without its record, which counts as absent. Reading an entry
+checks the notebook against its record: a truncated or edited entry is not reused.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 from pathlib import Path
 
-import nbformat
+from .atomic import copy_atomic, write_atomic
+from .provenance import file_sha256
 
-from .atomic import copy_atomic
+log = logging.getLogger(__name__)
 
 
 class RunCache:
-    """Executed notebooks in ``folder``, one ``<run key>.ipynb`` per run."""
+    """Executed notebooks in ``folder``, one ``<run key>.ipynb`` and ``<run key>.json`` per run."""
 
     def __init__(self, folder: str | Path):
         self.folder = Path(folder)
@@ -24,18 +31,30 @@ class RunCache:
     def path(self, key: str) -> Path:
         return self.folder / f"{key}.ipynb"
 
+    def record_path(self, key: str) -> Path:
+        return self.folder / f"{key}.json"
+
     def get(self, key: str) -> Path | None:
-        path = self.path(key)
-        if not path.is_file():
+        """The entry's notebook if it is there and matches its record, else None."""
+        path, record = self.path(key), self.record_path(key)
+        if not path.is_file() or not record.is_file():
             return None
         try:
-            nbformat.read(path, as_version=4)
-        except Exception:  # unreadable entry: treat as absent, it will be replaced
+            expected = json.loads(record.read_text(encoding="utf-8"))
+            ok = path.stat().st_size == expected["bytes"] and file_sha256(path) == expected["sha256"]
+        except (OSError, ValueError, KeyError, TypeError):
+            ok = False
+        if not ok:
+            log.warning("run cache entry %s does not match its record; it will be executed again", path)
             return None
         return path
 
     def put(self, key: str, executed: str | Path) -> Path:
-        return copy_atomic(executed, self.path(key))
+        """Store an executed notebook under ``key`` (copied; the source is left in place)."""
+        path = copy_atomic(executed, self.path(key))
+        record = {"run_key": key, "sha256": file_sha256(path), "bytes": path.stat().st_size}
+        write_atomic(self.record_path(key), json.dumps(record))
+        return path
 
     def copy_to(self, key: str, target: str | Path) -> Path:
         """Copy a cached run to ``target``."""

@@ -167,51 +167,106 @@ def batch(
     spec: Annotated[Path, typer.Argument(help="report spec (YAML), e.g. reports/china-ecommerce-2024.yaml")],
     matrix: Annotated[Path, typer.Option("--matrix", help="CSV of rows: an id column (the row's folder) and parameter columns")],
     out_dir: Annotated[Path, typer.Option("--out", help="batch folder: one sub-folder per row, index.html, index.json")],
-    workers: Annotated[Optional[int], typer.Option("--workers", help="parallel processes (default: CPU count)")] = None,
-    force: Annotated[bool, typer.Option("--force", help="execute every distinct run even if it is cached")] = False,
+    workers: Annotated[Optional[int], typer.Option("--workers", help="local worker processes (default: CPU count)")] = None,
+    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786")] = None,
+    dask_local: Annotated[Optional[int], typer.Option("--dask-local", help="start a Dask LocalCluster of N worker processes")] = None,
+    retries: Annotated[int, typer.Option("--retries", help="re-run a failed run or build up to N times")] = 0,
+    force: Annotated[bool, typer.Option("--force", help="execute every run and build every row, even if cached or current")] = False,
     lang: Annotated[Optional[str], typer.Option("--lang", help="language edition: zh or en (default: the spec's)")] = None,
+    theme: Annotated[Optional[str], typer.Option("--theme", help="theme for every row (default: the spec's)")] = None,
+    cache_dir: Annotated[Optional[Path], typer.Option("--cache-dir", help="run cache (default: build/.runs of the project)")] = None,
+    json_events: Annotated[bool, typer.Option("--json", help="print one JSON event per line on stdout instead of progress")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
-    """Build SPEC once per row of MATRIX; sections whose parameters do not vary run once and are shared."""
+    """Build SPEC once per row of MATRIX; sections whose parameters do not vary run once and are shared.
+
+    Runs already in the cache are reused and rows whose outputs are current are kept, so running the
+    same command again after Ctrl-C or a crash completes only what is missing. Exit code 1 if any row
+    failed (each failure is named, with its kept notebook), 2 for a bad spec or matrix.
+    """
+    import json as jsonlib
+
     _configure_logging(verbose)
     from rich.markup import escape
 
-    from .batch import plan_batch, run_batch
+    from .batch import BatchEvent, make_executor, plan_batch, run_batch
+
+    def emit_json(event: BatchEvent) -> None:
+        print(jsonlib.dumps(event.to_json(), ensure_ascii=False, default=str), flush=True)
+
+    def refuse(exc: ReportKitError, code: int) -> None:
+        if json_events:
+            emit_json(BatchEvent("batch", "error", str(spec), error=str(exc)))
+        console.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, highlight=False, soft_wrap=True)
+        raise typer.Exit(code=code)
 
     try:
-        plan = plan_batch(spec, matrix, lang=lang)
+        plan = plan_batch(spec, matrix, lang=lang, theme=theme)
+        executor = None
+        if scheduler is not None or dask_local is not None:
+            executor = make_executor(workers=workers, scheduler=scheduler, dask_local=dask_local)
     except ReportKitError as exc:
-        _fail(exc)
+        refuse(exc, 2)
         return
-    from .cache import RunCache
-    from .build import default_cache_dir
+    try:
+        if json_events:
+            result = run_batch(plan, out_dir, workers=workers, executor=executor, force=force, retries=retries,
+                               cache_dir=cache_dir, on_event=emit_json)
+        else:
+            result = _batch_with_progress(plan, out_dir, workers=workers, executor=executor, force=force,
+                                          retries=retries, cache_dir=cache_dir)
+    except ReportKitError as exc:
+        refuse(exc, 2)
+        return
+    finally:
+        if executor is not None:
+            executor.close()
+    if not json_events:
+        s = result.summary()
+        out.print(f"batch {plan.spec.id}: {s['done']} done, {s['reused']} reused, {s['failed']} failed "
+                  f"({s['runs_executed']} runs executed, {s['runs_cached']} cached) in {s['seconds']:.1f} s "
+                  f"on {s['executor'] or 'nothing (all current)'}")
+        out.print(f"   index: {result.out_dir / 'index.html'}")
+        for row in result.failed:
+            kept = f" (notebook kept: {row.failed_notebook})" if row.failed_notebook else ""
+            console.print(f"[bold red]row {escape(row.id)} failed:[/] {escape(row.error or '')}{escape(kept)}",
+                          markup=True, highlight=False, soft_wrap=True)
+    if not result.ok:
+        raise typer.Exit(code=1)
 
-    store = RunCache(default_cache_dir(plan.spec))
-    to_run = len(plan.runs) if force else sum(1 for r in plan.runs if store.get(r.run_key) is None)
-    out.print(f"{len(plan.rows)} rows, {len(plan.runs)} distinct runs ({to_run} to execute, "
-              f"{len(plan.runs) - to_run} cached)")
+
+def _batch_with_progress(plan, out_dir: Path, **options):  # noqa: ANN001, ANN202 - CLI glue
+    """run_batch with rich bars (runs, rows) and a line per finished run and row."""
+    from rich.markup import escape
+
+    from .batch import BatchEvent, run_batch
+
+    colours = {"failed": "red", "reused": "blue", "cached": "blue", "retry": "yellow", "interrupted": "yellow"}
     with Progress(
-        TextColumn("[bold]{task.description:<6}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TextColumn("[bold]{task.description:<5}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=console, transient=False,
     ) as progress:
-        runs_task = progress.add_task("runs", total=to_run)
-        rows_task = progress.add_task("rows", total=len(plan.rows))
+        bars: dict[str, int] = {}
 
-        def on_event(kind: str, name: str, status: str) -> None:
-            colour = {"failed": "red", "reused": "blue"}.get(status, "green")
-            progress.console.print(f"{kind} {name}: [{colour}]{status}[/]", highlight=False)
-            progress.advance(runs_task if kind == "run" else rows_task)
+        def on_event(event: BatchEvent) -> None:
+            if event.kind == "batch":
+                if event.status == "planned":
+                    d = event.detail
+                    progress.console.print(
+                        f"{d['rows']} rows ({d['current_rows']} already current), {d['runs']} distinct runs needed "
+                        f"({d['to_execute']} to execute, {d['cached']} cached) on {d['executor']}", highlight=False)
+                    bars["run"] = progress.add_task("runs", total=d["to_execute"])
+                    bars["row"] = progress.add_task("rows", total=d["rows"])
+                return
+            colour = colours.get(event.status, "green")
+            took = f" {event.seconds:.1f} s" if event.seconds else ""
+            why = f" — {escape(event.error.splitlines()[0])}" if event.error else ""
+            progress.console.print(f"{event.kind} {escape(event.name)}: [{colour}]{event.status}[/]{took}{why}",
+                                   highlight=False)
+            if event.status in ("executed", "failed", "done", "reused") and event.kind in bars:
+                progress.advance(bars[event.kind])
 
-        result = run_batch(plan, out_dir, workers=workers or None, force=force, progress=on_event)
-    s = result.to_json()["summary"]
-    out.print(f"batch {plan.spec.id}: {s['done']} done, {s['reused']} reused, {s['failed']} failed "
-              f"({s['runs_executed']} runs executed, {s['runs_cached']} cached) in {s['seconds']:.1f} s")
-    out.print(f"   index: {result.out_dir / 'index.html'}")
-    for row in result.failed:
-        console.print(f"[bold red]row {row.id} failed:[/] {escape(row.error or '')}", markup=True, highlight=False,
-                      soft_wrap=True)
-    if result.failed:
-        raise typer.Exit(code=1)
+        return run_batch(plan, out_dir, on_event=on_event, **options)
 
 
 def main() -> None:  # pragma: no cover - console entry point

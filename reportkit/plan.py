@@ -13,7 +13,9 @@ import nbformat
 
 from .errors import SpecError
 from .params import read_parameters, validate_parameters
-from .provenance import file_sha256, notebook_code_hash, package_source_hash, package_versions, run_key
+from .provenance import (
+    environment_lock, file_sha256, notebook_code_hash, package_source_hash, package_versions, run_key,
+)
 from .spec import LANGUAGES, ReportSpec, SectionSpec
 
 #: A notebook parameter with this name receives the report's language.
@@ -87,6 +89,7 @@ def make_plan(spec: ReportSpec, *, lang: str | None = None, theme: str | None = 
     hashes = data_hashes(spec)
     environment = package_versions()
     environment["reportkit_source"] = package_source_hash()[:16]
+    environment["packages_lock"] = environment_lock()[:16]
     runs: list[PlannedRun] = []
     for section in spec.sections:
         nb_path = notebook_path(spec, section)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import platform
@@ -26,13 +27,32 @@ def file_sha256(path: str | Path) -> str:
 
 
 def package_versions(names: Iterable[str] = TRACKED_PACKAGES) -> dict[str, str]:
+    return dict(_package_versions(tuple(names)))
+
+
+@functools.lru_cache(maxsize=8)
+def _package_versions(names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    # read once per process: reading package metadata is slow (a batch plans every row)
     out: dict[str, str] = {"python": platform.python_version()}
     for name in names:
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             out[name] = "not installed"
-    return out
+    return tuple(out.items())
+
+
+@functools.lru_cache(maxsize=1)
+def environment_lock() -> str:
+    """Hash of every installed distribution and its version (the environment as a lock file
+    would pin it), so that a run made in a different environment is not reused."""
+    pins = sorted(
+        {f"{(d.metadata['Name'] or '').lower().replace('_', '-')}=={d.version}" for d in metadata.distributions()}
+    )
+    digest = hashlib.sha256(platform.python_version().encode())
+    for pin in pins:
+        digest.update(b"\0" + pin.encode())
+    return digest.hexdigest()
 
 
 def git_commit(root: str | Path) -> dict[str, Any]:

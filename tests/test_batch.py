@@ -1,13 +1,11 @@
 """Batches: one spec × a matrix of rows → one build per row; shared runs planned once."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from reportkit.batch import plan_batch, read_matrix, run_batch
+from reportkit.batch import plan_batch, read_matrix
 from reportkit.errors import ReportKitError, SpecError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -86,80 +84,10 @@ def test_empty_cell_keeps_the_spec_value(tmp_path):
     assert plan.rows[1].plan.runs[1].parameters["n_lags"] == 3
 
 
-# --------------------------------------------------------------------------- real kernels
-
-
-@pytest.fixture(scope="module")
-def small_spec(tmp_path_factory) -> Path:
-    """Only the engagement section, HTML only; absolute paths (the spec's root is tmp)."""
-    folder = tmp_path_factory.mktemp("batch")
-    spec = folder / "spec.yaml"
-    spec.write_text(
-        f"""id: batch-test
-title: {{zh: 批量测试, en: Batch test}}
-outputs: [html]
-sections:
-  - id: engagement
-    notebook: {ROOT / 'notebooks' / 'engagement_conversion.ipynb'}
-    title: {{zh: 内容种草与电商转化, en: Content seeding and conversion}}
-    parameters:
-      category: 美妆个护
-      panel_path: {ROOT / 'data' / 'simulated' / 'brand_week_panel.csv'}
-      truth_path: {ROOT / 'data' / 'simulated' / 'true_params.json'}
-""",
-        encoding="utf-8",
-    )
-    return spec
-
-
-GOOD_ROWS = "id,category,n_lags\nbea-lag1,美妆个护,1\nbea-lag2,美妆个护,2\nfas-lag2,服饰鞋包,2\n"
-
-
-@pytest.mark.e2e
-def test_real_batch_then_rerun_reuses(small_spec, tmp_path):
-    matrix = tmp_path / "m.csv"
-    matrix.write_text(GOOD_ROWS, encoding="utf-8")
-    out = tmp_path / "out"
-    events: list[tuple[str, str, str]] = []
-    result = run_batch(plan_batch(small_spec, matrix), out, workers=2, progress=lambda *e: events.append(e))
-    assert result.ok, [r.error for r in result.rows]
-    assert [r.status for r in result.rows] == ["done"] * 3
-    for row_id in ("bea-lag1", "bea-lag2", "fas-lag2"):
-        assert (out / row_id / "report.html").is_file()
-        assert (out / row_id / "manifest.json").is_file()
-    index = json.loads((out / "index.json").read_text(encoding="utf-8"))
-    assert [r["status"] for r in index["rows"]] == ["done"] * 3
-    assert index["summary"]["runs_executed"] == 3
-    assert sorted(k for k, _, _ in events) == ["row"] * 3 + ["run"] * 3
-    html = (out / "index.html").read_text(encoding="utf-8")
-    assert 'href="bea-lag1/report.html"' in html
-    assert not list(out.rglob("*.partial*"))
-
-    again = run_batch(plan_batch(small_spec, matrix), out, workers=2)
-    assert [r.status for r in again.rows] == ["reused"] * 3
-    assert all(r.status == "cached" for r in again.runs)
-    for row_id in ("bea-lag1", "bea-lag2", "fas-lag2"):
-        manifest = json.loads((out / row_id / "manifest.json").read_text(encoding="utf-8"))
-        assert all(s["reused_from_cache"] for s in manifest["sections"])
-
-
-@pytest.mark.e2e
-def test_failing_row_reported_others_complete_cli_exits_1(small_spec, tmp_path):
-    from reportkit.cli import app
-
-    matrix = tmp_path / "m.csv"
-    matrix.write_text("id,category,n_lags\nbea-lag2,美妆个护,2\npets,宠物<b>,2\n", encoding="utf-8")
-    out = tmp_path / "out"
-    res = CliRunner().invoke(app, ["batch", str(small_spec), "--matrix", str(matrix), "--out", str(out),
-                                   "--workers", "2"])
-    assert res.exit_code == 1, res.output
-    assert "row pets failed" in res.output and "宠物" in res.output and ".failed.ipynb" in res.output
-    assert "category values present: ['" in res.output  # error text printed as is, not as rich markup
-    index = json.loads((out / "index.json").read_text(encoding="utf-8"))
-    status = {r["id"]: r["status"] for r in index["rows"]}
-    assert status["pets"] == "failed" and status["bea-lag2"] in ("done", "reused")
-    assert (out / "bea-lag2" / "report.html").is_file()
-    failed = next(r for r in index["rows"] if r["id"] == "pets")
-    assert failed["failed_notebook"] and Path(failed["failed_notebook"]).is_file()
-    page = (out / "index.html").read_text(encoding="utf-8")
-    assert "宠物&lt;b&gt;" in page and "宠物<b>" not in page  # data escaped
+def test_rows_get_a_build_key_that_follows_their_runs_and_options():
+    rows = [{"id": "a", "category": "母婴"}, {"id": "b", "category": "母婴"}, {"id": "c", "category": "3C数码"}]
+    plan = plan_batch(SPEC, rows)
+    keys = [row.build_key for row in plan.rows]
+    assert keys[0] == keys[1] != keys[2]  # same runs and options: same outputs
+    assert plan_batch(SPEC, rows, lang="en").rows[0].build_key != keys[0]
+    assert plan_batch(SPEC, rows, theme="acme").rows[0].build_key != keys[0]
