@@ -141,6 +141,7 @@ def execute_notebook(
             on_notebook_start=on_notebook_start,
             on_cell_complete=on_cell_complete,
             kernel_manager_class=_kernel_manager_class(kernel_log, ipc_dir),
+            shutdown_kernel="immediate",  # every output is collected by then; no need to wait for a clean exit
         )
     except PapermillExecutionError as exc:
         failed = output.with_name(f"{output.stem}.failed.ipynb")

@@ -17,10 +17,21 @@ Number and unit formatting (亿元, %, the minus sign, missing values) lives in
 
 from __future__ import annotations
 
-from .checks import check_html
-from .html import EDITIONS, available_themes, default_templates_dir, render_html
-from .pdf import PdfInfo, write_pdf
-from .themes import load_theme
+from importlib import import_module
+from typing import Any
+
+# Imported on first use: a section notebook that only formats numbers (reportkit.render.formatting)
+# should not pay for Jinja2, WeasyPrint and the checks in every kernel it starts.
+_EXPORTS = {
+    "check_html": "checks", "render_html": "html", "EDITIONS": "html", "available_themes": "html",
+    "default_templates_dir": "html", "write_pdf": "pdf", "PdfInfo": "pdf", "load_theme": "themes",
+}
 
 __all__ = ["render_html", "write_pdf", "check_html", "PdfInfo", "available_themes", "default_templates_dir",
            "load_theme", "EDITIONS"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
