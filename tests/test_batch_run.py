@@ -475,3 +475,52 @@ def _close(a, b) -> bool:
     if isinstance(a, float) and isinstance(b, float):
         return a == pytest.approx(b, rel=1e-9, abs=1e-12, nan_ok=True)
     return a == b
+
+
+def test_unreachable_dask_scheduler_is_named():
+    from reportkit.batch import DaskExecutor
+
+    with pytest.raises(ReportKitError, match=r"cannot reach the Dask scheduler at 'tcp://127.0.0.1:9'"):
+        DaskExecutor(address="tcp://127.0.0.1:9", connect_timeout=2)
+
+
+@pytest.mark.e2e
+def test_cli_on_an_existing_dask_cluster(html_spec, tmp_path):
+    """`--scheduler ADDRESS`: the batch runs on a cluster someone else started (here, in the test)."""
+    from distributed import LocalCluster
+
+    from reportkit.cli import app
+
+    matrix = _write_matrix(tmp_path / "m.csv", [ROWS[3]])
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        res = CliRunner().invoke(app, ["batch", str(html_spec), "--matrix", str(matrix), "--out", str(tmp_path / "out"),
+                                       "--scheduler", cluster.scheduler_address, "--cache-dir", str(tmp_path / "c"),
+                                       "--json"])
+    assert res.exit_code == 0, res.output
+    events = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
+    assert events[0]["detail"]["executor"] == f"dask ({cluster.scheduler_address})"
+    assert events[-1]["detail"]["runs_executed"] == 1 and events[-1]["detail"]["done"] == 1
+    assert (tmp_path / "out" / ROWS[3]["id"] / "report.html").is_file()
+
+
+def test_cli_refuses_workers_with_a_dask_option(html_spec, tmp_path):
+    from reportkit.cli import app
+
+    matrix = _write_matrix(tmp_path / "m.csv", [ROWS[0]])
+    res = CliRunner().invoke(app, ["batch", str(html_spec), "--matrix", str(matrix), "--out", str(tmp_path / "o"),
+                                   "--workers", "2", "--dask-local", "2"])
+    assert res.exit_code == 2 and "--workers sets the local pool" in res.output
+
+
+def test_cli_bad_matrix_exits_2_with_a_json_error_event(html_spec, tmp_path):
+    from reportkit.cli import app
+
+    matrix = tmp_path / "m.csv"
+    matrix.write_text("id,categroy\na,母婴\n", encoding="utf-8")
+    res = CliRunner().invoke(app, ["batch", str(html_spec), "--matrix", str(matrix), "--out", str(tmp_path / "o"),
+                                   "--json"])
+    assert res.exit_code == 2
+    event = json.loads(res.stdout.splitlines()[0])
+    assert event["kind"] == "batch" and event["status"] == "error"
+    assert "matrix column 'categroy' is not a parameter" in event["error"] and "category (str" in event["error"]
+    assert not (tmp_path / "o").exists()  # refused before anything was written

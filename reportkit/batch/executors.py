@@ -83,7 +83,7 @@ class DaskExecutor:
     """Tasks on a Dask distributed cluster: an existing one at ``address``, or a LocalCluster of
     ``local_workers`` single-threaded processes started here."""
 
-    def __init__(self, *, address: str | None = None, local_workers: int | None = None):
+    def __init__(self, *, address: str | None = None, local_workers: int | None = None, connect_timeout: float = 20):
         # Dask logs every worker's start and stop at INFO; keep a batch's output to its own events
         # (read by dask's config at import, here and in the worker processes that inherit it)
         os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
@@ -97,8 +97,8 @@ class DaskExecutor:
         self._cluster = None
         if address is not None:
             try:
-                self._client = Client(address, timeout="20s")
-            except OSError as exc:
+                self._client = Client(address, timeout=connect_timeout)
+            except (OSError, TimeoutError) as exc:
                 raise ReportKitError(
                     f"cannot reach the Dask scheduler at {address!r} ({exc}); expected the address a running "
                     "`dask scheduler` prints, e.g. tcp://10.0.0.5:8786"
