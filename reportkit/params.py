@@ -33,6 +33,8 @@ ALLOWED_TYPES: dict[str, Any] = {
     "list[str]": list[str],
     "list[int]": list[int],
     "list[float]": list[float],
+    # a column mapping: the analyst's column names (Chinese or English) → the notebook's roles
+    "dict[str,str]": dict[str, str],
 }
 
 
@@ -126,7 +128,7 @@ def read_parameters(notebook: str | Path) -> NotebookParameters:
             except ValueError:
                 raise ParameterError(
                     f"parameter {name!r} has a default that is not a literal ({ast.unparse(node.value)}); "
-                    "expected a number, string, bool or list literal",
+                    "expected a number, string, bool, list or dict literal",
                     notebook=path, name=name,
                 ) from None
             default = _coerce(name, type_name, default, str(path), source="its default")

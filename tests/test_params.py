@@ -66,3 +66,21 @@ def test_untyped_parameter_is_an_error(fixture_notebook):
 def test_missing_notebook_is_a_reportkit_error(tmp_path):
     with pytest.raises(ReportKitError, match="no such notebook"):
         read_parameters(tmp_path / "nope.ipynb")
+
+
+def test_a_column_mapping_parameter_is_a_dict_of_strings(tmp_path):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell('columns: dict[str, str] = {"品牌": "brand"}  # your column → role')
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells.append(cell)
+    path = tmp_path / "m.ipynb"
+    nbformat.write(nb, path)
+    declared = read_parameters(path)
+    assert declared.get("columns").type_name == "dict[str,str]"
+    assert declared.get("columns").default == {"品牌": "brand"}
+    assert validate_parameters(declared, {"columns": "{周: week, 加购: add_to_cart}"}, from_cli=True) == {
+        "columns": {"周": "week", "加购": "add_to_cart"}}
+    with pytest.raises(ParameterError, match="'columns'.*expected dict\\[str,str\\]"):
+        validate_parameters(declared, {"columns": {"周": 3}})
