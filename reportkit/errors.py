@@ -7,6 +7,7 @@ caller (the CLI, a batch runner, a notebook) can show one clear paragraph. Catch
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -37,13 +38,34 @@ class ParameterError(ReportKitError):
 
 
 class DataError(ReportKitError):
-    """Input data are missing, unreadable or fail a check (names file, column and bad rows)."""
+    """Input data are missing, unreadable or fail a check (names file, column and bad rows).
 
-    def __init__(self, message: str, *, path: str | Path | None = None, column: str | None = None):
+    The message says it all; the fields repeat the parts a program may want: ``path`` (the
+    file), ``column`` (the first column at fault), ``rows`` (where the first bad rows are in the
+    file: line numbers for text files, where the header is line 1, sheet rows for Excel, 1-based
+    rows for Parquet files and frames; empty when no row is at fault) and ``expected`` (what was
+    expected, in words).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | Path | None = None,
+        column: str | None = None,
+        rows: Iterable[int] | None = None,
+        expected: str | None = None,
+    ):
         self.path = str(path) if path is not None else None
         self.column = column
+        self.rows: tuple[int, ...] = tuple(int(row) for row in rows) if rows is not None else ()
+        self.expected = expected
         prefix = f"{self.path}: " if self.path else ""
         super().__init__(prefix + message)
+
+
+class DataWarning(UserWarning):
+    """Input data are usable but something deserves a look (an unknown column, rows re-sorted)."""
 
 
 class AnalysisError(ReportKitError):
