@@ -49,6 +49,7 @@ bench: setup
 	$(PY) bench/bench_models.py
 	$(PY) bench/bench_render.py
 	$(PY) bench/bench_batch.py
+	$(PY) bench/bench_events.py
 
 clean:
 	rm -rf build

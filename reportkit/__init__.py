@@ -18,6 +18,14 @@ def load_data(path: str = "", **kwargs):
     return _load(path, **kwargs)
 
 
+def load_panel(path: str = "", **kwargs):
+    """Read, convert and check an entity × period panel (CSV in any declared encoding, Excel,
+    Parquet; a column mapping; 1,234 / 1.2万 numbers); see reportkit.data.io.load_panel."""
+    from .data.io import load_panel as _load
+
+    return _load(path, **kwargs)
+
+
 def build(spec, **kwargs):
     """Build one report from a spec file; see reportkit.build.build_report."""
     from .build import build_report
@@ -25,4 +33,4 @@ def build(spec, **kwargs):
     return build_report(spec, **kwargs)
 
 
-__all__ = ["record", "load_data", "build", "ReportKitError", "__version__"]
+__all__ = ["record", "load_data", "load_panel", "build", "ReportKitError", "__version__"]

@@ -205,3 +205,12 @@ def test_residual_plot_renders_without_missing_glyphs(demo):
         plt.close(fig)
     with pytest.raises(AnalysisError, match="expected a Diagnostics result"):
         residual_plot("nope", lang="zh")
+
+
+def test_influential_periods_read_as_dates_when_the_panel_has_datetimes():
+    from reportkit.analysis.diagnostics import _plain
+
+    assert _plain(pd.Timestamp("2024-10-21")) == "2024-10-21"
+    assert _plain(np.datetime64("2024-10-21T00:00:00")) == "2024-10-21"
+    assert _plain(pd.Timestamp("2024-10-21 08:30")) == "2024-10-21T08:30:00"
+    assert _plain(np.int64(3)) == 3 and isinstance(_plain(np.int64(3)), int)

@@ -378,6 +378,9 @@ def regression_diagnostics(
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, (pd.Timestamp, np.datetime64)):  # a period: a date unless it has a time of day
+        stamp = pd.Timestamp(value)
+        return stamp.date().isoformat() if stamp == stamp.normalize() else stamp.isoformat()
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
         try:
             return value.item()

@@ -23,6 +23,7 @@ from ..provenance import file_sha256 as _sha256
 from .readers import EXCEL_SUFFIXES, TEXT_SUFFIXES, decode_text, read_excel_values, read_located
 from .schemas import (
     DEFAULT_REQUIRED,
+    DESCRIPTIVE_COLUMNS,
     OnUnsorted,
     convert_market_series,
     convert_panel,
@@ -225,6 +226,8 @@ def load_panel(
     missing: Iterable[str] = ("",),
     date_format: str | None = None,
     on_unsorted: OnUnsorted = "sort",
+    metrics: Iterable[str] = (),
+    extra: Iterable[str] = (),
 ) -> pd.DataFrame:
     """Read, convert and check an entity × period panel (e.g. brand × week) from any file.
 
@@ -234,17 +237,22 @@ def load_panel(
     :mod:`reportkit.data.numbers` (``1,234``, ``1.2万``; cells in ``missing`` are empty) and
     dates by :func:`reportkit.data.schemas.parse_date_column` (``date_format`` for day/month
     first dates), then checked by :func:`reportkit.data.schemas.validate_panel` (``required``
-    metrics, ``today`` for future dates, ``on_unsorted``). Returns a new frame sorted by entity
-    and period: entity as text, the period as ``datetime64[ns]``, metrics as float64, other
-    columns as text. Any problem raises one :class:`DataError` naming the file, the columns,
+    metrics, ``today`` for future dates, ``on_unsorted``). ``metrics``: more numeric columns
+    under the analyst's own names, converted and checked like the known ones; ``extra``: more
+    descriptive (text) columns that are expected, so no warning names them. Returns a new frame
+    sorted by entity and period: entity as text, the period as ``datetime64[ns]``, metrics as
+    float64, other columns as text. Any problem raises one :class:`DataError` naming the file, the columns,
     the first bad lines and what was expected; nothing is written.
     """
     table = read_located(path, encoding=encoding, sheet=sheet, columns=columns)
+    required = list(required)
+    metrics = [*required, *metrics]
     typed = convert_panel(table.frame, path=table.path, rows=table.rows, entity=entity,
-                          period=period, missing=missing, date_format=date_format)
+                          period=period, missing=missing, date_format=date_format, metrics=metrics)
     panel = validate_panel(typed, path=table.path, entity=entity, period=period,
                            required=required, today=today, rows=table.rows,
-                           on_unsorted=on_unsorted)
+                           on_unsorted=on_unsorted, metrics=metrics,
+                           extra=[*DESCRIPTIVE_COLUMNS, *extra])
     panel.attrs = {"source_path": str(table.path)}
     return panel
 

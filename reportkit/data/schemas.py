@@ -552,8 +552,12 @@ def _check_choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:
 
 def convert_panel(frame: pd.DataFrame, *, path: str | Path | None = None,
                   rows: RowNumbers | None = None, entity: str = "brand", period: str = "week",
-                  missing: Iterable[str] = ("",), date_format: str | None = None) -> pd.DataFrame:
+                  missing: Iterable[str] = ("",), date_format: str | None = None,
+                  metrics: Iterable[str] = ()) -> pd.DataFrame:
     """Type a panel read as text: metrics to float64, ``period`` to dates, ``entity`` as text.
+
+    The metrics are those of :data:`METRICS` present, plus ``metrics``: numeric columns under
+    the analyst's own names (e.g. a notebook's ``engagement_metric="interactions"``).
 
     Numbers follow :mod:`reportkit.data.numbers` (percents are refused in metrics: a count is
     not a percent); dates follow :func:`parse_date_column`. Problems in several columns are
@@ -567,7 +571,8 @@ def convert_panel(frame: pd.DataFrame, *, path: str | Path | None = None,
     jobs: list[tuple[str, Callable[[], pd.Series]]] = [
         (period, lambda: parse_date_column(frame[period], column=period, path=None, rows=where,
                                            date_format=date_format))]
-    for metric in (m for m in METRICS if m in frame.columns):
+    for metric in (m for m in dict.fromkeys([*METRICS, *metrics]) if m in frame.columns
+                   and m not in (entity, period)):
         jobs.append((metric, lambda m=metric: parse_numeric_column(
             frame[m], column=m, rows=where, missing=missing, percent="refuse")))
     for column, job in jobs:
@@ -586,11 +591,11 @@ def validate_panel(frame: pd.DataFrame, *, path: str | Path | None = None, entit
                    period: str = "week", required: Iterable[str] = DEFAULT_REQUIRED,
                    today: Any = None, rows: RowNumbers | None = None,
                    extra: Iterable[str] = DESCRIPTIVE_COLUMNS,
-                   on_unsorted: OnUnsorted = "sort") -> pd.DataFrame:
+                   on_unsorted: OnUnsorted = "sort", metrics: Iterable[str] = ()) -> pd.DataFrame:
     """Check a typed panel against :func:`panel_schema`; return a new, sorted frame.
 
     ``required`` metrics must be present (and complete); the other metrics of :data:`METRICS`
-    are checked when present. ``today`` (default: the run's date) bounds the periods. ``rows``
+    and ``metrics`` (numeric columns under other names) are checked when present. ``today`` (default: the run's date) bounds the periods. ``rows``
     maps data rows to file lines (default: from ``frame.attrs``, else row i is line i + 2).
     Columns outside keys, metrics and ``extra`` get a :class:`DataWarning`. Rows come back
     sorted by entity and period (see the module doc for ``on_unsorted``), metrics as float64,
@@ -601,7 +606,7 @@ def validate_panel(frame: pd.DataFrame, *, path: str | Path | None = None, entit
     where = RowNumbers.for_frame(frame, rows)
     required = [r for r in dict.fromkeys(required)]
     _require(frame, [entity, period, *required], path, "panel", where)
-    metrics = [m for m in dict.fromkeys([*METRICS, *required]) if m in frame.columns
+    metrics = [m for m in dict.fromkeys([*METRICS, *required, *metrics]) if m in frame.columns
                and m not in (entity, period)]
     _warn_extra(frame, [entity, period, *metrics, *extra], path, "panel", where)
     problems = [p for p in (_numeric_problem(frame, m, where) for m in metrics) if p]
