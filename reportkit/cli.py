@@ -235,6 +235,95 @@ def batch(
         raise typer.Exit(code=1)
 
 
+@app.command()
+def publish(
+    source: Annotated[Path, typer.Argument(help="a build folder, or a batch folder (each row goes to the client its id names)")],
+    to: Annotated[str, typer.Option("--to", help="destination: a local folder or s3://bucket/prefix")],
+    client: Annotated[Optional[str], typer.Option("--client", help="the client of a single build (or one row of a batch)")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="list what would be written; write nothing")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Publish finished builds to DEST/<client>/<report>/<version>/ (immutable, verifiable).
+
+    S3 credentials and endpoint come from the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+    AWS_ENDPOINT_URL) or ~/.config/reportkit/storage.toml, never from a spec.
+    """
+    _configure_logging(verbose)
+    from rich.markup import escape
+
+    from .publish import publish as do_publish
+
+    try:
+        releases = do_publish(source, to, client=client, dry_run=dry_run)
+    except ReportKitError as exc:
+        console.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, highlight=False, soft_wrap=True)
+        raise typer.Exit(code=2)
+    for r in releases:
+        if dry_run:
+            state = "would write" if r.created else "already published; would write nothing new"
+            out.print(f"{r.client}/{r.report}/{r.version}: {state}", highlight=False)
+            for path in r.written if r.created else []:
+                out.print(f"   {path}", highlight=False)
+        else:
+            state = "published" if r.created else "already published (no new version)"
+            out.print(f"{r.client}/{r.report}/{r.version}: {state} → {r.location}", highlight=False)
+
+
+@app.command()
+def verify(
+    release: Annotated[str, typer.Argument(help="a published release: DEST/<client>/<report>/<version>")],
+) -> None:
+    """Re-hash every file of a published release against its manifest; exit 1 on any mismatch."""
+    from rich.markup import escape
+
+    from .publish import verify as do_verify
+
+    try:
+        problems = do_verify(release)
+    except ReportKitError as exc:
+        console.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, highlight=False, soft_wrap=True)
+        raise typer.Exit(code=2)
+    if problems:
+        for problem in problems:
+            console.print(f"[bold red]mismatch:[/] {escape(problem)}", markup=True, highlight=False, soft_wrap=True)
+        raise typer.Exit(code=1)
+    out.print(f"{release}: ok, every file matches its manifest", highlight=False)
+
+
+@app.command()
+def share(
+    path: Annotated[str, typer.Argument(help="a published file: s3://bucket/prefix/<client>/<report>/<version>/report.pdf")],
+    expires: Annotated[str, typer.Option("--expires", help="how long the link works: e.g. 3600, 30m, 12h, 7d")] = "7d",
+) -> None:
+    """Print a presigned link to one published file, valid for --expires (S3 destinations)."""
+    from rich.markup import escape
+
+    from .publish import share as do_share
+
+    try:
+        seconds = _seconds(expires)
+        link = do_share(path, expires=seconds)
+    except ReportKitError as exc:
+        console.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, highlight=False, soft_wrap=True)
+        raise typer.Exit(code=2)
+    console.print(f"valid for {expires} ({seconds} s):", highlight=False)
+    print(link)
+
+
+def _seconds(text: str) -> int:
+    import re
+
+    from .errors import PublishError
+
+    match = re.fullmatch(r"\s*(\d+)\s*([smhd]?)\s*", text)
+    if not match or int(match.group(1)) <= 0:
+        raise PublishError(f"--expires {text!r}: expected a positive duration such as 3600, 30m, 12h or 7d")
+    seconds = int(match.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
+    if seconds > 7 * 86400:
+        raise PublishError(f"--expires {text!r}: S3 presigned links last at most 7 days (604800 s)")
+    return seconds
+
+
 def _batch_with_progress(plan, out_dir: Path, **options):  # noqa: ANN001, ANN202 - CLI glue
     """run_batch with rich bars (runs, rows) and a line per finished run and row."""
     from rich.markup import escape

@@ -111,3 +111,7 @@ class RecordError(ReportKitError):
 
 class RenderError(ReportKitError):
     """Rendering HTML or PDF failed, or a client-output check (fonts, links, NaN) failed."""
+
+
+class PublishError(ReportKitError):
+    """A release cannot be published, found or verified (names the client, path and reason)."""

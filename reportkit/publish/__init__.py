@@ -1,0 +1,74 @@
+"""Publishing finished reports to clients: ``build/`` → ``DEST/<client>/<report>/<version>/``.
+
+:func:`publish` takes one build folder (``--client`` names its client) or a batch folder (each
+row is published to the client its row id names), opens the destination (:mod:`.store`: a local
+folder or ``s3://bucket/prefix``), checks client ids (:mod:`.clients`) and writes immutable,
+verifiable releases (:mod:`.release`). :func:`verify` re-hashes a published release;
+:func:`share` prints a presigned link.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Callable
+
+from ..errors import PublishError
+from .clients import check_client_id
+from .release import Release, publish_build, verify_release
+from .store import Store, open_store
+
+__all__ = ["publish", "verify", "share", "check_client_id", "open_store", "Release", "Store"]
+
+
+def publish(source: str | Path, dest: str | Path | Store, *, client: str | None = None, dry_run: bool = False,
+            fail_after: Callable[[str], None] | None = None) -> list[Release]:
+    """Publish a build (``client`` required) or every finished row of a batch folder (row id =
+    client; ``client`` then selects one row). Returns one Release per build."""
+    source = Path(source)
+    store = dest if isinstance(dest, Store) else open_store(dest)
+    batch_index = source / "index.json"
+    if batch_index.is_file() and not (source / "manifest.json").is_file():
+        rows = json.loads(batch_index.read_text(encoding="utf-8")).get("rows", [])
+        finished = [r["id"] for r in rows if r.get("status") in ("done", "reused")]
+        if client is not None:
+            wanted = check_client_id(client)
+            if wanted not in finished:
+                raise PublishError(f"--client {client!r}: the batch {source} has no finished row with that id; "
+                                   f"finished rows: {', '.join(finished) or 'none'}")
+            finished = [wanted]
+        if not finished:
+            raise PublishError(f"the batch {source} has no finished rows to publish (see its index.html)")
+        return [publish_build(store, source / row_id, row_id, dry_run=dry_run, fail_after=fail_after)
+                for row_id in finished]
+    if client is None:
+        raise PublishError(f"{source} is one build; name its client with --client ID (a batch folder publishes "
+                           "each row to the client its row id names)")
+    return [publish_build(store, source, client, dry_run=dry_run, fail_after=fail_after)]
+
+
+def _split_release(path: str) -> tuple[str, str, str, str]:
+    """``DEST/<client>/<report>/<version>`` → (DEST, client, report, version)."""
+    parts = str(path).rstrip("/").rsplit("/", 3)
+    if len(parts) != 4 or not all(parts[1:]):
+        raise PublishError(f"{path!r} is not a release path; expected DEST/<client>/<report>/<version>")
+    dest, client, report, version = parts
+    return dest or "/", check_client_id(client, source=str(path)), report, version
+
+
+def verify(path: str | Path) -> list[str]:
+    """Re-hash every file of the release at ``path`` against its manifest; the problems ([] if none)."""
+    dest, client, report, version = _split_release(str(path))
+    store = open_store(dest)
+    return verify_release(store, client, report, version)
+
+
+def share(path: str | Path, *, expires: int = 7 * 24 * 3600) -> str:
+    """A presigned link to one published file (``DEST/<client>/<report>/<version>/report.pdf``)."""
+    text = str(path).rstrip("/")
+    dest, client, report, version = _split_release(text.rsplit("/", 1)[0])
+    name = text.rsplit("/", 1)[1]
+    store = open_store(dest)
+    if not store.exists(client, report, version, name):
+        raise PublishError(f"{text} does not exist; expected a published file such as …/{version}/report.pdf")
+    return store.sign(client, report, version, name, expires=expires)

@@ -1,0 +1,240 @@
+"""Releases: a finished build copied to ``DEST/<client>/<report>/<version>/``, immutable.
+
+A release holds the build's client outputs (``report.html``, ``report.pdf``) and a
+``manifest.json`` with the SHA-256 and size of each, the build's provenance (spec, commit,
+environment, data hashes, run keys, parameters) and when it was published. The version is
+``<build date>-<content hash>``: the same build published twice is the same version, so the
+second publish writes nothing new.
+
+Order of writing, so that a reader never sees half a release and a publish killed at any moment
+leaves nothing visible: on a local folder the version is written in a hidden temporary folder and
+renamed into place (one atomic rename); on S3 the files go first and the version's
+``manifest.json`` last (a version without its manifest is not a release: it is not listed and the
+next publish completes it). Only then ``<client>/<report>/latest.json`` (the pointer to the
+newest version) and ``<client>/index.html`` (the client's reports and versions) are rewritten.
+Clients are folders under the destination: a client's files never go anywhere else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+from ..errors import PublishError
+from .clients import check_client_id
+from .store import Store
+
+#: outputs of a build that go to clients; executed notebooks (code, parameters) never do
+PUBLISHED = ("report.html", "report.pdf")
+MANIFEST = "manifest.json"
+LATEST = "latest.json"
+INDEX = "index.html"
+
+
+@dataclass
+class Release:
+    client: str
+    report: str
+    version: str
+    files: dict[str, dict[str, Any]]  # name → {sha256, bytes}
+    created: bool  # False: this version was already published (nothing written)
+    location: str
+    written: list[str] = field(default_factory=list)  # what was (or, dry run, would be) written
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_build(build_dir: str | Path) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """The build's manifest and the bytes of its client outputs, each checked against the hash
+    the build recorded: a damaged or unfinished build is refused, not published."""
+    build_dir = Path(build_dir)
+    try:
+        manifest = json.loads((build_dir / MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PublishError(f"{build_dir} has no {MANIFEST}; expected a finished build folder "
+                           "(reportkit build … --out DIR) or a batch folder (with index.json)") from None
+    except ValueError as exc:
+        raise PublishError(f"{build_dir / MANIFEST} is not valid JSON ({exc}); rebuild the report") from None
+    recorded = manifest.get("files") or {}
+    files: dict[str, bytes] = {}
+    for name in PUBLISHED:
+        path = build_dir / name
+        if not path.is_file():
+            continue
+        data = path.read_bytes()
+        meta = recorded.get(name)
+        if meta is None or meta.get("sha256") != _sha256(data):
+            raise PublishError(f"{path} does not match the SHA-256 its build recorded in {build_dir / MANIFEST}; "
+                               "it was changed after the build: rebuild before publishing")
+        files[name] = data
+    if not files:
+        raise PublishError(f"{build_dir} has none of {', '.join(PUBLISHED)}; expected a finished build")
+    return manifest, files
+
+
+def version_of(manifest: dict[str, Any], files: dict[str, bytes]) -> str:
+    """``<build date>-<12 hex of the content hash>``: equal for the same build."""
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        digest.update(name.encode() + b"\0" + _sha256(files[name]).encode() + b"\0")
+    date = str(manifest.get("generated", ""))[:10].replace("-", "") or "00000000"
+    return f"{date}-{digest.hexdigest()[:12]}"
+
+
+def _release_manifest(build: dict[str, Any], files: dict[str, bytes], client: str, version: str) -> dict[str, Any]:
+    keep = ("report", "title", "language", "theme", "edition", "spec", "generated", "git", "reportkit_version",
+            "environment", "data", "build_key", "pdf_pages")
+    return {
+        "client": client,
+        "report": build.get("report"),
+        "version": version,
+        "published": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "files": {name: {"sha256": _sha256(data), "bytes": len(data)} for name, data in sorted(files.items())},
+        "build": {k: build[k] for k in keep if k in build} | {
+            "sections": [{k: s.get(k) for k in ("id", "notebook", "parameters", "run_key", "metrics")}
+                         for s in build.get("sections", [])]},
+    }
+
+
+def published_version(store: Store, client: str, report: str, version: str) -> dict[str, Any] | None:
+    """The manifest of a complete release, or None when the version is absent or incomplete."""
+    if not store.exists(client, report, version, MANIFEST):
+        return None
+    try:
+        return json.loads(store.read(client, report, version, MANIFEST))
+    except (ValueError, OSError):
+        return None
+
+
+def publish_build(store: Store, build_dir: str | Path, client: str, *, dry_run: bool = False,
+                  fail_after: Callable[[str], None] | None = None) -> Release:
+    """Publish one build for ``client``; see the module doc. ``dry_run``: write nothing, list
+    what would be written. ``fail_after``: called after each object is written (tests use it to
+    stop a publish part-way, as a crash would)."""
+    client = check_client_id(client)
+    build, files = read_build(build_dir)
+    report = check_client_id(str(build.get("report", "")), source=f"{Path(build_dir) / MANIFEST} (report id)")
+    version = version_of(build, files)
+    location = store.display(client, report, version)
+    existing = published_version(store, client, report, version)
+    if existing is not None:
+        release = Release(client, report, version, existing.get("files", {}), False, location)
+        if not dry_run:  # the pointer and index may be missing if an earlier publish stopped after the version
+            release.written += _point_and_index(store, client, report, version, only_if_missing=True)
+        return release
+    manifest = _release_manifest(build, files, client, version)
+    release = Release(client, report, version, manifest["files"], True, location,
+                      [*(store.display(client, report, version, n) for n in [*sorted(files), MANIFEST]),
+                       store.display(client, report, LATEST), store.display(client, INDEX)])
+    if dry_run:
+        return release
+    manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")
+    if store.is_local:
+        staging = f".{version}.partial-{uuid.uuid4().hex[:8]}"
+        for name, data in sorted(files.items()):
+            store.write(data, client, report, staging, name)
+            if fail_after:
+                fail_after(name)
+        store.write(manifest_bytes, client, report, staging, MANIFEST)
+        try:
+            store.rename((client, report, staging), (client, report, version))
+        except OSError:  # another publish of the same build got there first
+            store.remove(client, report, staging)
+            if published_version(store, client, report, version) is None:
+                raise
+            return Release(client, report, version, manifest["files"], False, location)
+    else:
+        for name, data in sorted(files.items()):
+            store.write(data, client, report, version, name)
+            if fail_after:
+                fail_after(name)
+        store.write(manifest_bytes, client, report, version, MANIFEST)  # last: now it is a release
+    if fail_after:
+        fail_after(MANIFEST)
+    _point_and_index(store, client, report, version)
+    return release
+
+
+def _point_and_index(store: Store, client: str, report: str, version: str, *, only_if_missing: bool = False) -> list[str]:
+    written = []
+    if not (only_if_missing and store.exists(client, report, LATEST)):
+        pointer = {"version": version, "updated": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        store.write(json.dumps(pointer).encode("utf-8"), client, report, LATEST)
+        written.append(store.display(client, report, LATEST))
+    if not (only_if_missing and store.exists(client, INDEX)):
+        store.write(client_index(store, client).encode("utf-8"), client, INDEX)
+        written.append(store.display(client, INDEX))
+    return written
+
+
+def releases_of(store: Store, client: str) -> dict[str, list[dict[str, Any]]]:
+    """report → its complete releases (manifests), newest first."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for report in store.list(client):
+        if report in (INDEX,) or report.startswith("."):
+            continue
+        versions = [m for v in store.list(client, report) if not v.startswith(".") and v != LATEST
+                    and (m := published_version(store, client, report, v)) is not None]
+        if versions:
+            out[report] = sorted(versions, key=lambda m: (m.get("build", {}).get("generated", ""), m["version"]),
+                                 reverse=True)
+    return out
+
+
+def client_index(store: Store, client: str) -> str:
+    """``<client>/index.html``: the client's reports and every version, newest first (escaped;
+    relative links, so the page works wherever the folder is served from)."""
+    esc = html.escape
+    rows = []
+    for report, versions in sorted(releases_of(store, client).items()):
+        for n, m in enumerate(versions):
+            b = m.get("build", {})
+            links = " ".join(f'<a href="{esc(report)}/{esc(m["version"])}/{esc(name)}">{esc(name)}</a>'
+                             for name in m.get("files", {}))
+            rows.append(
+                f"<tr><td>{esc(str(b.get('title') or report))}</td><td><code>{esc(m['version'])}</code>"
+                f"{' (latest)' if n == 0 else ''}</td><td>{esc(str(b.get('generated', '')))}</td>"
+                f"<td>{esc(str(b.get('language', '')))}</td><td>{links}</td></tr>"
+            )
+    return (
+        f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>{esc(client)} — reports</title>'
+        "<style>body{font-family:'Noto Sans CJK SC','Noto Sans',sans-serif;margin:2em}table{border-collapse:collapse}"
+        "td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left}</style></head><body>"
+        f"<h1>{esc(client)}</h1><table><thead><tr><th>report</th><th>version</th><th>built</th><th>language</th>"
+        f"<th>files</th></tr></thead><tbody>{''.join(rows)}</tbody></table></body></html>\n"
+    )
+
+
+def verify_release(store: Store, client: str, report: str, version: str) -> list[str]:
+    """Re-hash every file of a release against its manifest; the problems found ([] if none)."""
+    location = store.display(client, report, version)
+    if not store.exists(client, report, version, MANIFEST):
+        return [f"{location} has no {MANIFEST}: not a (complete) release"]
+    try:
+        manifest = json.loads(store.read(client, report, version, MANIFEST))
+    except (ValueError, OSError) as exc:
+        return [f"{location}/{MANIFEST} cannot be read: {exc}"]
+    problems = []
+    if manifest.get("client") != client or manifest.get("version") != version:
+        problems.append(f"{location}/{MANIFEST} names client {manifest.get('client')!r}, version "
+                        f"{manifest.get('version')!r}; expected {client!r}, {version!r}")
+    for name, meta in sorted((manifest.get("files") or {}).items()):
+        try:
+            data = store.read(client, report, version, name)
+        except (FileNotFoundError, OSError) as exc:
+            problems.append(f"{location}/{name} is missing ({type(exc).__name__})")
+            continue
+        if len(data) != meta.get("bytes") or _sha256(data) != meta.get("sha256"):
+            problems.append(f"{location}/{name}: {len(data)} bytes, SHA-256 {_sha256(data)[:16]}…; the manifest records "
+                            f"{meta.get('bytes')} bytes, {str(meta.get('sha256'))[:16]}…")
+    if not manifest.get("files"):
+        problems.append(f"{location}/{MANIFEST} lists no files")
+    return problems

@@ -1,0 +1,187 @@
+"""Publishing to a local folder: layout, immutable versions, pointer written last, idempotence,
+dry run, verify, client isolation, a publish stopped part-way. (S3: tests/test_publish_s3.py.)"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from reportkit.errors import PublishError
+from reportkit.publish import check_client_id, open_store, publish, share, verify
+from reportkit.publish.release import releases_of
+
+
+def fake_build(folder: Path, *, report: str = "china-ecommerce-2024", html: str = "<p>报告</p>",
+               generated: str = "2026-11-26T03:00:00+00:00") -> Path:
+    """A finished build as `reportkit build` leaves it: outputs plus a manifest with their hashes."""
+    folder.mkdir(parents=True, exist_ok=True)
+    outputs = {"report.html": html.encode("utf-8"), "report.pdf": b"%PDF-1.7 " + html.encode("utf-8")}
+    for name, data in outputs.items():
+        (folder / name).write_bytes(data)
+    manifest = {
+        "report": report, "title": "中国电子商务行业发展报告", "language": "zh", "generated": generated,
+        "outputs": {"html": "report.html", "pdf": "report.pdf"},
+        "files": {n: {"bytes": len(d), "sha256": hashlib.sha256(d).hexdigest()} for n, d in outputs.items()},
+        "sections": [{"id": "market", "notebook": "notebooks/market_trends.ipynb", "parameters": {"series": "online_retail"},
+                      "run_key": "abc", "metrics": {}}],
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    return folder
+
+
+def files_under(root: Path) -> dict[str, int]:
+    return {str(p.relative_to(root)): p.stat().st_mtime_ns for p in root.rglob("*") if p.is_file()}
+
+
+def test_a_release_has_the_outputs_a_manifest_a_pointer_and_an_index(tmp_path):
+    build = fake_build(tmp_path / "build")
+    [release] = publish(build, tmp_path / "dest", client="acme")
+    version_dir = tmp_path / "dest" / "acme" / "china-ecommerce-2024" / release.version
+    assert sorted(p.name for p in version_dir.iterdir()) == ["manifest.json", "report.html", "report.pdf"]
+    assert release.version.startswith("20261126-") and release.created
+    manifest = json.loads((version_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["client"] == "acme" and manifest["version"] == release.version
+    assert manifest["files"]["report.pdf"]["sha256"] == hashlib.sha256((build / "report.pdf").read_bytes()).hexdigest()
+    assert manifest["build"]["sections"][0]["run_key"] == "abc"  # provenance travels with the release
+    latest = json.loads((tmp_path / "dest" / "acme" / "china-ecommerce-2024" / "latest.json").read_text(encoding="utf-8"))
+    assert latest["version"] == release.version
+    index = (tmp_path / "dest" / "acme" / "index.html").read_text(encoding="utf-8")
+    assert f'href="china-ecommerce-2024/{release.version}/report.pdf"' in index and "中国电子商务行业发展报告" in index
+    assert verify(version_dir) == []
+
+
+def test_publishing_the_same_build_twice_creates_no_new_version(tmp_path):
+    build = fake_build(tmp_path / "build")
+    first = publish(build, tmp_path / "dest", client="acme")[0]
+    before = files_under(tmp_path / "dest")
+    again = publish(build, tmp_path / "dest", client="acme")[0]
+    assert again.version == first.version and not again.created
+    assert files_under(tmp_path / "dest") == before  # nothing rewritten
+
+
+def test_a_new_build_is_a_new_version_and_the_pointer_moves(tmp_path):
+    dest = tmp_path / "dest"
+    v1 = publish(fake_build(tmp_path / "b1"), dest, client="acme")[0].version
+    v2 = publish(fake_build(tmp_path / "b2", html="<p>更新</p>", generated="2026-12-01T00:00:00+00:00"), dest,
+                 client="acme")[0].version
+    assert v1 != v2
+    report = dest / "acme" / "china-ecommerce-2024"
+    assert json.loads((report / "latest.json").read_text(encoding="utf-8"))["version"] == v2
+    assert (report / v1 / "report.html").read_text(encoding="utf-8") == "<p>报告</p>"  # old versions stay
+    assert [m["version"] for m in releases_of(open_store(dest), "acme")["china-ecommerce-2024"]] == [v2, v1]
+
+
+def test_dry_run_lists_what_would_be_written_and_writes_nothing(tmp_path):
+    build = fake_build(tmp_path / "build")
+    dest = tmp_path / "dest"
+    [release] = publish(build, dest, client="acme", dry_run=True)
+    assert files_under(dest) == {}
+    assert any(w.endswith(f"/acme/china-ecommerce-2024/{release.version}/report.pdf") for w in release.written)
+    assert any(w.endswith("/acme/index.html") for w in release.written)
+
+
+def test_verify_finds_a_changed_or_missing_file(tmp_path):
+    [release] = publish(fake_build(tmp_path / "build"), tmp_path / "dest", client="acme")
+    version_dir = tmp_path / "dest" / "acme" / "china-ecommerce-2024" / release.version
+    pdf = version_dir / "report.pdf"
+    pdf.write_bytes(pdf.read_bytes().replace(b"1.7", b"1.6"))
+    problems = verify(version_dir)
+    assert len(problems) == 1 and "report.pdf" in problems[0] and "the manifest records" in problems[0]
+    (version_dir / "report.html").unlink()
+    assert any("report.html is missing" in p for p in verify(version_dir))
+
+
+def test_a_publish_stopped_part_way_leaves_nothing_visible_and_the_rerun_completes(tmp_path):
+    build = fake_build(tmp_path / "build")
+    dest = tmp_path / "dest"
+
+    def crash(name: str) -> None:
+        if name == "report.html":
+            raise KeyboardInterrupt  # as a kill between two files would
+
+    with pytest.raises(KeyboardInterrupt):
+        publish(build, dest, client="acme", fail_after=crash)
+    report = dest / "acme" / "china-ecommerce-2024"
+    assert [p.name for p in report.iterdir() if not p.name.startswith(".")] == []  # no version, no pointer
+    assert not (dest / "acme" / "index.html").exists()
+    assert releases_of(open_store(dest), "acme") == {}
+    [release] = publish(build, dest, client="acme")
+    assert release.created and verify(report / release.version) == []
+    assert json.loads((report / "latest.json").read_text(encoding="utf-8"))["version"] == release.version
+
+
+def test_a_build_changed_after_it_was_built_is_not_published(tmp_path):
+    build = fake_build(tmp_path / "build")
+    (build / "report.html").write_text("<p>edited by hand</p>", encoding="utf-8")
+    with pytest.raises(PublishError, match="does not match the SHA-256 its build recorded"):
+        publish(build, tmp_path / "dest", client="acme")
+    assert not (tmp_path / "dest" / "acme").exists()
+
+
+@pytest.mark.parametrize("bad", ["../x", "/etc", "a/b", "", ".", "..", "a\\b", "a\x00b", " acme", "-rf", ".hidden",
+                                 "x" * 65, "acme/../../b", "~root"])
+def test_malicious_client_ids_are_refused(bad, tmp_path):
+    with pytest.raises(PublishError, match="client id"):
+        check_client_id(bad)
+    with pytest.raises(PublishError, match="client id"):
+        publish(fake_build(tmp_path / "build"), tmp_path / "dest", client=bad)
+    assert not any((tmp_path / "dest").rglob("*.html")) if (tmp_path / "dest").exists() else True
+    assert not (tmp_path / "x").exists() and not (tmp_path.parent / "x").exists()
+
+
+def test_client_ids_are_normalised():
+    assert check_client_id("ＡＣＭＥ") == "ACME"  # full-width letters → one spelling
+    assert check_client_id("母婴品牌-01") == "母婴品牌-01"
+
+
+def test_a_batch_folder_publishes_each_finished_row_to_its_client(tmp_path):
+    batch = tmp_path / "batch"
+    for row in ("client-a", "client-b"):
+        fake_build(batch / row, html=f"<p>{row}</p>")
+    (batch / "index.json").write_text(json.dumps({"rows": [
+        {"id": "client-a", "status": "done"}, {"id": "client-b", "status": "reused"}, {"id": "client-c", "status": "failed"},
+    ]}), encoding="utf-8")
+    releases = publish(batch, tmp_path / "dest")
+    assert [r.client for r in releases] == ["client-a", "client-b"]
+    for r in releases:  # each client's folder holds only its own report
+        html = (tmp_path / "dest" / r.client / r.report / r.version / "report.html").read_text(encoding="utf-8")
+        assert html == f"<p>{r.client}</p>"
+    assert sorted(p.name for p in (tmp_path / "dest").iterdir()) == ["client-a", "client-b"]
+    with pytest.raises(PublishError, match="no finished row with that id"):
+        publish(batch, tmp_path / "dest", client="client-c")
+
+
+def test_one_build_needs_a_client(tmp_path):
+    with pytest.raises(PublishError, match="--client"):
+        publish(fake_build(tmp_path / "build"), tmp_path / "dest")
+
+
+def test_share_refuses_local_folders(tmp_path):
+    [release] = publish(fake_build(tmp_path / "build"), tmp_path / "dest", client="acme")
+    with pytest.raises(PublishError, match="presigned links exist only on S3"):
+        share(tmp_path / "dest" / "acme" / "china-ecommerce-2024" / release.version / "report.pdf")
+
+
+def test_cli_publish_verify(tmp_path):
+    from reportkit.cli import app
+
+    build = fake_build(tmp_path / "build")
+    dest = tmp_path / "dest"
+    res = CliRunner().invoke(app, ["publish", str(build), "--to", str(dest), "--client", "acme", "--dry-run"])
+    assert res.exit_code == 0, res.output
+    assert "would write" in res.output and not dest.exists() or files_under(dest) == {}
+    res = CliRunner().invoke(app, ["publish", str(build), "--to", str(dest), "--client", "acme"])
+    assert res.exit_code == 0, res.output
+    [version] = [p for p in (dest / "acme" / "china-ecommerce-2024").iterdir() if p.is_dir()]
+    res = CliRunner().invoke(app, ["verify", str(version)])
+    assert res.exit_code == 0 and "ok" in res.output
+    os.chmod(version / "report.pdf", 0o644)
+    (version / "report.pdf").write_bytes(b"tampered")
+    res = CliRunner().invoke(app, ["verify", str(version)])
+    assert res.exit_code == 1 and "report.pdf" in res.output
+    res = CliRunner().invoke(app, ["publish", str(build), "--to", str(dest), "--client", "../other"])
+    assert res.exit_code == 2 and "client id" in res.output
