@@ -132,13 +132,15 @@ def run_plan(
                 progress(run.section, len(nb.cells), len(nb.cells))
         else:
             hook = (lambda d, total, _s=run.section: progress(_s, d, total)) if progress else None
-            nb = execute_notebook(run.notebook, target, run.parameters, cwd=plan.spec.root, progress=hook).nb
+            nb = execute_notebook(run.notebook, target, run.parameters, cwd=plan.spec.root, progress=hook,
+                                  secret=run.secret).nb
             if cache is not None:
                 cache.put(run.run_key, target)
             done.reused[run.section] = False
         done.timings[f"run:{run.section}"] = round(time.perf_counter() - started, 3)
         done.notebooks[run.section] = nb
-        done.results[run.section] = read_results(nb, section=run.section, notebook=rel, parameters=run.parameters)
+        done.results[run.section] = read_results(nb, section=run.section, notebook=rel,
+                                                 parameters=run.public_parameters)
     return done
 
 
@@ -193,7 +195,8 @@ def build_report(
         "reportkit_version": __version__,
         "spec_path": os.path.relpath(spec.source_path, spec.root) if spec.source_path else "",
         "sections": {
-            r.section: {"notebook": results[r.section].notebook, "parameters": r.parameters, "run_key": r.run_key}
+            r.section: {"notebook": results[r.section].notebook, "parameters": r.public_parameters,
+                        "run_key": r.run_key}
             for r in plan.runs
         },
         "data": [{"path": path, "sha256": digest} for path, digest in plan.data_hashes.items()],
@@ -237,7 +240,7 @@ def build_report(
                 "id": r.section,
                 "notebook": results[r.section].notebook,
                 "executed_notebook": os.path.relpath(out_dir / "runs" / f"{r.section}.ipynb", out_dir),
-                "parameters": r.parameters,
+                "parameters": r.public_parameters,
                 "run_key": r.run_key,
                 "reused_from_cache": reused[r.section],
                 "inputs": r.inputs,

@@ -132,8 +132,12 @@ def run(
             executed = execute_notebook(
                 notebook, target, values, cwd=cwd or Path.cwd(),
                 progress=lambda done, total: progress.update(task, completed=done, total=total),
+                secret=declared.secret(),
             )
-        results = read_results(executed.nb, section=notebook.stem, notebook=str(notebook), parameters=values)
+        from .secrets import redact
+
+        results = read_results(executed.nb, section=notebook.stem, notebook=str(notebook),
+                               parameters=redact(values, declared.secret()))
     except ReportKitError as exc:
         _fail(exc)
         return

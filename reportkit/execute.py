@@ -14,11 +14,12 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Collection
 
 import nbformat
 
 from .errors import NotebookError, ReportKitError
+from .secrets import scrub_notebook
 
 #: progress(done_cells, total_cells) after each cell
 ProgressHook = Callable[[int, int], None]
@@ -95,11 +96,14 @@ def execute_notebook(
     kernel_name: str = DEFAULT_KERNEL,
     progress: ProgressHook | None = None,
     timeout: int = 900,
+    secret: Collection[str] = (),
 ) -> ExecutedNotebook:
     """Execute ``notebook`` with ``parameters`` (already validated) and save it at ``output``.
 
     The executed notebook is written under a temporary name and renamed when the run succeeds;
     when a cell fails it is kept as ``<output stem>.failed.ipynb`` and a NotebookError is raised.
+    ``secret``: names of parameters whose values must not stay in the saved notebook (see
+    :mod:`reportkit.secrets`); both the executed and a failed notebook are scrubbed.
     """
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
@@ -152,6 +156,7 @@ def execute_notebook(
             if injected is not None and exc.cell_index > injected:
                 cell_number -= 1  # number the cell as the analyst sees it in the original notebook
             os.replace(partial, failed)
+            scrub_notebook(failed, parameters, secret)
         raise NotebookError(
             notebook=notebook, cell=cell_number, ename=exc.ename, evalue=exc.evalue,
             saved=failed if failed.exists() else None, source=exc.source,
@@ -162,6 +167,7 @@ def execute_notebook(
         failed = output.with_name(f"{output.stem}.failed.ipynb")
         if partial.exists():
             os.replace(partial, failed)
+            scrub_notebook(failed, parameters, secret)
         raise NotebookError(
             notebook=notebook, cell=None if state["done"] == 0 else state["done"] + 1,
             ename=type(exc).__name__, evalue=str(exc).strip().splitlines()[0] if str(exc).strip() else "",
@@ -169,6 +175,7 @@ def execute_notebook(
         ) from exc
     finally:
         shutil.rmtree(ipc_dir, ignore_errors=True)
+    scrub_notebook(partial, parameters, secret)  # before it gets its final name
     os.replace(partial, output)
     if kernel_log.exists() and kernel_log.stat().st_size == 0:
         kernel_log.unlink()

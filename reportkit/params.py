@@ -50,6 +50,13 @@ class Parameter:
     def type(self) -> Any:
         return ALLOWED_TYPES[self.type_name]
 
+    @property
+    def secret(self) -> bool:
+        """Marked ``# secret: …`` in the parameters cell (see reportkit.secrets)."""
+        from .secrets import is_secret_help
+
+        return is_secret_help(self.help)
+
     def describe(self) -> str:
         return f"{self.name}: {self.type_name} = {self.default!r}"
 
@@ -70,6 +77,10 @@ class NotebookParameters:
 
     def defaults(self) -> dict[str, Any]:
         return {p.name: p.default for p in self.parameters}
+
+    def secret(self) -> tuple[str, ...]:
+        """Names of the parameters marked secret."""
+        return tuple(p.name for p in self.parameters if p.secret)
 
     def allowed(self) -> str:
         return ", ".join(f"{p.name} ({p.type_name})" for p in self.parameters)

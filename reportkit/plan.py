@@ -31,6 +31,14 @@ class PlannedRun:
     parameters: dict[str, Any]
     run_key: str
     inputs: dict[str, str]  # data file (as named) → sha256, every file that went into the key
+    secret: tuple[str, ...] = ()  # parameters marked secret: their values are never written anywhere
+
+    @property
+    def public_parameters(self) -> dict[str, Any]:
+        """The parameters as manifests and reports show them (secret values redacted)."""
+        from .secrets import redact
+
+        return redact(self.parameters, self.secret)
 
 
 @dataclass(frozen=True)
@@ -103,5 +111,5 @@ def make_plan(spec: ReportSpec, *, lang: str | None = None, theme: str | None = 
         nb = nbformat.read(nb_path, as_version=4)
         inputs = {**hashes, **parameter_files(spec, declared.defaults() | params)}
         key = run_key(code_hash=notebook_code_hash(nb), parameters=params, data_hashes=inputs, environment=environment)
-        runs.append(PlannedRun(section.id, nb_path, params, key, inputs))
+        runs.append(PlannedRun(section.id, nb_path, params, key, inputs, declared.secret()))
     return Plan(spec, lang, tuple(runs), hashes, environment, theme)

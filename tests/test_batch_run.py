@@ -91,7 +91,7 @@ class InlineExecutor:
         pass
 
 
-def ok_run(notebook, target, parameters, cwd, cache_dir, run_key, attempt) -> dict:
+def ok_run(notebook, target, parameters, cwd, cache_dir, run_key, attempt, secret=()) -> dict:
     return {"ok": True, "seconds": 0.01}
 
 
@@ -126,7 +126,7 @@ def test_shared_runs_execute_once_and_every_row_is_built(plan, tmp_path):
 def test_a_failed_run_fails_only_its_rows_and_names_the_kept_notebook(plan, tmp_path):
     bad = run_key_of(plan, "bea-lag2")
 
-    def run(notebook, target, parameters, cwd, cache_dir, run_key, attempt):
+    def run(notebook, target, parameters, cwd, cache_dir, run_key, attempt, secret=()):
         if run_key == bad:
             return {"ok": False, "seconds": 0.1, "error": "cell 7 raised ValueError", "saved": "x.failed.ipynb"}
         return {"ok": True, "seconds": 0.01}
@@ -147,7 +147,7 @@ def test_retries_rerun_a_transient_failure(plan, tmp_path):
     flaky = run_key_of(plan, "fas-lag2")
     attempts: list[int] = []
 
-    def run(notebook, target, parameters, cwd, cache_dir, run_key, attempt):
+    def run(notebook, target, parameters, cwd, cache_dir, run_key, attempt, secret=()):
         if run_key == flaky:
             attempts.append(attempt)
             if attempt == 1:
@@ -171,7 +171,7 @@ def test_retries_rerun_a_transient_failure(plan, tmp_path):
 def test_a_dead_worker_is_a_failure_of_its_task_and_the_pool_restarts(plan, tmp_path):
     dead = run_key_of(plan, "bea-lag1")
 
-    def run(notebook, target, parameters, cwd, cache_dir, run_key, attempt):
+    def run(notebook, target, parameters, cwd, cache_dir, run_key, attempt, secret=()):
         if run_key == dead and attempt == 1:
             raise BrokenProcessPool("a child process terminated abruptly")
         return {"ok": True, "seconds": 0.01}
@@ -188,7 +188,7 @@ def test_a_dead_worker_is_a_failure_of_its_task_and_the_pool_restarts(plan, tmp_
 def test_interrupt_marks_unfinished_rows_and_is_raised_again(plan, tmp_path):
     calls = {"n": 0}
 
-    def run(notebook, target, parameters, cwd, cache_dir, run_key, attempt):
+    def run(notebook, target, parameters, cwd, cache_dir, run_key, attempt, secret=()):
         calls["n"] += 1
         if calls["n"] == 2:
             raise KeyboardInterrupt

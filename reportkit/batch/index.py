@@ -8,7 +8,7 @@ import html
 import json
 import os
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..atomic import write_atomic
 from .matrix import BatchPlan
@@ -28,9 +28,16 @@ def write_index(plan: BatchPlan, result: BatchResult) -> None:
         **result.to_json(),
     }
     for entry, row in zip(data["rows"], plan.rows):
-        entry["parameters"] = row.values
+        entry["parameters"] = _public(row)
     write_atomic(result.out_dir / "index.json", json.dumps(data, ensure_ascii=False, indent=2, default=str))
     write_atomic(result.out_dir / "index.html", _index_html(plan, result))
+
+
+def _public(row: Any) -> dict[str, Any]:
+    """A row's matrix values with secret parameters redacted."""
+    from ..secrets import redact
+
+    return redact(row.values, {name for run in row.plan.runs for name in run.secret})
 
 
 _STYLE = """
@@ -51,7 +58,7 @@ def _index_html(plan: BatchPlan, result: BatchResult) -> str:
             f'<a href="{esc(v, quote=True)}">{esc(os.path.basename(v))}</a>'
             for k, v in r.outputs.items() if k in ("html", "pdf")
         )
-        params = ", ".join(f"{k}={v}" for k, v in by_id[r.id].values.items())
+        params = ", ".join(f"{k}={v}" for k, v in _public(by_id[r.id]).items())
         error = f"<pre>{esc(r.error)}</pre>" if r.error else ""
         if r.failed_notebook:
             error += f"<p>failed notebook: <code>{esc(r.failed_notebook)}</code></p>"

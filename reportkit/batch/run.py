@@ -198,7 +198,7 @@ class _Scheduler:
     def submit_run(self, run: Any) -> None:
         attempt = self.attempts.get(f"run:{run.run_key}", 0) + 1
         self._submit("run", run, tasks.execute_run, str(run.notebook), str(self.run_target(run)), dict(run.parameters),
-                     self.plan.spec.root, str(self.store.folder), run.run_key, attempt)
+                     self.plan.spec.root, str(self.store.folder), run.run_key, attempt, run.secret)
 
     def submit_row(self, row: BatchRow) -> None:
         self._submit("row", row, tasks.build_row, row.spec, str(self.out_dir / row.id), self.plan.lang,

@@ -41,7 +41,8 @@ def _log(path: Path, line: str) -> None:
 
 
 def execute_run(
-    notebook: str, target: str, parameters: dict[str, Any], cwd: str, cache_dir: str, run_key: str, attempt: int
+    notebook: str, target: str, parameters: dict[str, Any], cwd: str, cache_dir: str, run_key: str, attempt: int,
+    secret: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """Execute ``notebook`` into ``target`` and store it in the run cache under ``run_key``."""
     from ..cache import RunCache
@@ -51,10 +52,12 @@ def execute_run(
     log_path = Path(target).with_suffix(".log")
     where = f"{socket.gethostname()} pid {os.getpid()}"
     _log(log_path, f"attempt {attempt} started on {where}: {notebook} run key {run_key}")
-    _log(log_path, "parameters " + json.dumps(parameters, ensure_ascii=False, default=str))
+    from ..secrets import redact
+
+    _log(log_path, "parameters " + json.dumps(redact(parameters, secret), ensure_ascii=False, default=str))
     started = time.perf_counter()
     try:  # execute_notebook gives each kernel private IPC sockets: parallel workers cannot clash
-        execute_notebook(notebook, target, parameters, cwd=cwd)
+        execute_notebook(notebook, target, parameters, cwd=cwd, secret=secret)
         RunCache(cache_dir).put(run_key, target)
     except Exception as exc:  # noqa: BLE001 - reported per run; the batch goes on
         seconds = time.perf_counter() - started
