@@ -143,3 +143,70 @@ def test_a_real_build_published_for_24_clients(s3_server, tmp_path):
         manifest = json.loads(store.read(r.client, r.report, r.version, "manifest.json"))
         assert manifest["build"]["sections"][0]["run_key"] == build.manifest["sections"][0]["run_key"]
     assert sorted(store.list()) == sorted(CLIENTS)
+
+
+KILLABLE = r'''
+import json, sys, time
+from reportkit.publish import publish
+from reportkit.publish.store import Store, open_store
+
+args = json.loads(sys.argv[1])
+original = Store.write
+
+
+def slow_write(self, data, *parts):  # every upload is followed by a pause, so the parent can kill us in between
+    original(self, data, *parts)
+    print("wrote " + "/".join(parts), flush=True)
+    time.sleep(30)
+
+
+Store.write = slow_write
+if args["s3"]:
+    import s3fs
+    fs = s3fs.S3FileSystem(key=args["key"], secret=args["secret"], skip_instance_cache=True,
+                           client_kwargs={"endpoint_url": args["endpoint"], "region_name": "us-east-1"},
+                           config_kwargs={"signature_version": "s3v4", "s3": {"addressing_style": "path"}})
+    store = Store(fs, args["root"], "s3://" + args["root"])
+else:
+    store = open_store(args["root"])
+publish(args["build"], store, client="acme")
+'''
+
+
+def _kill_after_first_upload(tmp_path: Path, args: dict) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    script = tmp_path / "killable.py"
+    script.write_text(KILLABLE, encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, str(script), json.dumps(args)], stdout=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith("wrote "), line
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)  # kill -9: no cleanup of any kind runs
+        proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+
+
+@pytest.mark.parametrize("where", ["s3", "local"])
+def test_kill_9_mid_upload_leaves_no_visible_release_and_the_rerun_completes(where, s3_server, tmp_path):
+    build = fake_build(tmp_path / "build")
+    if where == "s3":
+        root = f"{s3_server.bucket}/killed-{time.time_ns()}"
+        key, secret = s3_server.credentials[ADMIN]
+        args = {"s3": True, "root": root, "key": key, "secret": secret, "endpoint": s3_server.endpoint}
+        store = Store(s3_server.fs(ADMIN), root, f"s3://{root}")
+    else:
+        root = str(tmp_path / "dest")
+        args = {"s3": False, "root": root}
+        store = Store(__import__("fsspec").filesystem("file"), root, root)
+    args["build"] = str(build)
+    _kill_after_first_upload(tmp_path, args)
+    assert releases_of(store, "acme") == {}  # the first file may be there, but no release is
+    assert not store.exists("acme", "china-ecommerce-2024", "latest.json") and not store.exists("acme", "index.html")
+    [release] = publish(build, store, client="acme")
+    assert release.created and verify_release(store, "acme", release.report, release.version) == []
+    assert [m["version"] for m in releases_of(store, "acme")["china-ecommerce-2024"]] == [release.version]
