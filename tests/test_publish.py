@@ -185,3 +185,27 @@ def test_cli_publish_verify(tmp_path):
     assert res.exit_code == 1 and "report.pdf" in res.output
     res = CliRunner().invoke(app, ["publish", str(build), "--to", str(dest), "--client", "../other"])
     assert res.exit_code == 2 and "client id" in res.output
+
+
+def test_s3_settings_come_from_the_environment_then_the_user_config(tmp_path, monkeypatch):
+    from reportkit.publish.store import s3_options
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL",
+                 "REPORTKIT_S3_ENDPOINT", "AWS_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    config = tmp_path / "storage.toml"
+    config.write_text('[s3]\nendpoint_url = "https://oss.example.cn"\nkey = "K"\nsecret = "S"\nregion = "cn-sh"\n',
+                      encoding="utf-8")
+    monkeypatch.setenv("REPORTKIT_STORAGE_CONFIG", str(config))
+    options = s3_options()
+    assert options["key"] == "K" and options["secret"] == "S"
+    assert options["client_kwargs"] == {"endpoint_url": "https://oss.example.cn", "region_name": "cn-sh"}
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "envK")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "envS")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9000")
+    options = s3_options()
+    assert (options["key"], options["secret"]) == ("envK", "envS")
+    assert options["client_kwargs"]["endpoint_url"] == "http://127.0.0.1:9000"
+    config.write_text("[s3\nbroken", encoding="utf-8")
+    with pytest.raises(PublishError, match="cannot read the storage config"):
+        s3_options()
