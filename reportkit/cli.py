@@ -328,6 +328,19 @@ def _seconds(text: str) -> int:
     return seconds
 
 
+@app.command()
+def doctor(
+    kernel: Annotated[str, typer.Option("--kernel", help="the Jupyter kernel section notebooks run on")] = "reportkit",
+) -> None:
+    """Check this machine's set-up (Python, packages, kernel, CJK fonts, WeasyPrint, build/ folder,
+    optional Dask and S3 credentials); each problem comes with its fix. Exit 1 if a required part fails."""
+    from .doctor import main as run_doctor
+
+    code = run_doctor(kernel_name=kernel)
+    if code:
+        raise typer.Exit(code=code)
+
+
 def _batch_with_progress(plan, out_dir: Path, **options):  # noqa: ANN001, ANN202 - CLI glue
     """run_batch with rich bars (runs, rows) and a line per finished run and row."""
     from rich.markup import escape
