@@ -26,6 +26,14 @@ def load_panel(path: str = "", **kwargs):
     return _load(path, **kwargs)
 
 
+def preview(**kwargs):
+    """Show the current section as the report will, from what this kernel recorded (no re-run);
+    see reportkit.section_preview.preview."""
+    from .section_preview import preview as _preview
+
+    return _preview(**kwargs)
+
+
 def build(spec, **kwargs):
     """Build one report from a spec file; see reportkit.build.build_report."""
     from .build import build_report
@@ -33,4 +41,4 @@ def build(spec, **kwargs):
     return build_report(spec, **kwargs)
 
 
-__all__ = ["record", "load_data", "load_panel", "build", "ReportKitError", "__version__"]
+__all__ = ["record", "load_data", "load_panel", "preview", "build", "ReportKitError", "__version__"]

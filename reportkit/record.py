@@ -292,12 +292,26 @@ def _check_meta(name: str, kind: str, meta: dict[str, Any], allowed: set[str]) -
         )
 
 
+#: what this process (a notebook's kernel) recorded: name → its latest record, in first-recorded
+#: order; rk.preview() renders it without running anything again
+_SESSION: dict[str, Record] = {}
+
+
+def session_records() -> tuple[Record, ...]:
+    return tuple(_SESSION.values())
+
+
+def clear_session() -> None:
+    _SESSION.clear()
+
+
 def record(name: str, value: Any, **meta: Any) -> Record:
     """Record ``value`` under ``name`` for the report, and show it to the analyst.
 
     >>> record("online_retail_2024", 155225, unit="亿元", label="2024年网上零售额")  # doctest: +SKIP
     """
     rec = make_record(name, value, **meta)
+    _SESSION[rec.name] = rec
     try:
         from IPython import get_ipython
         from IPython.display import display
