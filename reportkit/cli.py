@@ -341,6 +341,64 @@ def doctor(
         raise typer.Exit(code=code)
 
 
+@app.command()
+def preview(
+    spec: Annotated[Path, typer.Argument(help="report spec (YAML)")],
+    watch_files: Annotated[bool, typer.Option("--watch", help="rebuild when a notebook, template or data file changes")] = False,
+    port: Annotated[int, typer.Option("--port", help="serve on http://127.0.0.1:PORT/report.html (0: any free port)")] = 8000,
+    out_dir: Annotated[Optional[Path], typer.Option("--out", help="folder of the preview build (default: build/<id>-preview)")] = None,
+    lang: Annotated[Optional[str], typer.Option("--lang", help="zh or en (default: the spec's)")] = None,
+    theme: Annotated[Optional[str], typer.Option("--theme", help="theme (default: the spec's)")] = None,
+    interval: Annotated[float, typer.Option("--interval", help="seconds between checks for changes")] = 1.0,
+) -> None:
+    """Build SPEC's HTML and serve it on localhost; with --watch, rebuild on every change, running
+    only the sections whose code, parameters or data changed (the run cache does the rest)."""
+    from rich.markup import escape
+
+    from .watch import Watcher, serve, watch
+
+    try:
+        spec_obj = load_spec_for_cli(spec)
+    except ReportKitError as exc:
+        _fail(exc)
+        return
+    out_path = out_dir or Path(spec_obj.root) / "build" / f"{spec_obj.id}-preview"
+    watcher = Watcher(spec, out_path, lang=lang, theme=theme)
+
+    def report(r) -> None:  # noqa: ANN001 - a watch.Rebuild
+        if r.error:
+            console.print(f"[bold red]rebuild failed[/] (the last good page stays): {escape(r.error)}",
+                          markup=True, highlight=False, soft_wrap=True)
+        else:
+            ran = ", ".join(r.executed) or "nothing (all from the run cache)"
+            console.print(f"rebuilt in {r.seconds:.1f} s; executed: {escape(ran)}", highlight=False)
+
+    first = watcher.check()
+    if first is not None:
+        report(first)
+    server = serve(out_path, port)
+    url = f"http://127.0.0.1:{server.server_address[1]}/report.html"
+    out.print(f"serving {url}" + (" — watching for changes (Ctrl-C to stop)" if watch_files else " (Ctrl-C to stop)"),
+              highlight=False, soft_wrap=True)
+    try:
+        if watch_files:
+            watch(watcher, interval=interval, report=report)
+        else:
+            import threading
+
+            threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.shutdown()
+
+
+def load_spec_for_cli(spec: Path):  # noqa: ANN201 - a ReportSpec
+    from .spec import load_spec
+
+    return load_spec(spec)
+
+
 def _batch_with_progress(plan, out_dir: Path, **options):  # noqa: ANN001, ANN202 - CLI glue
     """run_batch with rich bars (runs, rows) and a line per finished run and row."""
     from rich.markup import escape
