@@ -399,6 +399,54 @@ def load_spec_for_cli(spec: Path):  # noqa: ANN201 - a ReportSpec
     return load_spec(spec)
 
 
+new_app = typer.Typer(help="Scaffold a section notebook or a report spec.", no_args_is_help=True)
+app.add_typer(new_app, name="new")
+
+
+@new_app.command("section")
+def new_section_cmd(
+    name: Annotated[str, typer.Argument(help="section id: lowercase letters, digits, _ (e.g. channel_mix)")],
+    spec: Annotated[Optional[Path], typer.Option("--spec", help="register the section in this report spec")] = None,
+    notebooks_dir: Annotated[Path, typer.Option("--notebooks", help="where the notebook goes")] = Path("notebooks"),
+    title_zh: Annotated[Optional[str], typer.Option("--title-zh", help="Chinese title (default: the name)")] = None,
+    title_en: Annotated[Optional[str], typer.Option("--title-en", help="English title (default: the name)")] = None,
+    data: Annotated[Optional[str], typer.Option("--data", help="default panel file of the notebook")] = None,
+) -> None:
+    """Scaffold notebooks/NAME.ipynb (typed parameters, data loading, an analysis, records, report
+    narrative with placeholders) and, with --spec, add it to that report."""
+    from .scaffold import DEFAULT_DATA_PATH, new_section
+
+    try:
+        path = new_section(name, spec=spec, notebooks_dir=notebooks_dir, title_zh=title_zh, title_en=title_en,
+                           data_path=data or DEFAULT_DATA_PATH)
+    except ReportKitError as exc:
+        _fail(exc)
+        return
+    out.print(f"created {path}" + (f"; added section {name!r} to {spec}" if spec else ""), highlight=False)
+    out.print(f"   open it in JupyterLab, or: reportkit run {path}", highlight=False)
+
+
+@new_app.command("report")
+def new_report_cmd(
+    name: Annotated[str, typer.Argument(help="report id, e.g. beauty-2025")],
+    title_zh: Annotated[str, typer.Option("--title-zh", help="Chinese title")],
+    title_en: Annotated[str, typer.Option("--title-en", help="English title")],
+    reports_dir: Annotated[Path, typer.Option("--reports", help="where the spec goes")] = Path("reports"),
+    notebooks_dir: Annotated[Optional[Path], typer.Option("--notebooks", help="where its first section notebook goes")] = None,
+) -> None:
+    """Scaffold reports/NAME.yaml (cover, summary, a first section, appendix) and its first section notebook."""
+    from .scaffold import new_report
+
+    try:
+        path = new_report(name, reports_dir=reports_dir, title_zh=title_zh, title_en=title_en,
+                          notebooks_dir=notebooks_dir)
+    except ReportKitError as exc:
+        _fail(exc)
+        return
+    out.print(f"created {path}", highlight=False)
+    out.print(f"   build it: reportkit build {path}", highlight=False)
+
+
 def _batch_with_progress(plan, out_dir: Path, **options):  # noqa: ANN001, ANN202 - CLI glue
     """run_batch with rich bars (runs, rows) and a line per finished run and row."""
     from rich.markup import escape
