@@ -411,14 +411,17 @@ def new_section_cmd(
     title_zh: Annotated[Optional[str], typer.Option("--title-zh", help="Chinese title (default: the name)")] = None,
     title_en: Annotated[Optional[str], typer.Option("--title-en", help="English title (default: the name)")] = None,
     data: Annotated[Optional[str], typer.Option("--data", help="default panel file of the notebook")] = None,
+    param: Annotated[Optional[list[str]], typer.Option("--param", "-p", help="NAME=VALUE: a parameter of the section in the spec (repeatable)")] = None,
 ) -> None:
     """Scaffold notebooks/NAME.ipynb (typed parameters, data loading, an analysis, records, report
-    narrative with placeholders) and, with --spec, add it to that report."""
+    narrative with placeholders) and, with --spec, add it to that report (-p NAME=VALUE sets the
+    section's parameters there, e.g. -p encoding=gb18030 -p 'columns={品牌: brand, 周: week}')."""
     from .scaffold import DEFAULT_DATA_PATH, new_section
 
     try:
+        values = _parse_pairs(param or [], Path(f"{name}.ipynb"))
         path = new_section(name, spec=spec, notebooks_dir=notebooks_dir, title_zh=title_zh, title_en=title_en,
-                           data_path=data or DEFAULT_DATA_PATH)
+                           data_path=data or DEFAULT_DATA_PATH, parameters=values or None)
     except ReportKitError as exc:
         _fail(exc)
         return

@@ -100,6 +100,7 @@ def section_notebook(name: str, *, title_zh: str, title_en: str,
     params = "\n".join([
         f"panel_path: str = {_py(data_path)}  # your panel file: CSV, Excel (.xlsx) or Parquet, relative to the project",
         'columns: dict[str, str] = {}  # your column names → roles, e.g. {"品牌": "brand", "周": "week", "互动量": "engagement", "加购": "add_to_cart"}',
+        'encoding: str = ""  # text encoding of a CSV panel if not UTF-8, e.g. "gb18030" for GBK exports',
         'category: str = "美妆个护"  # category analysed: 美妆个护, 服饰鞋包, 家居家装, 母婴, 3C数码 or 食品饮料',
         'metric: str = "engagement"  # explanatory column: engagement, likes, saves, comments or notes',
         'outcome: str = "add_to_cart"  # outcome column: add_to_cart, orders, gmv or visits',
@@ -119,7 +120,8 @@ def section_notebook(name: str, *, title_zh: str, title_en: str,
         "metric_label = narrative.column_label(metric, lang)",
         "outcome_label = narrative.column_label(outcome, lang)",
         "category_label = narrative.category_label(category, lang)",
-        'panel = rk.load_panel(panel_path, columns=columns, required=[metric, outcome], extra=["category"])',
+        'panel = rk.load_panel(panel_path, columns=columns, encoding=encoding or None, required=[metric, outcome],',
+        '                      extra=["category"])',
         'sample = panel[panel["category"] == category]',
         "if sample.empty:",
         '    raise rk.ReportKitError(f"no rows for category = {category!r} in {panel_path}; "',
@@ -335,6 +337,18 @@ def register_section(spec_path: Path, *, section_id: str, notebook: Path, title_
 # --------------------------------------------------------------------------- public functions
 
 
+def _checked(nb: Any, parameters: dict[str, Any], name: str) -> dict[str, Any]:
+    """``parameters`` (strings from the command line, or typed) checked and typed against the
+    scaffolded notebook's parameters cell."""
+    from .params import read_parameters, validate_parameters
+
+    with tempfile.TemporaryDirectory() as tmp:
+        probe = Path(tmp) / f"{name}.ipynb"
+        probe.write_text(nbformat.writes(nb), encoding="utf-8")
+        declared = read_parameters(probe)
+    return validate_parameters(declared, parameters, source=f"the parameters of new section {name!r}", from_cli=True)
+
+
 def new_section(
     name: str,
     *,
@@ -343,8 +357,10 @@ def new_section(
     title_zh: str | None = None,
     title_en: str | None = None,
     data_path: str = DEFAULT_DATA_PATH,
+    parameters: dict[str, Any] | None = None,
 ) -> Path:
-    """Scaffold ``notebooks_dir/<name>.ipynb`` and, if ``spec`` is given, register it there.
+    """Scaffold ``notebooks_dir/<name>.ipynb`` and, if ``spec`` is given, register it there
+    (with ``parameters``: the section's parameters in the spec, checked against the notebook's).
 
     ``name`` is the section id (lowercase letters, digits, ``_``). The titles default to the name.
     ``data_path`` is the default of the notebook's ``panel_path`` parameter (relative to the project,
@@ -369,6 +385,11 @@ def new_section(
         spec_text = register_section(Path(spec), section_id=name, notebook=path, title_zh=title_zh,
                                      title_en=title_en, write=False)
     nb = section_notebook(name, title_zh=title_zh, title_en=title_en, data_path=data_path)
+    if parameters:
+        if spec is None:
+            raise SpecError(f"parameters {sorted(parameters)} for section {name!r} need a spec to go into (--spec)")
+        spec_text = register_section(Path(spec), section_id=name, notebook=path, title_zh=title_zh,
+                                     title_en=title_en, parameters=_checked(nb, parameters, name), write=False)
     write_atomic(path, nbformat.writes(nb) + "\n")
     if spec is not None and spec_text is not None:
         try:

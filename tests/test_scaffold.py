@@ -55,7 +55,7 @@ def test_notebook_parameters_parse_and_have_the_expected_types(tmp_path):
     assert path == tmp_path / "notebooks" / "channel_mix.ipynb"
     declared = read_parameters(path)
     types = {p.name: p.type_name for p in declared.parameters}
-    assert types == {"panel_path": "str", "columns": "dict[str,str]", "category": "str", "metric": "str",
+    assert types == {"panel_path": "str", "columns": "dict[str,str]", "encoding": "str", "category": "str", "metric": "str",
                      "outcome": "str", "lang": "str", "theme": "str"}
     assert declared.defaults()["panel_path"] == "data/my.csv"
     assert declared.defaults()["columns"] == {}
@@ -69,7 +69,7 @@ def test_notebook_cells_tags_metadata_and_no_outputs(tmp_path):
     tags = [tuple(c.metadata.get("tags", ())) for c in nb.cells]
     assert tags.count(("parameters",)) == 1 and ("report-zh",) in tags and ("report-en",) in tags
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
-    for needle in ("rk.load_panel(panel_path, columns=columns, required=[metric, outcome]",
+    for needle in ("rk.load_panel(panel_path, columns=columns, encoding=encoding or None, required=[metric, outcome]",
                    "engagement.pooled_correlation(", 'rk.record("r_pooled"', 'rk.record("brand_means"',
                    'rk.record("scatter"', "plots.use_theme(theme)", "plots.scatter_fit("):
         assert needle in code, needle

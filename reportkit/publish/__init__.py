@@ -57,8 +57,16 @@ def _split_release(path: str) -> tuple[str, str, str, str]:
 
 
 def verify(path: str | Path) -> list[str]:
-    """Re-hash every file of the release at ``path`` against its manifest; the problems ([] if none)."""
-    dest, client, report, version = _split_release(str(path))
+    """Re-hash every file of the release at ``path`` against its manifest; the problems ([] if none).
+    ``path`` may also be a report folder (``DEST/<client>/<report>``): its latest version is checked."""
+    text = str(path).rstrip("/")
+    report_folder = open_store(text)
+    if report_folder.exists("latest.json") and not report_folder.exists("manifest.json"):
+        try:
+            text += "/" + str(json.loads(report_folder.read("latest.json"))["version"])
+        except (ValueError, KeyError, TypeError) as exc:
+            return [f"{text}/latest.json cannot be read ({type(exc).__name__}: {exc})"]
+    dest, client, report, version = _split_release(text)
     store = open_store(dest)
     return verify_release(store, client, report, version)
 
