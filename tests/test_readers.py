@@ -503,3 +503,14 @@ def test_load_data_keeps_inference_and_gbk_hint(tmp_path):
     utf16 = tmp_path / "u.csv"
     utf16.write_bytes(b"\xff\xfe" + csv_text().encode("utf-16-le"))
     assert load_data(utf16)["likes"].tolist() == [10, 11, 30, 31]
+
+
+def test_errors_after_a_column_mapping_also_name_the_files_own_column(tmp_path):
+    from reportkit.data.io import load_panel
+
+    path = tmp_path / "导出.csv"
+    path.write_text("品牌,周,互动量,加购\nBEA01,2024-01-01,100,5\nBEA01,2024-01-08,-3,6\n", encoding="utf-8")
+    mapping = {"品牌": "brand", "周": "week", "互动量": "engagement", "加购": "add_to_cart"}
+    with pytest.raises(DataError, match=r"column 'engagement' \(your '互动量'\).*line 3") as info:
+        load_panel(path, columns=mapping)
+    assert info.value.column == "engagement" and info.value.rows == (3,) and str(path) in str(info.value)

@@ -247,14 +247,31 @@ def load_panel(
     table = read_located(path, encoding=encoding, sheet=sheet, columns=columns)
     required = list(required)
     metrics = [*required, *metrics]
-    typed = convert_panel(table.frame, path=table.path, rows=table.rows, entity=entity,
-                          period=period, missing=missing, date_format=date_format, metrics=metrics)
-    panel = validate_panel(typed, path=table.path, entity=entity, period=period,
-                           required=required, today=today, rows=table.rows,
-                           on_unsorted=on_unsorted, metrics=metrics,
-                           extra=[*DESCRIPTIVE_COLUMNS, *extra])
+    try:
+        typed = convert_panel(table.frame, path=table.path, rows=table.rows, entity=entity,
+                              period=period, missing=missing, date_format=date_format, metrics=metrics)
+        panel = validate_panel(typed, path=table.path, entity=entity, period=period,
+                               required=required, today=today, rows=table.rows,
+                               on_unsorted=on_unsorted, metrics=metrics,
+                               extra=[*DESCRIPTIVE_COLUMNS, *extra])
+    except DataError as exc:
+        raise _with_file_names(exc, columns) from None
     panel.attrs = {"source_path": str(table.path)}
     return panel
+
+
+def _with_file_names(exc: DataError, columns: Mapping[str, str] | None) -> DataError:
+    """The error with the file's own names of the mapped columns it mentions, so the analyst can
+    find them: "column 'engagement' (your '互动量')"."""
+    if not columns:
+        return exc
+    message = str(exc)
+    for source, role in columns.items():
+        if source != role:
+            message = message.replace(f"column {role!r}", f"column {role!r} (your {source!r})")
+    prefix = f"{exc.path}: " if exc.path else ""
+    return DataError(message.removeprefix(prefix), path=exc.path, column=exc.column, rows=exc.rows,
+                     expected=exc.expected)
 
 
 def load_market_series(
