@@ -32,6 +32,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from results import merge_results
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
@@ -146,13 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     width = max(len(k) for k in result)
     for key, value in result.items():
         print(f"{key:<{width}}  {value}")
-    path = ROOT / "bench" / "results.json"
-    merged = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    merged.update(result)
-    tmp = path.with_suffix(".json.partial")
-    tmp.write_text(json.dumps(merged, indent=2), encoding="utf-8")
-    os.replace(tmp, path)
-    print(f"wrote {path}")
+    print(f"wrote {merge_results(result)}")
     return 0
 
 

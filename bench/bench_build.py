@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from results import merge_results
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
@@ -114,13 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
         "spec": str(args.spec.relative_to(ROOT) if args.spec.is_relative_to(ROOT) else args.spec),
     }
-    path = ROOT / "bench" / "results.json"
-    merged = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    merged.update(result)  # other benchmarks (bench_models.py) keep their keys
-    tmp = path.with_suffix(".json.partial")
-    tmp.write_text(json.dumps(merged, indent=2), encoding="utf-8")
-    os.replace(tmp, path)
-    print(f"wrote {path}")
+    print(f"wrote {merge_results(result)}")  # other benchmarks keep their keys
     return 0
 
 

@@ -36,8 +36,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from results import RESULTS, merge_results
+
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "results.json"
 MEMORY_LIMIT = "1GB"
 
 # What an expert would type: one aggregation per source, a join, zeros for missing cart rows.
@@ -189,21 +190,6 @@ def _generate(folder: Path, n_events: int) -> None:
 
 def _size_label(n: int) -> str:
     return f"{n // 1_000_000}m" if n % 1_000_000 == 0 else f"{n // 1000}k"
-
-
-def merge_results(updates: dict, path: Path = RESULTS) -> None:
-    """Read the existing JSON (if any), update our keys, write a temp file and os.replace it."""
-    current = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    current.update(updates)
-    fd, tmp = tempfile.mkstemp(prefix=".results-", suffix=".json", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(current, fh, indent=2, ensure_ascii=False)
-            fh.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def main(argv: list[str] | None = None) -> int:

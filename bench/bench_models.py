@@ -19,21 +19,20 @@ The keys are merged into ``bench/results.json`` (existing keys kept; written ato
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics
 import sys
-import tempfile
 import time
 import warnings
 from pathlib import Path
+
+from results import RESULTS, merge_results
 
 import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "results.json"
 TRUE_ELASTICITY = 0.35
 
 
@@ -86,29 +85,6 @@ def statsmodels_dummies(df: pd.DataFrame) -> tuple[float, float]:
     X.insert(0, "const", 1.0)
     fit = sm.OLS(np.log(df["add_to_cart"]), X).fit(cov_type="cluster", cov_kwds={"groups": df["brand"].to_numpy()})
     return float(fit.params["engagement"]), float(fit.bse["engagement"])
-
-
-def merge_results(updates: dict, path: Path = RESULTS) -> None:
-    """Read the existing JSON (if any), update our keys, write a temp file and os.replace it."""
-    current: dict = {}
-    if path.is_file():
-        try:
-            current = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            current = {}
-        if not isinstance(current, dict):
-            current = {}
-    current.update(updates)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".results-", suffix=".json", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(current, fh, indent=2, ensure_ascii=False)
-            fh.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def main(argv: list[str] | None = None) -> int:

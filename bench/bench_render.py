@@ -11,11 +11,11 @@ manifest (`render_seconds`), merged into bench/results.json.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import statistics
 import tempfile
 from pathlib import Path
+
+from results import merge_results
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,13 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     render = statistics.median(renders)
     print(f"render from recorded results (HTML + checks + PDF, {pages} pages): median {render:.2f} s "
           f"over {args.runs} runs {[round(r, 2) for r in renders]}")
-    path = ROOT / "bench" / "results.json"
-    merged = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    merged.update({"render_seconds": round(render, 3), "render_runs_s": [round(r, 3) for r in renders],
-                   "render_pdf_pages": pages})
-    tmp_path = path.with_suffix(".json.partial")
-    tmp_path.write_text(json.dumps(merged, indent=2), encoding="utf-8")
-    os.replace(tmp_path, path)
+    path = merge_results({"render_seconds": round(render, 3), "render_runs_s": [round(r, 3) for r in renders],
+                          "render_pdf_pages": pages})
     print(f"merged render_seconds into {path}")
     return 0
 
