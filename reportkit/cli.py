@@ -355,10 +355,11 @@ def preview(
     only the sections whose code, parameters or data changed (the run cache does the rest)."""
     from rich.markup import escape
 
+    from .spec import load_spec
     from .watch import Watcher, serve, watch
 
     try:
-        spec_obj = load_spec_for_cli(spec)
+        spec_obj = load_spec(spec)
     except ReportKitError as exc:
         _fail(exc)
         return
@@ -391,12 +392,6 @@ def preview(
         pass
     finally:
         server.shutdown()
-
-
-def load_spec_for_cli(spec: Path):  # noqa: ANN201 - a ReportSpec
-    from .spec import load_spec
-
-    return load_spec(spec)
 
 
 new_app = typer.Typer(help="Scaffold a section notebook or a report spec.", no_args_is_help=True)

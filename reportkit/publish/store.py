@@ -108,8 +108,7 @@ class Store:
     def list(self, *parts: str) -> list[str]:
         """Names directly under ``parts`` (folders and files); [] when there is nothing."""
         try:
-            entries = self.fs.ls(self.path(*parts), detail=False, refresh=True) if not self.is_local else \
-                self.fs.ls(self.path(*parts), detail=False)
+            entries = self.fs.ls(self.path(*parts), detail=False, refresh=True)  # S3: no stale listing cache
         except FileNotFoundError:
             return []
         return sorted(e.rstrip("/").rsplit("/", 1)[-1] for e in entries)
