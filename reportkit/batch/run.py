@@ -21,6 +21,7 @@ import fcntl
 import json
 import os
 import queue
+from concurrent.futures.process import BrokenProcessPool
 import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -209,7 +210,7 @@ class _Scheduler:
         try:
             return future.result()
         except Exception as exc:  # noqa: BLE001 - the worker process died or the task was lost
-            if "BrokenProcessPool" in type(exc).__name__:
+            if isinstance(exc, BrokenProcessPool):  # a local worker died: the pool must be replaced
                 self.executor.restart()
             return {"ok": False, "seconds": 0.0, "error": f"the worker running this task died ({type(exc).__name__}: {exc})"}
 
