@@ -23,8 +23,8 @@ $(STAMP): pyproject.toml | $(PY)
 	@# build matplotlib's font cache now, so that no notebook prints "building the font cache" to
 	@# stderr on its first run (the pre-publish checks fail a build on any stderr output)
 	MPLBACKEND=Agg $(PY) -c "import matplotlib.pyplot"
-	@# notebooks are committed without outputs: git runs nbstripout on every .ipynb it stages
-	if git rev-parse --git-dir >/dev/null 2>&1; then $(VENV)/bin/nbstripout --install; fi
+	@# notebooks are committed without outputs: a pre-commit hook strips staged notebooks
+	if hooks=$$(git rev-parse --git-path hooks 2>/dev/null); then mkdir -p "$$hooks" && install -m 755 scripts/git-pre-commit "$$hooks/pre-commit"; fi
 	touch $@
 
 # The kernelspec lives inside the venv (--sys-prefix), never in the user's home.
