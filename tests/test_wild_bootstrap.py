@@ -1,0 +1,164 @@
+"""Restricted wild cluster bootstrap: exact agreement with a brute-force reference, the wildboottest
+package, test inversion, the p-value floor and input checks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+
+from reportkit.analysis.wild_bootstrap import WildDesign, bootstrap_weights, method_label
+from reportkit.errors import AnalysisError
+
+G, T = 8, 25
+
+
+def _panel(seed: int = 1, effect: float = 0.2):
+    """8 brands × 25 weeks, brand and week effects, heteroskedastic errors, two regressors."""
+    rng = np.random.default_rng(seed)
+    brand = np.repeat(np.arange(G), T)
+    week = np.tile(np.arange(T), G)
+    x = rng.normal(size=(G * T, 2)) + 0.3 * rng.normal(size=G)[brand][:, None]
+    y = (effect * x[:, 0] + rng.normal(size=G)[brand] + rng.normal(size=T)[week]
+         + rng.normal(size=G * T) * (1 + brand / 4))
+    return y, x, brand, week
+
+
+def _dummies(x, brand, week):
+    return np.column_stack([x, pd.get_dummies(brand, drop_first=True).to_numpy(float),
+                            pd.get_dummies(week, drop_first=True).to_numpy(float), np.ones(len(brand))])
+
+
+def _brute_force_p(y, design_matrix, brand, rows, r, draws, enumerated):
+    """Refit the full dummy-variable model with statsmodels on every bootstrap sample (the reference)."""
+    q = len(rows)
+    r_full = np.zeros((q, design_matrix.shape[1]))
+    r_full[:, : rows.shape[1]] = rows
+    r = np.atleast_1d(np.asarray(r, dtype=float))
+
+    def stat(yy):
+        m = sm.OLS(yy, design_matrix).fit(cov_type="cluster", cov_kwds={"groups": brand})
+        d = r_full @ m.params - r
+        v = r_full @ m.cov_params() @ r_full.T
+        return float(d @ np.linalg.solve(v, d)) / q, m
+
+    observed, m = stat(y)
+    a = np.linalg.solve(design_matrix.T @ design_matrix, r_full.T)
+    beta_r = m.params - a @ np.linalg.solve(r_full @ a, r_full @ m.params - r)
+    u_r = y - design_matrix @ beta_r
+    count = sum(stat(design_matrix @ beta_r + u_r * v[brand])[0] >= observed * (1 - 1e-10) for v in draws)
+    return count / len(draws) if enumerated else (count + 1) / (len(draws) + 1)
+
+
+@pytest.mark.parametrize(
+    "rows, value",
+    [({"b": 1.0}, 0.0), ({"a": 1.0, "b": 1.0}, 0.1), ([{"a": 1.0}, {"b": 1.0}], [0.2, 0.0])],
+    ids=["one coefficient", "linear combination", "joint test"],
+)
+def test_enumerated_rademacher_equals_brute_force_refits(rows, value):
+    y, x, brand, week = _panel()
+    design = WildDesign(y, x, [brand, week], brand, ["a", "b"], weights="rademacher")
+    assert design.enumerated and len(design.v) == 2**G
+    got = design.test(rows, value, invert=False)
+    r_mat, _ = design.restriction(rows)
+    want = _brute_force_p(y, _dummies(x, brand, week), brand, r_mat, value, design.v, True)
+    assert got.p_value == pytest.approx(want, abs=1e-12)
+
+
+def test_random_webb_draws_equal_brute_force_refits_with_the_same_draws():
+    y, x, brand, week = _panel(seed=3)
+    design = WildDesign(y, x, [brand, week], brand, ["a", "b"], weights="webb", draws=199, seed=7)
+    assert not design.enumerated and design.weights == "webb"
+    got = design.test({"a": 1.0}, 0.1, invert=False)
+    want = _brute_force_p(y, _dummies(x, brand, week), brand, np.array([[1.0, 0.0]]), 0.1, design.v, False)
+    assert got.p_value == pytest.approx(want, abs=1e-12)
+
+
+def test_statistic_is_the_crv1_t_of_the_dummy_variable_model():
+    y, x, brand, week = _panel()
+    design = WildDesign(y, x, [brand, week], brand, ["a", "b"])
+    m = sm.OLS(y, _dummies(x, brand, week)).fit(cov_type="cluster", cov_kwds={"groups": brand})
+    got = design.test({"a": 1.0}, invert=False)
+    # statsmodels' cluster factor G/(G−1)·(N−1)/(N−K) is fixest's too
+    assert got.estimate == pytest.approx(m.params[0], rel=1e-9)
+    assert got.statistic == pytest.approx(m.params[0] / m.bse[0], rel=1e-7)
+
+
+def test_agrees_with_the_wildboottest_package():
+    wbt = pytest.importorskip("wildboottest.wildboottest")
+    y, x, brand, week = _panel(seed=5)
+    names = ["a", "b"] + [f"d{j}" for j in range(_dummies(x, brand, week).shape[1] - 2)]
+    exog = pd.DataFrame(_dummies(x, brand, week), columns=names)
+    model = sm.OLS(y, exog)
+    ours = WildDesign(y, x, [brand, week], brand, ["a", "b"], weights="rademacher")
+    for term in ("a", "b"):
+        theirs = wbt.wildboottest(model, B=9999, cluster=brand, param=term, weights_type="rademacher",
+                                  seed=1, show=False, parallel=False)
+        p_theirs = float(np.asarray(theirs["p-value"]).ravel()[0])
+        # both enumerate the 2^8 Rademacher vectors; theirs counts |t*| > |t| strictly, which
+        # leaves out the two draws that reproduce the data (2/256 = 0.0078)
+        assert ours.test({term: 1.0}, invert=False).p_value == pytest.approx(p_theirs, abs=0.01)
+
+
+def test_string_cluster_ids_work():
+    y, x, brand, week = _panel()
+    names = np.array([f"品牌{b}" for b in brand], dtype=object)
+    a = WildDesign(y, x, [brand, week], names, ["a", "b"]).test({"a": 1.0}, invert=False)
+    b = WildDesign(y, x, [brand, week], brand, ["a", "b"]).test({"a": 1.0}, invert=False)
+    assert a.p_value == b.p_value and a.n_clusters == G
+
+
+def test_interval_is_the_inverted_test():
+    y, x, brand, week = _panel()
+    design = WildDesign(y, x, [brand, week], brand, ["a", "b"], draws=999)
+    res = design.test({"a": 1.0, "b": 1.0})
+    assert res.ci_low < res.estimate < res.ci_high
+    width = res.ci_high - res.ci_low
+    for bound, outward in ((res.ci_low, -1), (res.ci_high, 1)):
+        inside = design.test({"a": 1.0, "b": 1.0}, bound - outward * 1e-3 * width, invert=False).p_value
+        outside = design.test({"a": 1.0, "b": 1.0}, bound + outward * 1e-3 * width, invert=False).p_value
+        assert inside > 0.05 >= outside
+
+
+def test_smallest_attainable_p_value_binds_with_enumerated_rademacher():
+    y, x, brand, week = _panel(effect=3.0)
+    design = WildDesign(y, x, [brand, week], brand, ["a", "b"], weights="rademacher")
+    res = design.test({"a": 1.0}, invert=False)
+    assert res.min_p_value == pytest.approx(2 / 2**G)
+    assert res.p_value == pytest.approx(2 / 2**G) and res.at_floor
+
+
+def test_deterministic_for_a_seed_and_auto_weights():
+    y, x, brand, week = _panel()
+    one = WildDesign(y, x, [brand, week], brand, ["a", "b"], draws=999, seed=11).test({"a": 1.0})
+    two = WildDesign(y, x, [brand, week], brand, ["a", "b"], draws=999, seed=11).test({"a": 1.0})
+    assert one == two and one.weights == "webb"  # 8 clusters: Webb weights
+    v, kind, enumerated = bootstrap_weights(20, draws=999)
+    assert kind == "rademacher" and not enumerated and v.shape == (999, 20)
+    v, kind, enumerated = bootstrap_weights(5, draws=9999)
+    assert kind == "webb" and enumerated and v.shape == (6**5, 5)
+
+
+def test_method_label_names_the_method_in_both_languages():
+    label = method_label("webb", 9999, False, 3, 8)
+    assert "野聚类自助法" in label["zh"] and "9,999" in label["zh"]
+    assert "wild cluster bootstrap" in label["en"] and "seed 3" in label["en"]
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [({"weights": "mammen"}, "expected one of auto, rademacher, webb; got 'mammen'"),
+     ({"draws": 10}, "at least 99; got 10")],
+)
+def test_bad_options_are_refused(kwargs, match):
+    y, x, brand, week = _panel()
+    with pytest.raises(AnalysisError, match=match):
+        WildDesign(y, x, [brand, week], brand, ["a", "b"], **kwargs)
+
+
+def test_unknown_term_is_named():
+    y, x, brand, week = _panel()
+    design = WildDesign(y, x, [brand, week], brand, ["a", "b"], draws=99)
+    with pytest.raises(AnalysisError, match="no term 'c'.*'a', 'b'"):
+        design.test({"c": 1.0})
