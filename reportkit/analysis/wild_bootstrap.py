@@ -166,6 +166,24 @@ def partial_out(columns: np.ndarray, fe_codes: Sequence[np.ndarray]) -> np.ndarr
     return out if two_d else out[:, 0]
 
 
+def _fe_parameters(fe_codes: Sequence[np.ndarray], clusters: np.ndarray) -> int:
+    """Parameters the fixed effects count in N − K, as fixest counts them for CRV1.
+
+    Effects nested in the clusters (every level inside one cluster, e.g. brand effects when
+    clustering by brand) are not counted; the others count their levels, less one for each
+    further non-nested effect. No fixed effects: the intercept.
+    """
+    if not fe_codes:
+        return 1
+    counted = []
+    for codes in fe_codes:
+        pairs = np.unique(np.column_stack([codes, clusters]), axis=0)
+        nested = len(pairs) == len(np.unique(codes))
+        if not nested:
+            counted.append(len(np.unique(codes)))
+    return sum(counted) - max(len(counted) - 1, 0)
+
+
 class WildDesign:
     """A linear model's design, ready for restricted wild cluster bootstrap tests.
 
@@ -191,8 +209,7 @@ class WildDesign:
         self.fe_codes = [np.asarray(c) for c in fe_codes]
         self.n = len(y)
         if n_fe_params is None:
-            n_fe_params = (sum(len(np.unique(c)) for c in self.fe_codes) - max(len(self.fe_codes) - 1, 0)
-                           if self.fe_codes else 1)
+            n_fe_params = _fe_parameters(self.fe_codes, self.clusters)
         self.k_total = x.shape[1] + int(n_fe_params)
         self.xt = partial_out(x, self.fe_codes)
         self.yt = partial_out(y, self.fe_codes)
@@ -214,8 +231,20 @@ class WildDesign:
             raise AnalysisError("the wild cluster bootstrap is offered for one-way clustering; "
                                 f"got {len(prepared.cluster_names)} cluster columns")
         clusters = prepared.key_codes[prepared.cluster_names[0]]
-        return cls(prepared.y, prepared.x, prepared.fe_codes, clusters, prepared.terms,
-                   n_fe_params=prepared.n_params - prepared.x.shape[1], **options)
+        return cls(prepared.y, prepared.x, prepared.fe_codes, clusters, prepared.terms, **options)
+
+    def with_outcome(self, y: np.ndarray) -> WildDesign:
+        """The same design (regressors, effects, clusters, weights) with another outcome, e.g. a simulated one."""
+        y = np.asarray(y, dtype=float)
+        if y.shape != (self.n,):
+            raise AnalysisError(f"wild bootstrap: expected an outcome of {self.n} rows; got shape {y.shape}")
+        new = object.__new__(WildDesign)
+        new.__dict__.update(self.__dict__)
+        new.yt = partial_out(y, self.fe_codes)
+        new.beta = self.xtx_inv @ (self.xt.T @ new.yt)
+        new.resid = new.yt - self.xt @ new.beta
+        new._vcov = None
+        return new
 
     # ------------------------------------------------------------------ analytic CRV1
 
