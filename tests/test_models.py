@@ -90,7 +90,7 @@ def test_longley_reproduces_nist_certified_values_to_7_digits():
     for term, (b, se) in LONGLEY_CERTIFIED.items():
         c = res.coef(term)
         digits += [_lre(c.estimate, b), _lre(c.std_error, se)]
-    digits += [_lre(res.resid_sd, LONGLEY_RESIDUAL_SD), _lre(res.r2, LONGLEY_R2)]
+    digits += [_lre(res.resid_se, LONGLEY_RESIDUAL_SD), _lre(res.r2, LONGLEY_R2)]
     assert min(digits) >= 7.0, digits
     assert res.n_obs == 16 and res.df_t == 9 and res.n_clusters == ()
 
@@ -222,7 +222,8 @@ def test_ppml_recovers_a_known_elasticity_and_equals_glm_with_dummies():
                    vcov="cluster", entity="shop")
     c = res.coef("log_visits")
     assert c.ci_low <= beta <= c.ci_high and abs(c.estimate - beta) < 0.05
-    assert res.df_t is None and res.r2 is None and 0 < res.pseudo_r2 < 1
+    # clustered by shop: t(G − 1) inference, as for linear models (was the normal before)
+    assert res.df_t == 59 and res.r2 is None and 0 < res.pseudo_r2 < 1
     kept = df.loc[df.groupby("shop")["orders"].transform("sum") > 0]
     dummies = pd.get_dummies(kept[["shop", "day"]].astype(str), drop_first=True, dtype=float)
     X = sm.add_constant(pd.concat([np.log(kept[["visits"]]), dummies], axis=1))
@@ -418,7 +419,7 @@ def test_singletons_and_separated_groups_are_dropped_and_reported():
     ("kwargs", "needle"),
     [
         ({"family": "probit"}, "family: expected one of 'ols', 'loglog', 'ppml', 'logit'; got 'probit'"),
-        ({"vcov": "HC1"}, "vcov: expected one of 'iid', 'hc1', 'hc3', 'cluster', 'twoway', 'driscoll_kraay'; got 'HC1'"),
+        ({"vcov": "HC1"}, "vcov: expected one of 'iid', 'hc1', 'hc3', 'cluster', 'crv3', 'twoway', 'driscoll_kraay'; got 'HC1'"),
         ({"vcov": "iid", "zeros": "drop"}, "zeros: expected one of 'error', 'log1p'; got 'drop'"),
         ({"vcov": "iid", "conf_level": 95}, "conf_level: expected a number between 0 and 1"),
         ({}, "vcov='cluster' needs a cluster column"),
@@ -427,7 +428,7 @@ def test_singletons_and_separated_groups_are_dropped_and_reported():
         ({"vcov": "driscoll_kraay", "time": "t"}, "vcov='driscoll_kraay' needs entity= and time="),
         ({"vcov": "iid", "dk_lags": 2}, "dk_lags is only used with vcov='driscoll_kraay'"),
         ({"vcov": "hc3", "fixed_effects": "g"}, "vcov='hc3' is offered for linear models"),
-        ({"vcov": "hc1", "cluster": "g"}, "cluster= is only used with vcov='cluster' or 'twoway'"),
+        ({"vcov": "hc1", "cluster": "g"}, "cluster= is only used with vcov='cluster', 'crv3' or 'twoway'"),
         ({"vcov": "hc1", "family": "logit"}, "family='logit' needs a binary 0/1"),
         ({"vcov": "hc1", "controls": ["x1"]}, "column 'x1' is used both as a regressor and as a control"),
         ({"vcov": "hc1", "weights": "g"}, "weights= (the number of trials of a rate outcome) is only used with family='logit'"),

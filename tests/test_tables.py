@@ -30,6 +30,9 @@ def _model(
     family: str = "loglog",
     pseudo_r2: float | None = None,
     warnings: tuple[str, ...] = (),
+    df_t: int | None = None,
+    resid_se: float | None = None,
+    f: tuple[float, tuple[int, int | None]] | None = None,
 ) -> ModelResult:
     """A ModelResult with chosen numbers (term, estimate, std_error, p_value)."""
     spec = ModelSpec(outcome="y", regressors=tuple(t for t, *_ in coefs if t != "Intercept"),
@@ -58,6 +61,11 @@ def _model(
         if family == "loglog"
         else {"zh": "Logit 回归", "en": "logit"},
         warnings_zh=tuple(f"中文：{w}" for w in warnings),
+        df_t=df_t,
+        resid_se=resid_se,
+        f_statistic=None if f is None else f[0],
+        f_df=None if f is None else f[1],
+        f_p_value=None if f is None else 0.01,
     )
 
 
@@ -218,3 +226,53 @@ def test_table_from_real_estimates():
     assert frame.loc["z"].tolist()[0].startswith(MINUS)
     assert frame.loc["Within R²"].tolist()[0] == "—" and frame.loc["Within R²"].tolist()[1] != "—"
     assert frame.index.tolist()[4] == "Constant"
+
+
+def test_f_chi2_and_residual_se_rows_where_they_apply():
+    ols = _model([("x", 1.0, 0.5, 0.2)], df_t=47, resid_se=0.29397, f=(961.33792, (1, 47)))
+    glm = _model([("x", 1.0, 0.5, 0.2), ("z", 2.0, 0.5, 0.2)], family="logit", r2=None, r2_within=None,
+                 pseudo_r2=0.2346, vcov="hc1", cluster=(), n_clusters=(), f=(75.4085, (2, None)))
+    frame = regression_table([ols, glm], lang="en").frame.set_index("Variable")
+    assert frame.index.tolist()[-3:] == ["Residual SE", "F statistic (df)", "Wald χ² (df)"]
+    assert frame.loc["Residual SE"].tolist() == ["0.294", "—"]
+    assert frame.loc["F statistic (df)"].tolist() == ["961.338 (1, 47)", "—"]
+    assert frame.loc["Wald χ² (df)"].tolist() == ["—", "150.817 (2)"]  # W = q·F
+    zh = regression_table([ols, glm])
+    assert zh.frame["变量"].tolist()[-3:] == ["残差标准误", "F 统计量（自由度）", "Wald χ²（自由度）"]
+    assert zh.kinds[-3:] == ("resid_se", "f", "chi2")
+    # only the rows that apply: no χ² row without a normal-inference model, none at all without F
+    only_ols = regression_table([ols], lang="en").frame["Variable"].tolist()
+    assert "Wald χ² (df)" not in only_ols and "F statistic (df)" in only_ols
+    bare = regression_table([_model([("x", 1.0, 0.5, 0.2)])], lang="en").frame["Variable"].tolist()
+    assert not {"Residual SE", "F statistic (df)", "Wald χ² (df)"} & set(bare)
+
+
+def test_note_names_the_inference_of_each_column_when_they_differ():
+    a = _model([("x", 1.0, 0.5, 0.2)], df_t=7)
+    b = _model([("x", 1.0, 0.5, 0.2)], df_t=7)
+    c = _model([("x", 1.0, 0.5, 0.2)], family="logit", vcov="hc1", cluster=(), n_clusters=())
+    d = _model([("x", 1.0, 0.5, 0.2)], df_t=103)
+    en = regression_table([a, b, c, d], lang="en", names=["A", "B", "C", "D"])
+    assert en.note == ("* p<0.1, ** p<0.05, *** p<0.01; standard errors in parentheses. "
+                       "p-values and confidence intervals from: A, B t(7); C normal; D t(103).")
+    zh = regression_table([a, b, c, d])
+    assert zh.note == ("* p<0.1，** p<0.05，*** p<0.01；括号内为标准误。"
+                       "p 值与置信区间所用分布：(1)、(2) t 分布（自由度 7）；(3) 正态分布；(4) t 分布（自由度 103）。")
+    assert regression_table([a, b], lang="en").note == "* p<0.1, ** p<0.05, *** p<0.01; standard errors in parentheses."
+
+
+def test_real_estimates_show_f_and_residual_se():
+    rng = np.random.default_rng(4)
+    n = 400
+    df = pd.DataFrame({"g": rng.integers(0, 8, n), "x": rng.normal(size=n), "z": rng.normal(size=n)})
+    df["y"] = 1 + 0.5 * df["x"] - 0.3 * df["z"] + rng.normal(size=n)
+    df["buy"] = (rng.random(n) < 1 / (1 + np.exp(-df["x"]))).astype(int)
+    ols = estimate(df, outcome="y", regressors=["x"], controls=["z"], fixed_effects="g", vcov="cluster", cluster="g")
+    logit = estimate(df, outcome="buy", regressors=["x"], family="logit", vcov="hc1")
+    table = regression_table([ols, logit], lang="en")
+    frame = table.frame.set_index("Variable")
+    assert ols.f_df == (2, 7) and logit.f_df == (1, None)
+    assert frame.loc["F statistic (df)"].tolist() == [f"{ols.f_statistic:.3f} (2, 7)", "—"]
+    assert frame.loc["Wald χ² (df)"].tolist() == ["—", f"{logit.f_statistic:.3f} (1)"]
+    assert frame.loc["Residual SE"].tolist() == [f"{ols.resid_se:.3f}", "—"]
+    assert table.note.endswith("p-values and confidence intervals from: (1) t(7); (2) normal.")

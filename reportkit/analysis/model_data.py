@@ -4,7 +4,8 @@
 with missing values in the outcome, regressors or controls, takes the logs of the log families
 under the zeros policy, codes the fixed effects and clusters as integers, drops fixed-effect
 singletons and (logit, PPML) groups whose outcome is all 0 (or all 1), checks variation, the
-number of parameters, clusters and the Driscoll–Kraay panel, and returns a :class:`Prepared`.
+number of parameters, clusters (at least 2; fewer than :data:`MIN_CLUSTERS` only when the spec
+forces it, with a warning) and the Driscoll–Kraay panel, and returns a :class:`Prepared`.
 Every row dropped and every transform chosen is written to its :class:`Notes` (English and
 Chinese), which become the result's warnings.
 
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
 __all__ = [
     "LOGGED_FAMILIES",
     "MAX_DUMMY_LEVELS",
+    "MIN_CLUSTERS",
+    "FEW_CLUSTERS",
     "Notes",
     "Prepared",
     "fe_parts",
@@ -42,6 +45,13 @@ __all__ = [
 
 LOGGED_FAMILIES: tuple[str, ...] = ("loglog", "ppml")  # families whose regressors are log-transformed
 MAX_DUMMY_LEVELS = 200  # fixed effects as dummy columns (weighted binomial GLM) above this: refuse
+# Clustered inference (vcov "cluster", "crv3", "twoway": each clustering dimension) with fewer than
+# MIN_CLUSTERS clusters is refused unless the analyst forces it (estimate(allow_few_clusters=True)),
+# and a forced result carries a warning. Below FEW_CLUSTERS, CRV1 t-tests over-reject even with the
+# t(G − 1) critical values (Cameron–Miller 2015; MacKinnon–Nielsen–Webb 2023): the documented
+# threshold below which a wild cluster bootstrap is to become the default for linear models.
+MIN_CLUSTERS = 5
+FEW_CLUSTERS = 30
 
 
 def fe_parts(fe: str) -> tuple[str, ...]:
@@ -361,6 +371,21 @@ def prepare(data: Any, spec: ModelSpec) -> Prepared:
         g = n_levels(codes_of[col])
         if g < 2:
             raise AnalysisError(f"clustering by {col!r} needs at least 2 clusters; the rows used have {g}")
+        if g < MIN_CLUSTERS:
+            if not spec.allow_few_clusters:
+                raise AnalysisError(
+                    f"clustering by {col!r} (vcov={spec.vcov!r}): the {fmt_int(n)} rows used have only {g} clusters, "
+                    f"fewer than {MIN_CLUSTERS}; with so few clusters clustered standard errors and p-values are "
+                    "unreliable. Choose another vcov (vcov='hc1', or 'driscoll_kraay' for a panel with many "
+                    "periods), cluster by a column with more groups, or pass allow_few_clusters=True to force it "
+                    "(the result then carries a warning)"
+                )
+            notes.add(
+                f"only {g} clusters of {col!r} (fewer than {MIN_CLUSTERS}; forced with allow_few_clusters=True): "
+                f"with {g} clusters the clustered standard errors and p-values are unreliable",
+                f"聚类变量 {col} 仅有 {g} 个聚类（少于 {MIN_CLUSTERS} 个，经 allow_few_clusters=True 强制估计）："
+                f"聚类数为 {g} 时，聚类标准误和 p 值不可靠",
+            )
 
     # Driscoll–Kraay
     dk_time = dk_entity = None

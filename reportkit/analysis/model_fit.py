@@ -9,9 +9,25 @@ Both centre (when there is an intercept) and scale the columns before fitting an
 coefficients and covariance back exactly (β = Aβ*, V = AV*A'). Both return a dict with
 ``intercept`` (whether the first coefficient is the constant), ``beta``, ``vcov``, ``n_obs``,
 ``df_t`` (None: normal inference), ``r2``, ``adj_r2``, ``r2_within``, ``pseudo_r2``,
-``log_likelihood`` and ``resid_sd``. Warnings the estimators emit are kept in the notes
+``log_likelihood`` and ``resid_se``. Warnings the estimators emit are kept in the notes
 (:func:`quiet`); a failure or a dropped term is explained by
 :func:`~reportkit.analysis.model_data.design_error`.
+
+Degrees of freedom (:func:`t_df`): clustered covariances (cluster, crv3, twoway) use the t
+distribution with G − 1 degrees of freedom (two-way: the smaller G) for every family, linear or
+GLM, as fixest and statsmodels (``use_t=True``) do; Driscoll–Kraay T − 1 and other linear
+covariances N − K (pyfixest's); GLMs that are not clustered the normal.
+
+CRV3 (``vcov="crv3"``, linear models only): pyfixest 0.60's ``{"CRV3": col}`` computes
+Σ_g (β̂_(g) − β̂)(β̂_(g) − β̂)' from the G leave-one-cluster-out estimates β̂_(g) (refitted with
+the fixed effects when there are any), centred at the full-sample β̂ (not at the mean β̄ of the
+β̂_(g)), times its CRV factor G/(G−1)·(N−1)/(N−K). We switch that factor off
+(``ssc(k_adj=False, G_adj=False)``) and multiply by (G−1)/G: MacKinnon–Nielsen–Webb's CV₃,
+((G−1)/G)·Σ_g (β̂_(g) − β̂)(β̂_(g) − β̂)'. Centred at β̄ instead (their CV₃J) it would be smaller by
+(G−1)·(β̄ − β̂)(β̄ − β̂)'. Without fixed effects pyfixest updates X'X and X'y per cluster (exact);
+with them it refits ``feols`` on each leave-one-out sample at its default demeaning tolerance
+(1e-6: it does not pass our demeaner on), so those SEs are accurate to about 1e-5 relative.
+pyfixest's leave-one-out path for ``feglm`` refits a Poisson model, one reason GLMs are refused.
 """
 
 from __future__ import annotations
@@ -26,13 +42,14 @@ import numpy as np
 import pandas as pd
 
 from ..errors import AnalysisError
-from .model_data import Notes, Prepared, design_error, design_problems, fmt_int
+from .model_data import Notes, Prepared, design_error, design_problems, fmt_int, n_levels
 
 __all__ = [
     "LINEAR_FAMILIES",
     "FIXEF_TOL",
     "IWLS_TOL",
     "quiet",
+    "t_df",
     "fit_pyfixest",
     "fit_binomial_glm",
 ]
@@ -118,6 +135,17 @@ def _finite_or_none(value: Any) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def t_df(p: Prepared, linear_df: int | None) -> int | None:
+    """Degrees of freedom of the t distribution for p-values and CIs (None: the normal).
+
+    Clustered (cluster, crv3, twoway): min G − 1 for every family. Otherwise ``linear_df`` (the
+    estimator's own: N − K, or T − 1 for Driscoll–Kraay) for linear models, None for GLMs.
+    """
+    if p.cluster_names:
+        return min(n_levels(p.key_codes[name]) for name in p.cluster_names) - 1
+    return linear_df if p.spec.family in LINEAR_FAMILIES else None
+
+
 def _vcov_argument(p: Prepared) -> tuple[Any, dict[str, Any] | None, dict[str, Any] | None]:
     import pyfixest as pf
 
@@ -130,6 +158,8 @@ def _vcov_argument(p: Prepared) -> tuple[Any, dict[str, Any] | None, dict[str, A
         return "HC3", None, pf.ssc(k_adj=False)  # MacKinnon–White HC3 has no N/(N−K) factor
     if v in ("cluster", "twoway"):
         return {"CRV1": "+".join(p.cluster_names)}, None, None
+    if v == "crv3":  # bare Σ(β̂_(g) − β̂)(β̂_(g) − β̂)'; fit_pyfixest applies (G−1)/G
+        return {"CRV3": p.cluster_names[0]}, None, pf.ssc(k_adj=False, G_adj=False)
     return "DK", {"time_id": "rk_t", "panel_id": "rk_i", "lag": int(p.spec.dk_lags or 0)}, None
 
 
@@ -180,6 +210,9 @@ def fit_pyfixest(p: Prepared) -> dict[str, Any]:
             p, scaled, f"pyfixest dropped {', '.join(repr(d) for d in dropped)} as collinear (tolerance 1e-9); "
             "the remaining coefficients would not be the model asked for"
         )
+    if p.spec.vcov == "crv3":
+        g = n_levels(p.key_codes[p.cluster_names[0]])
+        got["vcov"] = got["vcov"] * (g - 1) / g
     beta, vcov_m = _back_transform(got["beta"], got["vcov"], not has_fe, mean, scale)
     got["beta"], got["vcov"] = beta, vcov_m
     got["intercept"] = not has_fe
@@ -191,7 +224,7 @@ def fit_pyfixest(p: Prepared) -> dict[str, Any]:
             f"pyfixest 另删除 {fmt_int(extra)} 行（其检测到的单例或完全分离）",
         )
     n = got["n_obs"]
-    stats_: dict[str, Any] = {"df_t": got["df_t"] if family in LINEAR_FAMILIES else None}
+    stats_: dict[str, Any] = {"df_t": t_df(p, got["df_t"])}
     if family in LINEAR_FAMILIES:
         resid = np.asarray(fit.resid(), dtype=float).ravel()
         ssr = float(resid @ resid)
@@ -201,11 +234,11 @@ def fit_pyfixest(p: Prepared) -> dict[str, Any]:
             r2_within=_finite_or_none(got["r2_within"]) if has_fe else None,
             pseudo_r2=None,
             log_likelihood=-0.5 * n * (math.log(2.0 * math.pi) + math.log(ssr / n) + 1.0) if ssr > 0 else None,
-            resid_sd=math.sqrt(ssr / (n - p.n_params)) if n > p.n_params else None,
+            resid_se=math.sqrt(ssr / (n - p.n_params)) if n > p.n_params else None,
         )
     elif family == "ppml":
         stats_.update(r2=None, adj_r2=None, r2_within=None, pseudo_r2=_finite_or_none(got["pseudo_r2"]),
-                      log_likelihood=_finite_or_none(got["loglik"]), resid_sd=None)
+                      log_likelihood=_finite_or_none(got["loglik"]), resid_se=None)
     else:
         mu = np.clip(np.asarray(got["mu"], dtype=float).ravel(), 1e-300, 1 - 1e-16)
         yv = p.y if len(mu) == len(p.y) else None
@@ -216,7 +249,7 @@ def fit_pyfixest(p: Prepared) -> dict[str, Any]:
             pseudo = 1.0 - ll / ll0
         else:
             ll = pseudo = None
-        stats_.update(r2=None, adj_r2=None, r2_within=None, pseudo_r2=pseudo, log_likelihood=ll, resid_sd=None)
+        stats_.update(r2=None, adj_r2=None, r2_within=None, pseudo_r2=pseudo, log_likelihood=ll, resid_se=None)
     got.update(stats_)
     return got
 
@@ -265,12 +298,12 @@ def fit_binomial_glm(p: Prepared) -> dict[str, Any]:
         "beta": beta,
         "vcov": vcov,
         "n_obs": len(p.y),
-        "df_t": None,
+        "df_t": t_df(p, None),
         "r2": None,
         "adj_r2": None,
         "r2_within": None,
         "pseudo_r2": _finite_or_none(pseudo),
         "log_likelihood": _finite_or_none(res.llf),
-        "resid_sd": None,
+        "resid_se": None,
     }
 

@@ -8,6 +8,7 @@ The analyst names the outcome (conversion) column, one or more regressors of int
                    entity="brand", time="week")
     res.tidy()                      # term, estimate, std_error, statistic, p_value, ci_low, ci_high
     res.lincom({"log_engagement": 1, "log_engagement_l1": 1})   # a sum of coefficients with its SE
+    res.f_statistic, res.f_df, res.resid_se                     # joint F (Wald) test; residual SE
 
 Every input is checked first and the choices are frozen in a :class:`ModelSpec` (defaults such as
 the cluster column or the Driscoll–Kraay lag are resolved there); then the model runs: the data
@@ -45,6 +46,14 @@ Standard errors (``vcov=``); the label under every table is :attr:`ModelResult.v
     ``"hc3"``            MacKinnon–White HC3 (no extra factor), linear models without fixed effects
                          only: pyfixest does not compute the leverage of absorbed effects.
     ``"cluster"``        one-way CRV1 by ``cluster`` (default: ``entity``).
+    ``"crv3"``           one-way CRV3 by ``cluster`` (default: ``entity``), linear models only: the
+                         leave-one-cluster-out jackknife ((G−1)/G)·Σ_g (β̂_(g) − β̂)(β̂_(g) − β̂)',
+                         MacKinnon–Nielsen–Webb's CV₃, centred at the full-sample β̂ as pyfixest 0.60
+                         centres it (not at the mean β̄ of the β̂_(g), their CV₃J); pyfixest's
+                         ``{"CRV3": col}`` with its own factor switched off and (G−1)/G applied
+                         (:mod:`~reportkit.analysis.model_fit`). More reliable than CRV1 with few or
+                         unequal clusters; each of the G fits is a full refit (with fixed effects at
+                         pyfixest's default demeaning tolerance, so SEs to ~1e-5 relative).
     ``"twoway"``         two-way CRV1 (Cameron–Gelbach–Miller) by two columns (default: ``entity``
                          and ``time``).
     ``"driscoll_kraay"`` Driscoll–Kraay (pyfixest 0.60 ``vcov="DK"``): scores summed by period, then
@@ -55,8 +64,30 @@ Standard errors (``vcov=``); the label under every table is :attr:`ModelResult.v
     except those nested in a cluster, CRV1 multiplies by G/(G−1)·(N−1)/(N−K) (two-way: the smaller
     G), Driscoll–Kraay by T/(T−1)·(N−1)/(N−K). For logit and PPML the iid and hc1 covariances carry
     the same (N−1)/(N−K) and N/(N−K) factors as fixest, so they are slightly larger than statsmodels'
-    MLE ones. Linear models use the t distribution with pyfixest's degrees of freedom (clusters − 1
-    for clustered, periods − 1 for Driscoll–Kraay, N − K otherwise); logit and PPML the normal.
+    MLE ones.
+
+Inference: p-values and confidence intervals (of ``tidy()``, ``lincom()`` and the F test) use
+    the t distribution with G − 1 degrees of freedom whenever the standard errors are clustered
+    (cluster, crv3, twoway; two-way: the smaller G), for every family: linear models, logit, PPML
+    and the weighted binomial GLM alike (as fixest and statsmodels' ``use_t=True`` do: with 8
+    brands a PPML coefficient at z = 1.83 has p = 0.067 under the normal but p = 0.110 under t(7)).
+    Linear models otherwise use pyfixest's degrees of freedom (periods − 1 for Driscoll–Kraay,
+    N − K otherwise); logit and PPML that are not clustered use the normal.
+    :attr:`ModelResult.df_t` says which (None: normal), :attr:`ModelResult.inference_label` says
+    it in words.
+
+Few clusters: clustered inference (cluster, crv3, twoway: each clustering column) with fewer than
+    :data:`MIN_CLUSTERS` (5) clusters raises :class:`AnalysisError` naming the column and the count,
+    unless ``allow_few_clusters=True`` forces it; the result then carries a warning (English and
+    Chinese) that with G clusters its clustered standard errors and p-values are unreliable, and
+    :func:`~reportkit.analysis.tables.regression_table` passes it on with the table's warnings.
+    :data:`FEW_CLUSTERS` (30) is the documented threshold below which CRV1 t-tests still
+    over-reject and a wild cluster bootstrap is to become the default for linear models.
+
+Fit statistics: :attr:`ModelResult.f_statistic` is the Wald test, with the model's own covariance,
+    that every regressor and control is zero (F = W/q with dfs (q, df_t); the χ² form when
+    inference is normal); ``resid_se`` the residual standard error of linear models,
+    sqrt(SSR / (N − K)) with K counting the absorbed fixed effects.
 
 Rows that are dropped, and always reported in :attr:`ModelResult.warnings` and ``dropped_rows``:
 rows with a missing value in the outcome, a regressor or a control (e.g. the first weeks of each
@@ -86,7 +117,7 @@ from scipy import stats
 
 from ..errors import AnalysisError, DataError
 from .inputs import as_float, check_choice, check_columns, check_conf_level, check_frame
-from .model_data import MAX_DUMMY_LEVELS, fe_parts, n_levels, prepare
+from .model_data import FEW_CLUSTERS, MAX_DUMMY_LEVELS, MIN_CLUSTERS, fe_parts, n_levels, prepare
 from .model_fit import LINEAR_FAMILIES, fit_binomial_glm, fit_pyfixest
 from .narrative import column_label, vcov_label
 
@@ -100,6 +131,8 @@ __all__ = [
     "INTERCEPT",
     "TIDY_COLUMNS",
     "MAX_DUMMY_LEVELS",
+    "MIN_CLUSTERS",
+    "FEW_CLUSTERS",
     "ModelSpec",
     "Coef",
     "ModelResult",
@@ -108,7 +141,7 @@ __all__ = [
 ]
 
 Family = Literal["ols", "loglog", "ppml", "logit"]
-VcovType = Literal["iid", "hc1", "hc3", "cluster", "twoway", "driscoll_kraay"]
+VcovType = Literal["iid", "hc1", "hc3", "cluster", "crv3", "twoway", "driscoll_kraay"]
 ZeroPolicy = Literal["error", "log1p"]
 FAMILIES: tuple[str, ...] = get_args(Family)
 VCOV_TYPES: tuple[str, ...] = get_args(VcovType)
@@ -169,6 +202,8 @@ class ModelSpec:
     pyfixest. ``cluster`` holds 0–2 column names (resolved: ``entity`` for ``vcov="cluster"``,
     ``(entity, time)`` for ``"twoway"``). ``dk_lags`` is resolved from the data by
     :func:`estimate`. ``weights`` is the trials column of a binomial rate model (logit only).
+    ``allow_few_clusters`` forces clustered inference with fewer than :data:`MIN_CLUSTERS`
+    clusters (otherwise refused); it has no effect with a vcov that does not cluster.
     """
 
     outcome: str
@@ -184,6 +219,7 @@ class ModelSpec:
     entity: str | None = None
     time: str | None = None
     weights: str | None = None
+    allow_few_clusters: bool = False
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__  # frozen: normalise once, here
@@ -205,6 +241,12 @@ class ModelSpec:
         set_(self, "entity", _optional_name(self.entity, "entity"))
         set_(self, "time", _optional_name(self.time, "time"))
         set_(self, "weights", _optional_name(self.weights, "weights"))
+        if not isinstance(self.allow_few_clusters, (bool, np.bool_)):
+            raise AnalysisError(
+                f"allow_few_clusters: expected True or False; got {self.allow_few_clusters!r} "
+                f"(True forces clustered inference with fewer than {MIN_CLUSTERS} clusters)"
+            )
+        set_(self, "allow_few_clusters", bool(self.allow_few_clusters))
 
         # one role per column
         roles: dict[str, str] = {self.outcome: "the outcome"}
@@ -222,17 +264,17 @@ class ModelSpec:
 
         # standard errors
         cluster = _as_names(self.cluster, "cluster")
-        if self.vcov == "cluster":
+        if self.vcov in ("cluster", "crv3"):
             if not cluster:
                 if self.entity is None:
                     raise AnalysisError(
-                        "vcov='cluster' needs a cluster column: pass cluster='<column>' or entity='<column>' "
+                        f"vcov={self.vcov!r} needs a cluster column: pass cluster='<column>' or entity='<column>' "
                         "(the entity is the default cluster), or choose vcov='hc1' or 'iid'"
                     )
                 cluster = (self.entity,)
             if len(cluster) != 1:
                 raise AnalysisError(
-                    f"vcov='cluster' clusters by one column; got {len(cluster)} ({', '.join(cluster)}); "
+                    f"vcov={self.vcov!r} clusters by one column; got {len(cluster)} ({', '.join(cluster)}); "
                     "use vcov='twoway' for two"
                 )
         elif self.vcov == "twoway":
@@ -247,7 +289,7 @@ class ModelSpec:
                 raise AnalysisError(f"vcov='twoway' needs exactly two cluster columns; got {len(cluster)} ({', '.join(cluster)})")
         elif cluster:
             raise AnalysisError(
-                f"cluster= is only used with vcov='cluster' or 'twoway'; got vcov={self.vcov!r} with cluster={cluster!r}"
+                f"cluster= is only used with vcov='cluster', 'crv3' or 'twoway'; got vcov={self.vcov!r} with cluster={cluster!r}"
             )
         set_(self, "cluster", cluster)
 
@@ -266,6 +308,12 @@ class ModelSpec:
             raise AnalysisError(
                 "vcov='hc3' is offered for linear models (ols, loglog) without fixed effects only: its leverage "
                 "correction is not computed for absorbed fixed effects or for GLMs; use vcov='hc1' or 'cluster'"
+            )
+        if self.vcov == "crv3" and self.family not in LINEAR_FAMILIES:
+            raise AnalysisError(
+                f"vcov='crv3' (the leave-one-cluster-out jackknife) is offered for linear models (ols, loglog) only; "
+                f"got family={self.family!r}. For logit and PPML use vcov='cluster' (CRV1, with t(G−1) inference) "
+                "or 'twoway'"
             )
         if self.weights is not None:
             if self.family != "logit":
@@ -303,6 +351,7 @@ class ModelSpec:
             "entity": self.entity,
             "time": self.time,
             "weights": self.weights,
+            "allow_few_clusters": self.allow_few_clusters,
         }
 
 
@@ -316,7 +365,7 @@ class Coef:
     term: str
     estimate: float
     std_error: float
-    statistic: float  # t (linear models) or z (logit, PPML)
+    statistic: float  # t (df_t not None: linear models, clustered GLMs) or z
     p_value: float
     ci_low: float
     ci_high: float
@@ -336,10 +385,22 @@ class ModelResult:
     ``coefficients`` are in the model's order (the intercept first when there is one, then the
     regressors, then the controls); ``vcov_matrix`` is their covariance in the same order.
     ``df_t`` is the t distribution's degrees of freedom used for p-values and CIs (None: normal).
-    ``r2``, ``adj_r2`` and ``resid_sd`` are defined for linear models only, ``r2_within`` for
+    ``r2``, ``adj_r2`` and ``resid_se`` are defined for linear models only, ``r2_within`` for
     linear models with fixed effects, ``pseudo_r2`` (McFadden, against an intercept-only model) for
     logit and PPML. ``warnings`` (English) and ``warnings_zh`` (Chinese) say what the report must
-    show: rows dropped and why, log1p used, anything the estimator reported.
+    show: rows dropped and why, log1p used, few clusters forced, anything the estimator reported.
+
+    ``resid_se`` is the residual standard error sqrt(SSR / (N − K)), K = the coefficients
+    including the intercept plus every absorbed fixed-effect level (minus one per fixed effect
+    after the first), as pyfixest counts them for iid errors; it does not look for redundant levels
+    of disconnected two-way effects (fixest does not either).
+
+    ``f_statistic`` is the Wald test that every regressor and control is zero (not the intercept,
+    not the fixed effects) with the model's own covariance ``vcov_matrix``: W = b'V⁻¹b, F = W/q with
+    q = ``f_df[0]`` restrictions. ``f_df`` = (q, df_t); with normal inference (GLMs not clustered)
+    ``f_df[1]`` is None and ``f_p_value`` is P(χ²_q > W) (the F(q, ∞) form); otherwise it is
+    P(F(q, df_t) > F). All three are None when V restricted to those terms is singular (a
+    clustered covariance has rank at most G − 1 or so: more restrictions than clusters).
     """
 
     spec: ModelSpec
@@ -358,12 +419,22 @@ class ModelResult:
     family_label: dict[str, str] = field(hash=False)
     df_t: int | None = None
     vcov_matrix: tuple[tuple[float, ...], ...] = ()
-    resid_sd: float | None = None
+    resid_se: float | None = None
     warnings_zh: tuple[str, ...] = ()
+    f_statistic: float | None = None
+    f_df: tuple[int, int | None] | None = None
+    f_p_value: float | None = None
 
     @property
     def terms(self) -> tuple[str, ...]:
         return tuple(c.term for c in self.coefficients)
+
+    @property
+    def inference_label(self) -> dict[str, str]:
+        """The distribution behind p-values and CIs: "t 分布（自由度 7）" / "t(7)", or normal."""
+        if self.df_t is None:
+            return {"zh": "正态分布", "en": "normal"}
+        return {"zh": f"t 分布（自由度 {self.df_t}）", "en": f"t({self.df_t})"}
 
     def tidy(self) -> pd.DataFrame:
         """Columns term, estimate, std_error, statistic, p_value, ci_low, ci_high (one row per term)."""
@@ -428,7 +499,10 @@ class ModelResult:
             "adj_r2": _jsonable(self.adj_r2),
             "pseudo_r2": _jsonable(self.pseudo_r2),
             "log_likelihood": _jsonable(self.log_likelihood),
-            "resid_sd": _jsonable(self.resid_sd),
+            "resid_se": _jsonable(self.resid_se),
+            "f_statistic": _jsonable(self.f_statistic),
+            "f_df": None if self.f_df is None else [int(self.f_df[0]), None if self.f_df[1] is None else int(self.f_df[1])],
+            "f_p_value": _jsonable(self.f_p_value),
             "df_t": self.df_t,
             "vcov_matrix": [[_jsonable(v) for v in row] for row in self.vcov_matrix],
             "warnings": list(self.warnings),
@@ -460,6 +534,31 @@ def _inference(term: str, est: float, se: float, df_t: int | None, conf_level: f
                 ci_low=est - crit * se, ci_high=est + crit * se)
 
 
+def _wald_f(
+    terms: Sequence[str], beta: np.ndarray, vcov: np.ndarray, df_t: int | None
+) -> tuple[float | None, tuple[int, int | None] | None, float | None]:
+    """F = W/q for H0: every coefficient but the intercept is 0; its dfs and p-value (see ModelResult)."""
+    idx = [i for i, t in enumerate(terms) if t != INTERCEPT]
+    q = len(idx)
+    if q == 0:
+        return None, None, None
+    b = np.asarray(beta, dtype=float)[idx]
+    v = np.asarray(vcov, dtype=float)[np.ix_(idx, idx)]
+    sd = np.sqrt(np.clip(np.diag(v), 0.0, None))
+    if not np.all(np.isfinite(v)) or np.any(sd <= 0):
+        return None, None, None
+    corr = v / np.outer(sd, sd)  # scale-free, so the rank check does not depend on units
+    eig = np.linalg.eigvalsh((corr + corr.T) / 2.0)
+    if eig.min() <= 1e-10 * max(eig.max(), 1.0):
+        return None, None, None
+    z = b / sd
+    w = float(z @ np.linalg.solve(corr, z))
+    f = w / q
+    if df_t is None:
+        return f, (q, None), float(stats.chi2.sf(w, q))
+    return f, (q, int(df_t)), float(stats.f.sf(f, q, df_t))
+
+
 # --------------------------------------------------------------------------- estimation
 
 
@@ -474,6 +573,9 @@ def _vcov_label(spec: ModelSpec) -> dict[str, str]:
     if v == "cluster":
         (c,) = spec.cluster
         return {"zh": vcov_label(c, "zh"), "en": vcov_label(c, "en")}
+    if v == "crv3":
+        (c,) = spec.cluster
+        return {"zh": f"按{column_label(c, 'zh')}聚类（CRV3 刀切法）", "en": f"clustered by {c} (CRV3 jackknife)"}
     if v == "twoway":
         a, b = spec.cluster
         return {"zh": f"双向聚类（{column_label(a, 'zh')}、{column_label(b, 'zh')}）",
@@ -498,6 +600,7 @@ def estimate(
     zeros: ZeroPolicy = "error",
     conf_level: float = 0.95,
     weights: str | None = None,
+    allow_few_clusters: bool = False,
 ) -> ModelResult:
     """Fit one model (see the module docstring for families, zeros and standard errors).
 
@@ -506,7 +609,8 @@ def estimate(
     AnalysisError
         An unknown option ("expected one of …; got …"), a regressor without variation (also
         within the fixed effects), collinear regressors (named), zeros or negatives in a log,
-        fewer rows than parameters, fewer than 2 clusters, a non-binary logit outcome, …
+        fewer rows than parameters, fewer than 2 clusters (fewer than :data:`MIN_CLUSTERS`
+        unless ``allow_few_clusters=True``), a non-binary logit outcome, …
     DataError
         A column is missing (the message lists the available ones), is not numeric (names the
         first bad values), has infinite values, or a key column (entity, time, fixed effect,
@@ -526,6 +630,7 @@ def estimate(
         entity=entity,
         time=time,
         weights=weights,
+        allow_few_clusters=allow_few_clusters,
     )
     prepared = prepare(data, spec)
     spec = prepared.spec
@@ -538,6 +643,7 @@ def estimate(
         for term, b, s in zip(terms, got["beta"], se)
     )
     n_clusters = tuple(n_levels(prepared.key_codes[name]) for name in prepared.cluster_names)
+    f_stat, f_df, f_p = _wald_f(terms, got["beta"], got["vcov"], got["df_t"])
     family_label = dict(_BINOMIAL_LABEL if spec.weights is not None else _FAMILY_LABELS[spec.family])
     return ModelResult(
         spec=spec,
@@ -556,8 +662,11 @@ def estimate(
         family_label=family_label,
         df_t=got["df_t"],
         vcov_matrix=tuple(tuple(float(v) for v in row) for row in got["vcov"]),
-        resid_sd=got["resid_sd"],
+        resid_se=got["resid_se"],
         warnings_zh=tuple(prepared.notes.zh),
+        f_statistic=f_stat,
+        f_df=f_df,
+        f_p_value=f_p,
     )
 
 

@@ -19,16 +19,24 @@ standard-error row (in parentheses, empty row label); a "模型 / Model" row onl
 are of different families; one "固定效应：<col> / Fixed effects: <col>" row per fixed effect used
 by any model (是/否 · Yes/No; an interaction ``category^week`` is shown as ``category × week``);
 the SE type (each model's ``vcov_label``); N; number of clusters (two-way: "48 / 104"; "—" when
-not clustered); R²; within R²; pseudo R² when any model has one. "—" marks a statistic that is not
-defined for a model; a term a model does not have leaves both of its cells empty.
+not clustered); R²; within R²; pseudo R² when any model has one; the residual standard error
+(残差标准误 / Residual SE) when any model is linear; the joint test that every regressor and
+control of the model is zero (:attr:`ModelResult.f_statistic`) as "F 统计量（自由度）/ F statistic
+(df)" with cells like "12.345 (2, 47)" for models with t inference, and as "Wald χ²（自由度）/
+Wald χ² (df)", "24.690 (2)", for models with normal inference (GLMs not clustered). "—" marks a
+statistic that is not defined for a model; a term a model does not have leaves both of its cells
+empty.
 
 Numbers use the typographic minus (U+2212) and thousands separators
 (:func:`reportkit.render.formatting.format_number`). A non-zero coefficient or SE that would
 round to zero at ``decimals`` is shown with two significant digits instead (0.00010), never as a
 misleading 0.000. Stars: one per threshold the p-value is strictly below (default * p<0.1,
 ** p<0.05, *** p<0.01, so p = 0.05 exactly gets one star). ``.note`` is the legend in the
-table's language, ``.warnings`` each model's warnings (log1p used, rows dropped, …) prefixed by
-the model's column name, so the report can print both under the table.
+table's language and, when the columns' p-values come from different distributions (t with
+different degrees of freedom, or the normal), which one each column uses
+(:attr:`ModelResult.inference_label`). ``.warnings`` are each model's warnings (log1p used, rows
+dropped, few clusters forced, …) prefixed by the model's column name; the notebook prints both
+under the table (``note=" ".join([reg.note, *reg.warnings])``).
 """
 
 from __future__ import annotations
@@ -64,6 +72,11 @@ _WORDS: dict[str, dict[str, str]] = {
         "r2": "R²",
         "r2_within": "组内 R²",
         "pseudo_r2": "伪 R²",
+        "resid_se": "残差标准误",
+        "f": "F 统计量（自由度）",
+        "chi2": "Wald χ²（自由度）",
+        "inference": "p 值与置信区间所用分布：{parts}。",
+        "and": "、",
         "se_note": "括号内为标准误。",
         "se_note_after": "括号内为标准误。",
         "sep": "，",
@@ -82,6 +95,11 @@ _WORDS: dict[str, dict[str, str]] = {
         "r2": "R²",
         "r2_within": "Within R²",
         "pseudo_r2": "Pseudo R²",
+        "resid_se": "Residual SE",
+        "f": "F statistic (df)",
+        "chi2": "Wald χ² (df)",
+        "inference": "p-values and confidence intervals from: {parts}.",
+        "and": ", ",
         "se_note": "Standard errors in parentheses.",
         "se_note_after": "standard errors in parentheses.",
         "sep": ", ",
@@ -95,7 +113,8 @@ class RegressionTable:
     """A formatted regression table (immutable; ``frame`` builds a fresh DataFrame each time).
 
     ``kinds`` says what each row is: "coef", "se", "model", "fe", "se_type", "n", "clusters",
-    "r2", "r2_within", "pseudo_r2" — a renderer can draw a rule before the first "fe" row.
+    "r2", "r2_within", "pseudo_r2", "resid_se", "f", "chi2" — a renderer can draw a rule before
+    the first "fe" row.
     """
 
     columns: tuple[str, ...]
@@ -164,6 +183,30 @@ def _fe_label(fe: str, lang: str) -> str:
     """``category^week`` → "类目 × 周" / "category × week" (known column names in the reader's words)."""
     parts = [part.strip() for part in fe.split("^")]
     return " × ".join(column_label(p, lang) if lang == "zh" else p for p in parts)
+
+
+def _f_cell(m: ModelResult, decimals: int) -> str:
+    """"12.345 (2, 47)": F with its numerator and denominator degrees of freedom (no separators)."""
+    assert m.f_df is not None
+    return f"{_number(m.f_statistic, decimals)} ({m.f_df[0]}, {m.f_df[1]})"
+
+
+def _chi2_cell(m: ModelResult, decimals: int) -> str:
+    """"24.690 (2)": the Wald statistic W = q·F with its q degrees of freedom."""
+    assert m.f_df is not None and m.f_statistic is not None
+    return f"{_number(m.f_df[0] * m.f_statistic, decimals)} ({m.f_df[0]})"
+
+
+def _inference_note(heads: Sequence[str], models: Sequence[ModelResult], lang: str) -> str:
+    """Which distribution each column's p-values use, only when the columns differ."""
+    groups: dict[str, list[str]] = {}
+    for head, m in zip(heads, models):
+        groups.setdefault(m.inference_label[lang], []).append(head)
+    if len(groups) < 2:
+        return ""
+    w = _WORDS[lang]
+    parts = [f"{w['and'].join(cols)} {label}" for label, cols in groups.items()]
+    return w["inference"].format(parts=w["end"].join(parts))
 
 
 def regression_table(
@@ -264,16 +307,31 @@ def regression_table(
     if any(m.pseudo_r2 is not None for m in models):
         rows.append((w["pseudo_r2"], *(_number(m.pseudo_r2, decimals) for m in models)))
         kinds.append("pseudo_r2")
+    if any(m.resid_se is not None for m in models):
+        rows.append((w["resid_se"], *(_number(m.resid_se, decimals) for m in models)))
+        kinds.append("resid_se")
+    if any(m.f_df is not None and m.f_df[1] is not None for m in models):
+        rows.append((w["f"], *(_f_cell(m, decimals) if m.f_df is not None and m.f_df[1] is not None else MISSING
+                               for m in models)))
+        kinds.append("f")
+    if any(m.f_df is not None and m.f_df[1] is None for m in models):
+        rows.append((w["chi2"], *(_chi2_cell(m, decimals) if m.f_df is not None and m.f_df[1] is None else MISSING
+                                  for m in models)))
+        kinds.append("chi2")
 
     notes = []
     for head, m in zip(heads, models):
         texts = m.warnings_zh if lang == "zh" and len(m.warnings_zh) == len(m.warnings) else m.warnings
         notes.extend(f"{head}: {t}" for t in texts)
+    note = _legend(thresholds, lang)
+    inference = _inference_note(heads, models, lang)
+    if inference:
+        note += ("" if lang == "zh" else " ") + inference
     return RegressionTable(
         columns=(w["variable"], *heads),
         rows=tuple(rows),
         kinds=tuple(kinds),
-        note=_legend(thresholds, lang),
+        note=note,
         warnings=tuple(notes),
         lang=lang,
     )
