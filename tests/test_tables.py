@@ -257,7 +257,7 @@ def test_note_names_the_inference_of_each_column_when_they_differ():
                        "p-values and confidence intervals from: A, B t(7); C normal; D t(103).")
     zh = regression_table([a, b, c, d])
     assert zh.note == ("* p<0.1，** p<0.05，*** p<0.01；括号内为标准误。"
-                       "p 值与置信区间所用分布：(1)、(2) t 分布（自由度 7）；(3) 正态分布；(4) t 分布（自由度 103）。")
+                       "p 值与置信区间来自：(1)、(2) t 分布（自由度 7）；(3) 正态分布；(4) t 分布（自由度 103）。")
     assert regression_table([a, b], lang="en").note == "* p<0.1, ** p<0.05, *** p<0.01; standard errors in parentheses."
 
 
@@ -267,7 +267,8 @@ def test_real_estimates_show_f_and_residual_se():
     df = pd.DataFrame({"g": rng.integers(0, 8, n), "x": rng.normal(size=n), "z": rng.normal(size=n)})
     df["y"] = 1 + 0.5 * df["x"] - 0.3 * df["z"] + rng.normal(size=n)
     df["buy"] = (rng.random(n) < 1 / (1 + np.exp(-df["x"]))).astype(int)
-    ols = estimate(df, outcome="y", regressors=["x"], controls=["z"], fixed_effects="g", vcov="cluster", cluster="g")
+    ols = estimate(df, outcome="y", regressors=["x"], controls=["z"], fixed_effects="g", vcov="cluster", cluster="g",
+                   inference="analytic")
     logit = estimate(df, outcome="buy", regressors=["x"], family="logit", vcov="hc1")
     table = regression_table([ols, logit], lang="en")
     frame = table.frame.set_index("Variable")
@@ -276,3 +277,16 @@ def test_real_estimates_show_f_and_residual_se():
     assert frame.loc["Wald χ² (df)"].tolist() == ["—", f"{logit.f_statistic:.3f} (1)"]
     assert frame.loc["Residual SE"].tolist() == [f"{ols.resid_se:.3f}", "—"]
     assert table.note.endswith("p-values and confidence intervals from: (1) t(7); (2) normal.")
+
+
+def test_wild_bootstrap_is_named_under_the_table_even_when_every_column_uses_it():
+    rng = np.random.default_rng(4)
+    n = 400
+    df = pd.DataFrame({"g": rng.integers(0, 8, n), "x": rng.normal(size=n), "z": rng.normal(size=n)})
+    df["y"] = 1 + 0.5 * df["x"] - 0.3 * df["z"] + rng.normal(size=n)
+    one = estimate(df, outcome="y", regressors=["x"], fixed_effects="g", vcov="cluster", cluster="g")
+    two = estimate(df, outcome="y", regressors=["x"], controls=["z"], fixed_effects="g", vcov="cluster", cluster="g")
+    assert one.inference == two.inference == "wild"  # 8 clusters < 30: the default
+    for lang, words in (("en", "restricted wild cluster bootstrap (WCR; 8 clusters"), ("zh", "限制性野聚类自助法（WCR，8 个聚类")):
+        note = regression_table([one, two], lang=lang).note
+        assert words in note, note

@@ -148,7 +148,7 @@ def test_deterministic_for_a_seed_and_auto_weights():
 
 def test_method_label_names_the_method_in_both_languages():
     label = method_label("webb", 9999, False, 3, 8)
-    assert "野聚类自助法" in label["zh"] and "9,999" in label["zh"]
+    assert label["zh"].startswith("限制性野聚类自助法") and "9,999" in label["zh"]
     assert "wild cluster bootstrap" in label["en"] and "seed 3" in label["en"]
 
 

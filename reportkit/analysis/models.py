@@ -81,8 +81,19 @@ Few clusters: clustered inference (cluster, crv3, twoway: each clustering column
     unless ``allow_few_clusters=True`` forces it; the result then carries a warning (English and
     Chinese) that with G clusters its clustered standard errors and p-values are unreliable, and
     :func:`~reportkit.analysis.tables.regression_table` passes it on with the table's warnings.
-    :data:`FEW_CLUSTERS` (30) is the documented threshold below which CRV1 t-tests still
-    over-reject and a wild cluster bootstrap is to become the default for linear models.
+    Below :data:`FEW_CLUSTERS` (30) clusters CRV1 t-tests can still over-reject, so there the
+    wild cluster bootstrap is the default for linear models (next paragraph).
+
+Wild cluster bootstrap (``inference=``): ``"auto"`` (default) uses it for linear models (ols,
+    loglog) with ``vcov="cluster"`` and fewer than :data:`FEW_CLUSTERS` clusters; ``"wild"`` always
+    (those models only); ``"analytic"`` never. The p-values and confidence intervals of every
+    coefficient and of :meth:`ModelResult.lincom` (e.g. the long-run elasticity) then come from the
+    restricted wild cluster bootstrap (:mod:`~reportkit.analysis.wild_bootstrap`: the null imposed,
+    fixed effects refitted in every draw, Webb weights up to 12 clusters and Rademacher above, full
+    enumeration when there are no more weight vectors than ``bootstrap_draws`` (9,999), seeded by
+    ``seed``), intervals by test inversion; standard errors and t statistics stay CRV1. Each
+    coefficient's test is in :attr:`ModelResult.wild`; :attr:`ModelResult.inference_label` names
+    the method, and where a p-value is the smallest the bootstrap can give it says so.
 
 Fit statistics: :attr:`ModelResult.f_statistic` is the Wald test, with the model's own covariance,
     that every regressor and control is zero (F = W/q with dfs (q, df_t); the χ² form when
@@ -119,12 +130,15 @@ from ..errors import AnalysisError, DataError
 from .inputs import as_float, check_choice, check_columns, check_conf_level, check_frame
 from .model_data import FEW_CLUSTERS, MAX_DUMMY_LEVELS, MIN_CLUSTERS, fe_parts, n_levels, prepare
 from .model_fit import LINEAR_FAMILIES, fit_binomial_glm, fit_pyfixest
+from .wild_bootstrap import DEFAULT_DRAWS, DEFAULT_SEED, WEIGHT_TYPES, WeightType, WildDesign, WildTest
 from .narrative import column_label, vcov_label
 
 __all__ = [
     "Family",
     "VcovType",
     "ZeroPolicy",
+    "Inference",
+    "INFERENCE_TYPES",
     "FAMILIES",
     "VCOV_TYPES",
     "ZERO_POLICIES",
@@ -143,6 +157,8 @@ __all__ = [
 Family = Literal["ols", "loglog", "ppml", "logit"]
 VcovType = Literal["iid", "hc1", "hc3", "cluster", "crv3", "twoway", "driscoll_kraay"]
 ZeroPolicy = Literal["error", "log1p"]
+Inference = Literal["auto", "analytic", "wild"]
+INFERENCE_TYPES: tuple[str, ...] = get_args(Inference)
 FAMILIES: tuple[str, ...] = get_args(Family)
 VCOV_TYPES: tuple[str, ...] = get_args(VcovType)
 ZERO_POLICIES: tuple[str, ...] = get_args(ZeroPolicy)
@@ -220,6 +236,10 @@ class ModelSpec:
     time: str | None = None
     weights: str | None = None
     allow_few_clusters: bool = False
+    inference: Inference = "auto"
+    bootstrap_draws: int = DEFAULT_DRAWS
+    bootstrap_weights: WeightType = "auto"
+    seed: int = DEFAULT_SEED
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__  # frozen: normalise once, here
@@ -247,6 +267,13 @@ class ModelSpec:
                 f"(True forces clustered inference with fewer than {MIN_CLUSTERS} clusters)"
             )
         set_(self, "allow_few_clusters", bool(self.allow_few_clusters))
+        check_choice("inference", self.inference, INFERENCE_TYPES)
+        check_choice("bootstrap_weights", self.bootstrap_weights, WEIGHT_TYPES)
+        for name in ("bootstrap_draws", "seed"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < (99 if name == "bootstrap_draws" else 0):
+                raise AnalysisError(f"{name}: expected an integer of at least {99 if name == 'bootstrap_draws' else 0}; got {value!r}")
+            set_(self, name, int(value))
 
         # one role per column
         roles: dict[str, str] = {self.outcome: "the outcome"}
@@ -309,6 +336,12 @@ class ModelSpec:
                 "vcov='hc3' is offered for linear models (ols, loglog) without fixed effects only: its leverage "
                 "correction is not computed for absorbed fixed effects or for GLMs; use vcov='hc1' or 'cluster'"
             )
+        if self.inference == "wild" and (self.family not in LINEAR_FAMILIES or self.vcov != "cluster" or self.weights):
+            raise AnalysisError(
+                "inference='wild' (the restricted wild cluster bootstrap) is offered for linear models (ols, loglog) "
+                f"with vcov='cluster'; got family={self.family!r}, vcov={self.vcov!r}. Use inference='analytic' "
+                "(t(G−1) for clustered GLMs)"
+            )
         if self.vcov == "crv3" and self.family not in LINEAR_FAMILIES:
             raise AnalysisError(
                 f"vcov='crv3' (the leave-one-cluster-out jackknife) is offered for linear models (ols, loglog) only; "
@@ -352,6 +385,10 @@ class ModelSpec:
             "time": self.time,
             "weights": self.weights,
             "allow_few_clusters": self.allow_few_clusters,
+            "inference": self.inference,
+            "bootstrap_draws": self.bootstrap_draws,
+            "bootstrap_weights": self.bootstrap_weights,
+            "seed": self.seed,
         }
 
 
@@ -424,14 +461,29 @@ class ModelResult:
     f_statistic: float | None = None
     f_df: tuple[int, int | None] | None = None
     f_p_value: float | None = None
+    wild: tuple[WildTest, ...] = ()  # the bootstrap test of each coefficient (inference by WCR), else ()
+    _design: Any = field(default=None, compare=False, repr=False, hash=False)
 
     @property
     def terms(self) -> tuple[str, ...]:
         return tuple(c.term for c in self.coefficients)
 
     @property
+    def inference(self) -> str:
+        """"wild" when p-values and intervals come from the wild cluster bootstrap, else "analytic"."""
+        return "wild" if self.wild else "analytic"
+
+    @property
     def inference_label(self) -> dict[str, str]:
-        """The distribution behind p-values and CIs: "t 分布（自由度 7）" / "t(7)", or normal."""
+        """How p-values and CIs were obtained: the wild bootstrap's description, "t(7)", or normal."""
+        if self.wild:
+            label = dict(self.wild[0].label)
+            floor = [w for w in self.wild if w.at_floor]
+            if floor:
+                m = floor[0].min_p_value
+                label["zh"] += f"；{len(floor)} 个系数的 p 值为该方法最小可得值 {m:.4f}（真实 p 值可能更小）"
+                label["en"] += f"; {len(floor)} coefficient(s) at the smallest attainable p-value, {m:.4f} (the p-value may be smaller)"
+            return label
         if self.df_t is None:
             return {"zh": "正态分布", "en": "normal"}
         return {"zh": f"t 分布（自由度 {self.df_t}）", "en": f"t({self.df_t})"}
@@ -471,7 +523,17 @@ class ModelResult:
         se = float(math.sqrt(max(float(w @ vcov @ w), 0.0)))
         if name is None:
             name = _combination_name(weights)
-        return _inference(name, est, se, self.df_t, self.spec.conf_level)
+        analytic = _inference(name, est, se, self.df_t, self.spec.conf_level)
+        if self._design is None:
+            return analytic
+        test = self._design.test({t: float(v) for t, v in weights.items() if v}, conf_level=self.spec.conf_level)
+        return _from_wild(analytic, test)
+
+    def lincom_test(self, weights: Mapping[str, float]) -> WildTest | None:
+        """The wild bootstrap test of a combination (its p floor, draws, weights), or None (analytic inference)."""
+        if self._design is None:
+            return None
+        return self._design.test({t: float(v) for t, v in weights.items() if v}, conf_level=self.spec.conf_level)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable dict (non-finite numbers become None)."""
@@ -503,6 +565,9 @@ class ModelResult:
             "f_statistic": _jsonable(self.f_statistic),
             "f_df": None if self.f_df is None else [int(self.f_df[0]), None if self.f_df[1] is None else int(self.f_df[1])],
             "f_p_value": _jsonable(self.f_p_value),
+            "inference": self.inference,
+            "inference_label": dict(self.inference_label),
+            "wild": [w.to_dict() for w in self.wild],
             "df_t": self.df_t,
             "vcov_matrix": [[_jsonable(v) for v in row] for row in self.vcov_matrix],
             "warnings": list(self.warnings),
@@ -532,6 +597,35 @@ def _inference(term: str, est: float, se: float, df_t: int | None, conf_level: f
         crit = float(stats.t.ppf(0.5 + conf_level / 2.0, df_t))
     return Coef(term=term, estimate=est, std_error=se, statistic=float(stat), p_value=p,
                 ci_low=est - crit * se, ci_high=est + crit * se)
+
+
+def _from_wild(analytic: Coef, test: WildTest) -> Coef:
+    """The coefficient with the CRV1 SE and t, and the bootstrap p-value and test-inversion interval."""
+    return Coef(term=analytic.term, estimate=analytic.estimate, std_error=analytic.std_error,
+                statistic=analytic.statistic, p_value=test.p_value,
+                ci_low=float(test.ci_low), ci_high=float(test.ci_high))  # type: ignore[arg-type]
+
+
+def _wild_design(prepared: Any, got: Mapping[str, Any], n_clusters: tuple[int, ...]) -> WildDesign | None:
+    """The bootstrap design when the spec asks for it ("wild") or allows it ("auto", fewer than
+    :data:`FEW_CLUSTERS` clusters, a linear model clustered one way); None otherwise."""
+    spec = prepared.spec
+    eligible = spec.family in LINEAR_FAMILIES and spec.vcov == "cluster" and spec.weights is None
+    if spec.inference == "analytic" or not eligible:
+        return None
+    if spec.inference == "auto" and n_clusters[0] >= FEW_CLUSTERS:
+        return None
+    if int(got["n_obs"]) != len(prepared.y):
+        raise AnalysisError(
+            f"the wild cluster bootstrap needs the rows the model used; pyfixest dropped {len(prepared.y) - int(got['n_obs'])} "
+            "further row(s); pass inference='analytic'"
+        )
+    design = WildDesign.from_prepared(prepared, weights=spec.bootstrap_weights, draws=spec.bootstrap_draws,
+                                      seed=spec.seed)
+    beta = np.asarray(got["beta"], dtype=float)[1 if got["intercept"] else 0:]
+    if not np.allclose(design.beta, beta, rtol=1e-6, atol=1e-8 * max(1.0, float(np.abs(beta).max()))):
+        raise AnalysisError("the wild bootstrap design does not reproduce pyfixest's estimates; pass inference='analytic'")
+    return design
 
 
 def _wald_f(
@@ -601,6 +695,10 @@ def estimate(
     conf_level: float = 0.95,
     weights: str | None = None,
     allow_few_clusters: bool = False,
+    inference: Inference = "auto",
+    bootstrap_draws: int = DEFAULT_DRAWS,
+    bootstrap_weights: WeightType = "auto",
+    seed: int = DEFAULT_SEED,
 ) -> ModelResult:
     """Fit one model (see the module docstring for families, zeros and standard errors).
 
@@ -631,6 +729,10 @@ def estimate(
         time=time,
         weights=weights,
         allow_few_clusters=allow_few_clusters,
+        inference=inference,
+        bootstrap_draws=bootstrap_draws,
+        bootstrap_weights=bootstrap_weights,
+        seed=seed,
     )
     prepared = prepare(data, spec)
     spec = prepared.spec
@@ -643,6 +745,12 @@ def estimate(
         for term, b, s in zip(terms, got["beta"], se)
     )
     n_clusters = tuple(n_levels(prepared.key_codes[name]) for name in prepared.cluster_names)
+    design = _wild_design(prepared, got, n_clusters)
+    wild: tuple[WildTest, ...] = ()
+    if design is not None:
+        wild = tuple(design.test({c.term: 1.0}, conf_level=spec.conf_level) for c in coefs if c.term != INTERCEPT)
+        tests = iter(wild)
+        coefs = tuple(c if c.term == INTERCEPT else _from_wild(c, next(tests)) for c in coefs)
     f_stat, f_df, f_p = _wald_f(terms, got["beta"], got["vcov"], got["df_t"])
     family_label = dict(_BINOMIAL_LABEL if spec.weights is not None else _FAMILY_LABELS[spec.family])
     return ModelResult(
@@ -667,6 +775,8 @@ def estimate(
         f_statistic=f_stat,
         f_df=f_df,
         f_p_value=f_p,
+        wild=wild,
+        _design=design,
     )
 
 

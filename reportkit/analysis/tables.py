@@ -75,7 +75,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "resid_se": "残差标准误",
         "f": "F 统计量（自由度）",
         "chi2": "Wald χ²（自由度）",
-        "inference": "p 值与置信区间所用分布：{parts}。",
+        "inference": "p 值与置信区间来自：{parts}。",
         "and": "、",
         "se_note": "括号内为标准误。",
         "se_note_after": "括号内为标准误。",
@@ -202,9 +202,11 @@ def _inference_note(heads: Sequence[str], models: Sequence[ModelResult], lang: s
     groups: dict[str, list[str]] = {}
     for head, m in zip(heads, models):
         groups.setdefault(m.inference_label[lang], []).append(head)
-    if len(groups) < 2:
-        return ""
+    if len(groups) < 2 and not any(m.inference == "wild" for m in models):
+        return ""  # one distribution for every column, said by the SE row; a bootstrap is always named
     w = _WORDS[lang]
+    if len(groups) == 1:
+        return w["inference"].format(parts=next(iter(groups)))
     parts = [f"{w['and'].join(cols)} {label}" for label, cols in groups.items()]
     return w["inference"].format(parts=w["end"].join(parts))
 

@@ -97,7 +97,7 @@ def bootstrap_weights(n_clusters: int, *, weights: WeightType = "auto", draws: i
 
 
 def method_label(kind: str, draws: int, enumerated: bool, seed: int | None, n_clusters: int) -> dict[str, str]:
-    """How the p-values and intervals were obtained, for table notes (zh / en)."""
+    """How the p-values and intervals were obtained, a noun phrase for table notes (zh / en)."""
     name_zh = {"webb": "Webb 六点权重", "rademacher": "Rademacher 权重"}[kind]
     name_en = {"webb": "Webb six-point weights", "rademacher": "Rademacher weights"}[kind]
     if enumerated:
@@ -105,9 +105,9 @@ def method_label(kind: str, draws: int, enumerated: bool, seed: int | None, n_cl
     else:
         how_zh, how_en = f"{draws:,} 次抽样，随机种子 {seed}", f"{draws:,} draws, seed {seed}"
     return {
-        "zh": f"p 值与 95% 置信区间来自限制性野聚类自助法（WCR，{n_clusters} 个聚类，{name_zh}，{how_zh}；区间由检验反演得到）",
-        "en": f"p-values and 95% CIs from the restricted wild cluster bootstrap (WCR; {n_clusters} clusters, "
-              f"{name_en}, {how_en}; intervals by test inversion)",
+        "zh": f"限制性野聚类自助法（WCR，{n_clusters} 个聚类，{name_zh}，{how_zh}；区间由检验反演得到）",
+        "en": f"the restricted wild cluster bootstrap (WCR; {n_clusters} clusters, {name_en}, {how_en}; "
+              "intervals by test inversion)",
     }
 
 
