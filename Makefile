@@ -49,6 +49,7 @@ test-fast: setup
 bench: setup
 	$(PY) bench/bench_build.py
 	$(PY) bench/bench_models.py
+	$(PY) bench/bench_inference.py
 	$(PY) bench/bench_render.py
 	$(PY) bench/bench_batch.py
 	$(PY) bench/bench_events.py
