@@ -113,3 +113,27 @@ def test_certificate_refuses_designs_it_does_not_simulate():
                    entity="brand", time="week")
     with pytest.raises(AnalysisError, match="vcov='cluster'; got family='ols', vcov='driscoll_kraay'"):
         coverage_certificate(frame, fit, {"x": 1})
+
+
+def test_joint_wild_test_of_a_fitted_model_matches_the_design():
+    frame = _panel(np.random.default_rng(2))
+    fit = estimate(frame, outcome="y", regressors=["x", "x_l1", "x_l2"], fixed_effects=["brand", "week"],
+                   vcov="cluster", entity="brand", time="week", bootstrap_draws=999, seed=5)
+    joint = fit.wild_test(["x_l1", "x_l2"])
+    direct = _design(frame).test(["x_l1", "x_l2"], invert=False)
+    assert joint.q == 2 and joint.p_value == pytest.approx(direct.p_value) and joint.ci_low is None
+    assert estimate(frame, outcome="y", regressors=["x"], fixed_effects=["brand", "week"], vcov="cluster",
+                    entity="brand", time="week", inference="analytic").wild_test({"x": 1}) is None
+
+
+def test_certificate_of_an_analytic_model_reports_the_crv1_interval_first():
+    frame = _panel(np.random.default_rng(8))
+    fit = estimate(frame, outcome="y", regressors=["x", "x_l1", "x_l2"], fixed_effects=["brand", "week"],
+                   vcov="cluster", entity="brand", time="week", inference="analytic")
+    cert = coverage_certificate(frame, fit, {"x": 1}, replications=40, draws=199)
+    assert cert.method == "analytic" and cert.reported == cert.coverage_naive
+    assert "本报告所用的聚类标准误" in cert.sentence("zh") and "clustered-standard-error" in cert.sentence("en")
+    from reportkit.analysis.coverage import supports
+
+    assert supports(fit)
+    assert not supports(estimate(frame, outcome="y", regressors=["x"], fixed_effects=["brand", "week"], vcov="hc1"))

@@ -3,12 +3,13 @@ on constructed series with a known direction."""
 
 from __future__ import annotations
 
+import json
 import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats
+from scipy import optimize, stats
 
 from reportkit.analysis.dynamics import (
     AdstockResult,
@@ -16,12 +17,16 @@ from reportkit.analysis.dynamics import (
     adstock,
     fit_adstock,
     lead_placebo,
+    wald_f_joint_test,
+    minimum_detectable_effects,
     shift_within,
+    wald_f_joint_test,
     wald_test,
 )
 from reportkit.analysis.granger import GrangerResult, granger
 from reportkit.data.simulate import load_demo_panel
 from reportkit.errors import AnalysisError, DataError
+from reportkit.render.formatting import format_number
 
 pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword")
 
@@ -108,12 +113,19 @@ def test_fit_adstock_chooses_a_decay_near_the_simulated_carry_over(demo):
     assert res.ci_low < 0.55 < res.ci_high
     assert res.n_clusters == 48 and res.n_obs == 48 * (104 - res.burn_in)
     assert res.long_run_multiplier == pytest.approx(1 / (1 - res.decay))
+    # the decay's interval: centred on the least-squares decay, within one grid step of the grid's best
+    assert abs(res.decay_nls - res.decay) <= 0.05 + 1e-9
+    assert 0 <= res.decay_ci_low < res.decay_nls < res.decay_ci_high <= 1
+    half = stats.t.ppf(0.975, res.n_clusters - 1) * res.decay_se
+    assert res.decay_ci_high - res.decay_nls == pytest.approx(half)
+    assert "t(47)" in res.decay_method["en"] and "CRV1" in res.decay_method["zh"]
 
 
 def test_fit_adstock_with_a_fixed_decay_and_errors(demo):
     beauty = demo[demo["category"] == "美妆个护"]
     fixed = fit_adstock(beauty, decay=0.4)
     assert fixed.decay == 0.4 and not fixed.estimated and fixed.grid == (0.4,) and len(fixed.profile) == 1
+    assert fixed.decay_ci_low is None and fixed.decay_ci_high is None and fixed.decay_se is None
     with pytest.raises(AnalysisError, match="decay"):
         fit_adstock(beauty, decay=1.2)
     with pytest.raises(AnalysisError, match="grid"):
@@ -157,14 +169,147 @@ def test_lead_placebo_passes_on_the_demo_panel(demo):
     lags = res.lags
     assert lags["estimate"].iloc[0] == pytest.approx(0.35, abs=0.08)
     assert "p = " in res.sentence("zh") and "安慰剂检验" in res.sentence("zh")
-    assert res.sentence("en").startswith("Placebo test: ")
+    # changed on purpose: the sentence reports p and the minimum detectable effect, never a "pass"
+    assert res.sentence("en").startswith("Lead placebo test adding engagement in the next 2 weeks")
 
 
 def test_lead_placebo_fails_when_the_future_drives_conversion():
     res = lead_placebo(_future_driven_panel())
     assert not res.passed and res.p_value < 0.001
     assert res.leads["estimate"].iloc[0] == pytest.approx(0.4, abs=0.1)
-    assert res.sentence("en").startswith("Placebo test failed")
+    # changed on purpose: no "failed"; the leads are an association (reverse timing or a common driver)
+    en, zh = res.sentence("en"), res.sentence("zh")
+    assert en.startswith("Lead placebo test") and "jointly associated" in en and "not causation" in en
+    assert "campaign" in en and "共同因素" in zh and "相关关系而非因果" in zh
+    assert "fail" not in en.lower() and "未通过" not in zh
+
+
+def _lead_vcov_from_pyfixest(panel: pd.DataFrame, n_leads: int, n_lags: int) -> np.ndarray:
+    """The clustered covariance of the lead coefficients, fitted with pyfixest directly."""
+    import pyfixest as pf
+
+    panel = panel.copy()
+    panel["ly"] = np.log(panel["add_to_cart"])
+    panel["lx"] = np.log(panel["engagement"])
+    names = [f"lx_l{k}" for k in range(1, n_lags + 1)] + [f"lx_f{k}" for k in range(1, n_leads + 1)]
+    ks = list(range(1, n_lags + 1)) + [-k for k in range(1, n_leads + 1)]
+    for name, k in zip(names, ks):
+        panel[name] = np.log(shift_within(panel, "engagement", entity="brand", time="week", k=k))
+    panel = panel.dropna(subset=names)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = pf.feols(f"ly ~ lx + {' + '.join(names)} | brand + week", data=panel, vcov={"CRV1": "brand"})
+    vcov = pd.DataFrame(fit._vcov, index=fit._coefnames, columns=fit._coefnames)
+    leads = names[n_lags:]
+    return vcov.loc[leads, leads].to_numpy()
+
+
+def test_lead_placebo_reports_the_minimum_detectable_effect_not_a_pass(demo):
+    """Review: 「安慰剂检验通过」 although the smallest lead effect detectable with 80 % power exceeds
+    the lag-1 effect. The result now carries that MDE and the sentence says what is not ruled out."""
+    beauty = demo[demo["category"] == "美妆个护"]
+    res = lead_placebo(beauty, n_leads=2, n_lags=2)
+    assert (res.df_num, res.df_denom, res.n_clusters) == (2, 7, 8) and res.power == 0.8
+    # reference: the noncentrality at which F(2, 7) at 5 % rejects with probability 0.8, from scipy,
+    # and the lead covariance from pyfixest directly
+    crit = stats.f.isf(res.alpha, 2, 7)
+    lam = optimize.brentq(lambda nc: stats.ncf.sf(crit, 2, 7, nc) - 0.8, 1e-9, 200)
+    prec = np.linalg.inv(_lead_vcov_from_pyfixest(beauty, 2, 2))
+    assert res.mde == pytest.approx(np.sqrt(lam / prec[0, 0]), rel=1e-5)
+    assert res.mde_common == pytest.approx(np.sqrt(lam / prec.sum()), rel=1e-5)
+    # the estimated lag-1 effect is below the MDE here: the sentence says such a lead is not ruled out
+    lag1 = res.lags["estimate"].iloc[1]
+    assert abs(lag1) < res.mde
+    zh, en = res.sentence("zh"), res.sentence("en")
+    mde_text = format_number(res.mde, 2)
+    assert f"最小超前 1 期效应为 {mde_text}" in zh and f"滞后 1 期效应 {format_number(abs(lag1), 2)}" in zh
+    assert "无法排除" in zh and "野聚类自助法" in zh and "通过" not in zh
+    assert f"80% power is {mde_text}" in en and "cannot be ruled out" in en and "pass" not in en.lower()
+    # 8 clusters: the joint test follows the model's wild cluster bootstrap; its label reaches the sentence
+    assert "wild cluster bootstrap joint Wald test, 8 clusters" in en
+    assert not res.analytic and res.passed  # `passed` kept for compatibility
+    analytic = lead_placebo(beauty, n_leads=2, n_lags=2, joint_test=wald_f_joint_test)
+    assert analytic.p_value == analytic.p_value_analytic == res.p_value_analytic and analytic.analytic
+    assert "F(2, 7)" in analytic.sentence("zh") and "cluster-robust Wald test" in analytic.sentence("en")
+    record = json.loads(json.dumps(res.to_dict(), ensure_ascii=False))
+    assert record["mde"] == res.mde and record["power"] == 0.8 and record["lead_rows"][0]["term"] == "log_engagement_f1"
+
+
+def test_minimum_detectable_effect_when_the_lag_is_detectable(demo):
+    """All 48 brands: the MDE is below the estimated lag-1 effect, and the sentence says so."""
+    res = lead_placebo(demo)
+    lag1 = abs(res.lags["estimate"].iloc[1])
+    assert res.mde < lag1
+    assert "would probably have been detected" in res.sentence("en") and "多半能被检出" in res.sentence("zh")
+    # more power → a larger MDE; a smaller alpha → a larger MDE
+    assert lead_placebo(demo, power=0.9).mde > res.mde > 0
+    assert lead_placebo(demo, alpha=0.01).mde > res.mde
+
+
+def test_lead_placebo_takes_a_pluggable_joint_test(demo):
+    beauty = demo[demo["category"] == "美妆个护"]
+    seen = {}
+
+    def custom(model, terms):
+        seen["terms"] = terms
+        return 3.5, 0.012, {"zh": "自定义自助法检验", "en": "custom bootstrap test"}
+
+    res = lead_placebo(beauty, joint_test=custom)
+    default = lead_placebo(beauty)
+    assert seen["terms"] == ("log_engagement_f1", "log_engagement_f2")
+    assert (res.statistic, res.p_value, res.passed, res.analytic) == (3.5, 0.012, False, False)
+    assert res.p_value_analytic == pytest.approx(default.p_value_analytic)  # the F test is still there
+    assert res.test_method == {"zh": "自定义自助法检验", "en": "custom bootstrap test"}
+    en = res.sentence("en")
+    assert "(custom bootstrap test): joint statistic = 3.50, p = 0.012" in en and "jointly associated" in en
+    assert "自定义自助法检验" in res.sentence("zh")
+    # the analytic test, called directly, has the same shape
+    stat, p, label = wald_f_joint_test(_placebo_model(beauty), ["log_engagement_f1", "log_engagement_f2"])
+    assert (stat, p) == pytest.approx((default.f_stat, default.p_value_analytic))
+    assert set(label) == {"zh", "en"}
+
+
+@pytest.mark.parametrize("bad, match", [
+    ((1.0, 2.0), "expected a tuple"),
+    ((1.0, 1.5, {"zh": "a", "en": "b"}), "p-value 1.5"),
+    ((1.0, 0.5, {"en": "b"}), "non-empty 'zh' and 'en'"),
+    (("x", 0.5, {"zh": "a", "en": "b"}), "statistic 'x'"),
+])
+def test_lead_placebo_checks_what_the_joint_test_returns(demo, bad, match):
+    beauty = demo[demo["category"] == "美妆个护"]
+    with pytest.raises(AnalysisError, match=match):
+        lead_placebo(beauty, joint_test=lambda model, terms: bad)
+    with pytest.raises(AnalysisError, match="joint_test: expected a callable"):
+        lead_placebo(beauty, joint_test="wild")
+    with pytest.raises(AnalysisError, match="power: expected a number between alpha"):
+        lead_placebo(beauty, power=0.01)
+
+
+def _placebo_model(panel: pd.DataFrame):
+    from reportkit.analysis.models import estimate
+
+    data = panel[["brand", "week", "engagement", "add_to_cart"]].copy()
+    names = []
+    for k in (1, 2, -1, -2):
+        s = shift_within(panel, "engagement", entity="brand", time="week", k=k)
+        data[s.name] = s
+        names.append(str(s.name))
+    data = data.dropna().reset_index(drop=True)
+    return estimate(data, outcome="add_to_cart", regressors=["engagement", *names], fixed_effects=("brand", "week"),
+                    family="loglog", vcov="cluster", cluster="brand", entity="brand", time="week")
+
+
+def test_minimum_detectable_effects_directly(demo):
+    model = _placebo_model(demo[demo["category"] == "美妆个护"])
+    first, common = minimum_detectable_effects(model, ["log_engagement_f1", "log_engagement_f2"])
+    # at the MDE the noncentral F power is exactly 0.8
+    cov = np.asarray(model.vcov_matrix)[-2:, -2:]
+    lam = first ** 2 * np.linalg.inv(cov)[0, 0]
+    assert stats.ncf.sf(stats.f.isf(0.05, 2, model.df_t), 2, model.df_t, lam) == pytest.approx(0.8, abs=1e-8)
+    one, _ = minimum_detectable_effects(model, ["log_engagement_f1"])
+    se = model.coef("log_engagement_f1").std_error
+    lam1 = optimize.brentq(lambda nc: stats.ncf.sf(stats.f.isf(0.05, 1, 7), 1, 7, nc) - 0.8, 1e-9, 200)
+    assert one == pytest.approx(se * np.sqrt(lam1), rel=1e-6)
 
 
 def test_wald_test_matches_pyfixest(demo):

@@ -390,3 +390,152 @@ def us_or_quarterly() -> pd.Series:
         return pd.Series(frame["ECOMSA"].to_numpy(dtype=float),
                          index=pd.PeriodIndex(pd.to_datetime(frame["observation_date"]), freq="Q"))
     return quarterly(25, "2000Q1")
+
+
+# ----------------------------------------------------------------- combined forecast (horizon backtest)
+
+from reportkit.analysis.forecast_backtest import CANDIDATES, horizon_backtest, point_forecast  # noqa: E402
+from reportkit.analysis.forecast_combine import combine_forecast  # noqa: E402
+
+DATA_FILE = Path(__file__).resolve().parents[1] / "data/nbs_online_retail_annual.csv"
+
+
+@pytest.fixture(scope="module")
+def nbs_file() -> pd.DataFrame:
+    return load_nbs_annual(DATA_FILE)
+
+
+@pytest.fixture(scope="module")
+def nbs_levels(nbs_file) -> pd.Series:
+    a = nbs_file[(nbs_file["year"] >= 2014) & (nbs_file["year"] <= 2024)]
+    return pd.Series(a["online_retail_100m_yuan"].to_numpy(dtype=float),
+                     index=pd.PeriodIndex(a["year"].astype(str), freq="Y"), name="online_retail")
+
+
+@pytest.fixture(scope="module")
+def nbs_growth(nbs_file) -> pd.Series:
+    return pd.Series(nbs_file["online_yoy_official_pct"].to_numpy(dtype=float),
+                     index=pd.PeriodIndex(nbs_file["year"].astype(str), freq="Y"), name="online_yoy_official_pct")
+
+
+@pytest.fixture(scope="module")
+def combined(nbs_levels, nbs_growth):
+    return combine_forecast(nbs_levels, until="2029", growth=nbs_growth)
+
+
+def test_horizon_backtest_scores_every_horizon_from_every_origin(combined, nbs_levels):
+    bt = combined.backtest
+    assert bt.models == CANDIDATES and bt.horizon == 5 and bt.min_train == 5
+    assert bt.origins == tuple(str(y) for y in range(2018, 2024))
+    assert bt.skipped.empty and bt.eligible() == CANDIDATES
+    n = len(nbs_levels)
+    for t, origin in zip(range(5, n), bt.origins):
+        steps = bt.errors[(bt.errors["model"] == "naive") & (bt.errors["origin"] == origin)]["step"]
+        assert list(steps) == list(range(1, min(5, n - t) + 1))
+    # naive's log error is the log growth since the origin; the scale the mean absolute log growth of the window
+    logs = np.log(nbs_levels.to_numpy())
+    naive = bt.errors[bt.errors["model"] == "naive"]
+    for r in naive.itertuples():
+        assert r.log_error == pytest.approx(logs[r.t + r.step - 1] - logs[r.t - 1], abs=1e-12)
+        assert r.scale == pytest.approx(np.mean(np.abs(np.diff(logs[: r.t]))), abs=1e-12)
+    mase = bt.mase().set_index(["model", "step"])
+    assert mase.at[("naive", 5), "n_origins"] == 2 and mase.at[("naive", 1), "n_origins"] == 6
+    at5 = naive[naive["step"] == 5]
+    assert mase.at[("naive", 5), "mase"] == pytest.approx((at5["log_error"].abs() / at5["scale"]).mean())
+
+
+def test_combined_forecast_beats_naive_at_the_longest_horizon(combined):
+    scores = combined.scores
+    print("\n" + scores.to_string())
+    last = scores.iloc[-1]
+    assert last["step"] == 5
+    assert last["mase_combined"] <= last["mase_naive"]
+    naive = combined.backtest.mase().query("model == 'naive'").set_index("step")["mase"]
+    assert scores.set_index("step")["mase_naive"].to_numpy() == pytest.approx(naive.to_numpy())
+
+
+def test_pooled_80_coverage_is_near_nominal(combined):
+    cov = combined.coverage
+    sc = combined.scores
+    print(f"\npooled coverage: 80% {cov[80]:.3f}, 95% {cov[95]:.3f} over {int(sc['n_origins'].sum())} forecasts")
+    assert 0.70 <= cov[80] <= 0.90
+    assert cov[95] >= cov[80]
+    # the pooled figure is the per-step coverage weighted by the number of origins
+    assert cov[80] == pytest.approx((sc["coverage80"] * sc["n_origins"]).sum() / sc["n_origins"].sum())
+
+
+def test_weights_are_inverse_mase_over_the_best_three(combined):
+    models = combined.models.set_index("model")
+    weights = combined.weights
+    assert len(weights) == 3 and sum(weights.values()) == pytest.approx(1.0)
+    best3 = models["mase_mean"].sort_values(kind="stable").index[:3]
+    assert set(weights) == set(best3)
+    inv = 1 / models.loc[list(weights), "mase_mean"]
+    assert np.array(list(weights.values())) == pytest.approx((inv / inv.sum()).to_numpy())
+    assert (models.drop(index=list(weights))["weight"] == 0).all()
+    # the mean over steps of each model's per-step MASE
+    per = combined.backtest.mase()
+    for m in models.index:
+        assert models.at[m, "mase_mean"] == pytest.approx(per[per["model"] == m]["mase"].mean())
+    # the combination is the weighted geometric mean of the models' forecasts
+    geo = np.exp(sum(w * np.log(models.at[m, "forecast"]) for m, w in weights.items()))
+    assert combined.table["forecast"].iloc[-1] == pytest.approx(geo, rel=1e-12)
+
+
+def test_combined_intervals_are_nested_symmetric_on_logs_and_widen(combined):
+    t = combined.table
+    assert list(t["period"]) == ["2025", "2026", "2027", "2028", "2029"]
+    assert list(t.columns) == BAND_COLUMNS
+    assert ((t["lo95"] < t["lo80"]) & (t["lo80"] < t["forecast"]) & (t["forecast"] < t["hi80"])
+            & (t["hi80"] < t["hi95"])).all()
+    lo, hi, f = np.log(t["lo80"]), np.log(t["hi80"]), np.log(t["forecast"])
+    assert (hi - f).to_numpy() == pytest.approx((f - lo).to_numpy(), rel=1e-9)
+    assert (np.diff(hi - lo) > 0).all()
+
+
+def test_combined_forecast_is_deterministic(combined, nbs_levels, nbs_growth):
+    again = combine_forecast(nbs_levels, until="2029", growth=nbs_growth)
+    assert_frame_equal(again.table, combined.table, check_exact=True)
+    assert_frame_equal(again.models, combined.models, check_exact=True)
+    assert_frame_equal(again.scores, combined.scores, check_exact=True)
+    assert again.note == combined.note
+
+
+def test_growth_model_compounds_forecast_growth_from_the_last_level(nbs_levels, nbs_growth):
+    z = np.log(nbs_levels.to_numpy())
+    g = np.log1p(nbs_growth.loc[pd.Period("2015", "Y"):pd.Period("2024", "Y")].to_numpy() / 100)
+    pf = point_forecast(z, "growth", 5, log_growth=g)
+    steps = np.diff(np.concatenate([[z[-1]], pf.log_mean]))
+    assert steps == pytest.approx(np.full(5, steps[0]), rel=1e-9)  # a local level: flat forecast growth
+    assert min(g) <= steps[0] <= max(g)
+
+
+def test_spread_outturn_and_score_tables(combined, nbs_file):
+    for lang in ("zh", "en"):
+        spread = combined.spread_table(lang)
+        assert len(spread) == len(CANDIDATES) + 1
+        assert spread.iloc[:, 2].iloc[:-1].sum() == pytest.approx(1.0)
+        assert spread.iloc[-1, 1] == pytest.approx(combined.table["forecast"].iloc[-1])
+        scores = combined.scores_table(lang)
+        assert len(scores) == 5
+    published = pd.Series(nbs_file["online_retail_100m_yuan"].to_numpy(), index=nbs_file["year"])
+    out = combined.outturn_table(published, "en")
+    assert list(out["Year"]) == ["2025"]
+    f2025 = combined.table["forecast"].iloc[0]
+    assert out["Published vs forecast (%)"].iloc[0] == pytest.approx((published[2025] / f2025 - 1) * 100)
+    assert "low confidence" in " ".join(out.columns)
+    assert combined.outturn_table(published[published.index <= 2024], "zh").empty
+    assert set(combined.note) == {"zh", "en"} and "Student-t" in combined.note["en"]
+
+
+def test_combined_forecast_bad_inputs(nbs_levels, nbs_growth):
+    with pytest.raises(AnalysisError, match=r"'growth' needs the official growth rates"):
+        horizon_backtest(nbs_levels, ("naive", "growth"), horizon=2)
+    with pytest.raises(AnalysisError, match=r"no rate for 2019; expected a published rate for every year 2015–2024"):
+        horizon_backtest(nbs_levels, ("naive", "growth"), horizon=2, growth=nbs_growth.drop(pd.Period("2019", "Y")))
+    with pytest.raises(AnalysisError, match=r"takes annual data.*got 'Q'"):
+        combine_forecast(quarterly(), horizon=4, models=("naive", "drift"))
+    with pytest.raises(AnalysisError, match=r"2 backtest origin\(s\) \(2019, 2020\); expected at least 3"):
+        combine_forecast(nbs_levels.iloc[:8], horizon=2, models=("naive", "drift"), min_train=6)
+    with pytest.raises(AnalysisError, match=r"models: expected one of .*got 'prophet'"):
+        combine_forecast(nbs_levels, horizon=2, models=("naive", "prophet"))

@@ -33,25 +33,38 @@ def test_engagement_summary_tests_the_claim_against_the_brand_bootstrap_interval
     boot = SimpleNamespace(r=0.728, ci_low=0.558, ci_high=0.804)
     within = SimpleNamespace(r=0.41, ci_low=0.34, ci_high=0.47)
     total = SimpleNamespace(estimate=0.565, ci_low=0.459, ci_high=0.670)
+    quiet = SimpleNamespace(p_value=0.41, mde=0.21, rejected=False)
+    loud = SimpleNamespace(p_value=0.004, mde=0.21, rejected=True)
     args = dict(category="美妆个护", engagement_label="互动量", conversion_label="加购数", pooled=pooled, boot=boot,
-                within=within, total=total)
-    zh = narrative.engagement_summary(claimed_r=0.73, placebo_passed=True, lang="zh", **args)
-    assert "0.56 至 0.80" in zh and "在区间之内" in zh and "安慰剂检验通过" in zh
-    assert "互动量每提升10%，加购数平均提升约5.5%" in zh  # 1.1 ** 0.565 − 1 = 5.53 %
+                within=within, total=total, n_lags=2)
+    zh = narrative.engagement_summary(claimed_r=0.73, placebo=quiet, lang="zh", **args)
+    assert "0.56 至 0.80" in zh and "在区间之内" in zh
+    # association, cumulative over the lags it sums; no "passed": what the placebo can and cannot rule out
+    assert "当周及此前 2 周的互动量都高出10%时，当周加购数平均高约5.5%" in zh  # 1.1 ** 0.565 − 1 = 5.53 %
+    assert "弹性之和" in zh and "不能解读为提升互动带来的因果效应" in zh
+    assert "安慰剂检验通过" not in zh and "最小超前效应为 0.21" in zh and "p = 0.410" in zh
     # 0.78 is outside the Fisher interval but inside the brand bootstrap one: the claim stands
-    assert "在区间之内" in narrative.engagement_summary(claimed_r=0.78, placebo_passed=True, lang="zh", **args)
-    assert "不在区间之内" in narrative.engagement_summary(claimed_r=0.85, placebo_passed=True, lang="zh", **args)
-    en = narrative.engagement_summary(claimed_r=0.85, placebo_passed=False, lang="en", **args)
-    assert "outside it" in en and "placebo test fails" in en
+    assert "在区间之内" in narrative.engagement_summary(claimed_r=0.78, placebo=quiet, lang="zh", **args)
+    assert "不在区间之内" in narrative.engagement_summary(claimed_r=0.85, placebo=quiet, lang="zh", **args)
+    en = narrative.engagement_summary(claimed_r=0.85, placebo=loud, lang="en", **args)
+    assert "outside it" in en and "also associated with current conversion" in en and "not the causal effect" in en
+    # a simulator calibrated to the claim: agreement is not evidence
+    sim = narrative.engagement_summary(claimed_r=0.73, placebo=quiet, lang="en", calibrated_r=0.73, **args)
+    assert "calibrated to r ≈ 0.73, so this agreement is not evidence" in sim
+    assert "校准" in narrative.engagement_summary(claimed_r=0.73, placebo=quiet, lang="zh", calibrated_r=0.73, **args)
+    assert "校准" not in zh
 
 
-def test_few_clusters_are_flagged_in_the_methods():
+def test_few_clusters_name_the_wild_bootstrap_in_the_methods():
     common = dict(formula="y ~ x | a + b", n_lags=2, n_leads=2, simulated=True)
-    few = narrative.engagement_methods(vcov_label="按品牌聚类（CRV1）", n_obs=816, n_clusters=8, lang="zh", **common)
+    few = narrative.engagement_methods(vcov_label="按品牌聚类（CRV1）", n_obs=816, n_clusters=8, lang="zh",
+                                       inference_label="限制性野聚类自助法（WCR）", coverage_replications=500, **common)
     many = narrative.engagement_methods(vcov_label="clustered by brand (CRV1)", n_obs=4896, n_clusters=48, lang="en",
-                                        **common)
-    assert "聚类数仅 8 个" in few and "fewer than about 30" not in many
+                                        inference_label="t(47)", **common)
+    assert "聚类数仅 8 个" in few and "限制性野聚类自助法" in few and "自由度为 7 的 t 分布" in few
+    assert "500 次" in few and "fewer than about 30" not in many and "Coverage check" not in many
     assert "模拟数据" in few and "simulated" in many
+    assert "不应解读为因果效应" in few and "not causal effects" in many
 
 
 def test_labels_and_unknown_language():
@@ -99,9 +112,16 @@ def test_elasticity_sentence_maps_the_interval_exactly():
     # 1.1 ** 0.56 − 1 = 5.478…%; 1.1 ** 0.46 − 1 = 4.481…%; 1.1 ** 0.67 − 1 = 6.594…%
     zh = narrative.elasticity_sentence(estimate=0.56, ci_low=0.46, ci_high=0.67, engagement_label="笔记互动量",
                                        conversion_label="加购量", lang="zh")
-    assert zh == "笔记互动量每提升10%，加购量平均提升约5.5%（95%置信区间 4.5%–6.6%）。"
+    assert zh.startswith("笔记互动量高出10%的品牌周，加购量平均高约5.5%（95%置信区间 4.5%–6.6%）；")
+    assert "关联" in zh and "不能解读为因果效应" in zh
+    lagged = narrative.elasticity_sentence(estimate=0.56, ci_low=0.46, ci_high=0.67, engagement_label="笔记互动量",
+                                           conversion_label="加购量", lang="zh", n_lags=2)
+    assert lagged.startswith("当周及此前 2 周的笔记互动量都高出10%时，当周加购量平均高约5.5%（95%置信区间 4.5%–6.6%）。")
+    assert "当周与滞后 1—2 周弹性之和" in lagged
     en = narrative.elasticity_sentence(estimate=0.56, ci_low=0.46, ci_high=0.67, engagement_label="Note engagement",
-                                       conversion_label="Add-to-cart", lang="en")
-    assert en == "When note engagement rises by 10%, add-to-cart rises by about 5.5% on average (95% CI 4.5% to 6.6%)."
+                                       conversion_label="Add-to-cart", lang="en", n_lags=2)
+    assert en.startswith("When note engagement is 10% higher in the same week and in each of the 2 weeks before, "
+                         "add-to-cart in that week is on average about 5.5% higher (95% CI 4.5% to 6.6%).")
+    assert "sum of the same-week and lag 1–2 elasticities" in en and "not the causal effect" in en
     assert narrative.uplift_pct(0.0) == 0.0
     assert narrative.uplift_pct(1.0) == pytest.approx(10.0)

@@ -186,3 +186,17 @@ def test_readme_states_the_committed_truth():
     assert f"{params['calibration']['realised_value']:.3f}" in readme
     assert params["generator_version"] in readme
     assert "simulated" in readme.lower()
+
+
+def test_calibrated_claim_is_named_only_for_the_calibrated_analysis():
+    import json
+    from pathlib import Path
+
+    from reportkit.data.simulate import calibrated_claim
+
+    truth = json.loads((Path(__file__).resolve().parents[1] / "data/simulated/true_params.json").read_text("utf-8"))
+    same = dict(category="美妆个护", engagement="engagement", conversion="add_to_cart")
+    assert calibrated_claim(truth, **same) == truth["calibration"]["target_value"] == 0.73
+    assert calibrated_claim(truth, **{**same, "category": "母婴"}) is None
+    assert calibrated_claim(truth, **{**same, "conversion": "orders"}) is None
+    assert calibrated_claim(None, **same) is None  # real data: no truth file

@@ -36,7 +36,7 @@ from .inputs import check_conf_level, check_count, check_frame
 from .model_data import prepare
 from .wild_bootstrap import DEFAULT_DRAWS, DEFAULT_SEED, WildDesign
 
-__all__ = ["CoverageCertificate", "coverage_certificate", "ar1_from_residuals", "DEFAULT_REPLICATIONS"]
+__all__ = ["CoverageCertificate", "coverage_certificate", "supports", "ar1_from_residuals", "DEFAULT_REPLICATIONS"]
 
 DEFAULT_REPLICATIONS = 500
 _MAX_RHO = 0.95
@@ -58,6 +58,12 @@ class CoverageCertificate:
     n_clusters: int
     draws: int
     weights: str
+    method: str = "wild"  # the report's own interval: "wild" (bootstrap) or "analytic" (CRV1 t(G−1))
+
+    @property
+    def reported(self) -> float:
+        """Coverage of the interval the report prints (its inference method)."""
+        return self.coverage if self.method == "wild" else self.coverage_naive
 
     @property
     def mc_se(self) -> float:
@@ -68,17 +74,28 @@ class CoverageCertificate:
         return math.sqrt(self.coverage_naive * (1 - self.coverage_naive) / self.replications)
 
     def sentence(self, lang: str = "zh") -> str:
+        """「在本设计的 500 次模拟中……覆盖真值的比例为 94.2%（蒙特卡洛误差 ±1.0）；按常规聚类标准误为 86.0%」, or in English."""
         level = f"{self.conf_level * 100:.0f}%"
-        cov, naive = f"{self.coverage * 100:.1f}%", f"{self.coverage_naive * 100:.1f}%"
-        err = f"{self.mc_se * 100:.1f}"
+        wild, naive = f"{self.coverage * 100:.1f}%", f"{self.coverage_naive * 100:.1f}%"
+        df = self.n_clusters - 1
+        design_zh = (f"在本设计的 {self.replications:,} 次模拟中（相同的品牌、周期、滞后项与固定效应，误差按残差估计的"
+                     f"一阶自相关 ρ = {self.rho:.2f} 生成），")
+        design_en = (f"In {self.replications:,} simulations of this design (the same brands, periods, lags and fixed "
+                     f"effects; errors with the residuals' first-order autocorrelation ρ = {self.rho:.2f}), ")
+        if self.method == "wild":
+            err = f"{self.mc_se * 100:.1f}"
+            if lang == "zh":
+                return (design_zh + f"本报告所用的野聚类自助法 {level} 置信区间覆盖真值的比例为 {wild}（蒙特卡洛误差 ±{err}）；"
+                        f"按常规聚类标准误（t 分布，自由度 {df}）为 {naive}。")
+            return (design_en + f"the wild cluster bootstrap {level} confidence interval this report uses covered the true "
+                    f"value in {wild} of them (Monte Carlo error ±{err} points); with conventional clustered standard "
+                    f"errors (t with {df} df), {naive}.")
+        err = f"{self.mc_se_naive * 100:.1f}"
         if lang == "zh":
-            return (f"在本设计的 {self.replications:,} 次模拟中（相同的品牌、周期、滞后项与固定效应，误差按残差估计的"
-                    f"一阶自相关 ρ = {self.rho:.2f} 生成），野聚类自助法 {level} 置信区间覆盖真值的比例为 {cov}"
-                    f"（蒙特卡洛误差 ±{err}）；按常规聚类标准误（t 分布，自由度 {self.n_clusters - 1}）为 {naive}。")
-        return (f"In {self.replications:,} simulations of this design (the same brands, periods, lags and fixed effects; "
-                f"errors with the residuals' first-order autocorrelation ρ = {self.rho:.2f}), the wild cluster bootstrap "
-                f"{level} confidence interval covered the true value in {cov} of them (Monte Carlo error ±{err} points); "
-                f"with conventional clustered standard errors (t with {self.n_clusters - 1} df), {naive}.")
+            return (design_zh + f"本报告所用的聚类标准误（t 分布，自由度 {df}）{level} 置信区间覆盖真值的比例为 {naive}"
+                    f"（蒙特卡洛误差 ±{err}）；限制性野聚类自助法为 {wild}。")
+        return (design_en + f"the clustered-standard-error {level} interval (t with {df} df) this report uses covered the "
+                f"true value in {naive} of them (Monte Carlo error ±{err} points); the wild cluster bootstrap, {wild}.")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -86,7 +103,14 @@ class CoverageCertificate:
             "conf_level": self.conf_level, "coverage": self.coverage, "mc_se": self.mc_se,
             "coverage_naive": self.coverage_naive, "mc_se_naive": self.mc_se_naive, "rho": self.rho,
             "n_obs": self.n_obs, "n_clusters": self.n_clusters, "draws": self.draws, "weights": self.weights,
+            "method": self.method, "reported": self.reported,
         }
+
+
+def supports(result: Any) -> bool:
+    """Whether :func:`coverage_certificate` can simulate this model's design (linear, clustered one way, panel keys set)."""
+    spec = result.spec
+    return spec.family in ("ols", "loglog") and spec.vcov == "cluster" and spec.entity is not None and spec.time is not None
 
 
 def ar1_from_residuals(resid: np.ndarray, entity: np.ndarray, order: np.ndarray) -> tuple[float, np.ndarray]:
@@ -181,4 +205,5 @@ def coverage_certificate(
         quantity=text, truth=truth, replications=replications, seed=int(seed), conf_level=conf_level,
         coverage=covered / replications, coverage_naive=covered_naive / replications, rho=rho,
         n_obs=len(mean), n_clusters=g, draws=len(design.v), weights=design.weights,
+        method="wild" if getattr(result, "inference", "analytic") == "wild" else "analytic",
     )

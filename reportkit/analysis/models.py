@@ -529,11 +529,20 @@ class ModelResult:
         test = self._design.test({t: float(v) for t, v in weights.items() if v}, conf_level=self.spec.conf_level)
         return _from_wild(analytic, test)
 
-    def lincom_test(self, weights: Mapping[str, float]) -> WildTest | None:
-        """The wild bootstrap test of a combination (its p floor, draws, weights), or None (analytic inference)."""
+    def wild_test(self, hypothesis: Mapping[str, float] | Sequence[Mapping[str, float] | str],
+                  value: float | Sequence[float] = 0.0) -> WildTest | None:
+        """The wild cluster bootstrap test of ``Rβ = value``, or None when inference is analytic.
+
+        ``hypothesis`` is one combination ``{"a": 1, "b": 1}`` (its t test and test-inversion
+        interval) or a list of combinations or term names, tested jointly (Wald, no interval), e.g.
+        the leads of a placebo test. The result carries the p floor, the draws and the weights.
+        """
         if self._design is None:
             return None
-        return self._design.test({t: float(v) for t, v in weights.items() if v}, conf_level=self.spec.conf_level)
+        if isinstance(hypothesis, Mapping):
+            return self._design.test({t: float(v) for t, v in hypothesis.items() if v}, value,
+                                     conf_level=self.spec.conf_level)
+        return self._design.test(list(hypothesis), value, invert=False, conf_level=self.spec.conf_level)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable dict (non-finite numbers become None)."""

@@ -40,6 +40,7 @@ import datetime as dt
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -500,6 +501,9 @@ def simulate_panel(
         calibration={
             "target": "pooled Pearson r of log(engagement) and log(add_to_cart), "
             "all 美妆个护 brand-weeks, no demeaning",
+            "category": "美妆个护",
+            "engagement": "engagement",
+            "conversion": "add_to_cart",
             "target_value": 0.73,
             "realised_value": None if realised is None else round(realised, 6),
             "n_brand_weeks": int((data["category"] == "美妆个护").sum()),
@@ -508,6 +512,20 @@ def simulate_panel(
         "categories; the week effect w_t is common to all brands.",
     )
     return SimulatedPanel(data=data, truth=truth)
+
+
+def calibrated_claim(truth: Mapping[str, Any] | None, *, category: str, engagement: str, conversion: str) -> float | None:
+    """The correlation the simulator was calibrated to, when ``truth`` is a simulated panel's
+    parameters and the analysis is the calibrated one (same category and columns); else None.
+
+    A report that "tests" a published claim on data simulated to reproduce it must say so: the
+    agreement is then built in, not evidence.
+    """
+    calibration = (truth or {}).get("calibration") or {}
+    same = (calibration.get("category"), calibration.get("engagement"), calibration.get("conversion")) == (
+        category, engagement, conversion)
+    value = calibration.get("target_value")
+    return float(value) if same and value is not None else None
 
 
 def pooled_log_correlation(
