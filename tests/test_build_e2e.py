@@ -176,7 +176,34 @@ def test_engagement_section_shows_issue_3_evidence(zh_build):
         assert name in res, name
     text = _pdf_text(zh_build.outputs["pdf"])
     assert "诊断与补充结果" in text and "Breusch–Pagan" in text and "按品牌聚类（CRV1）" in text
-    assert "每提升10%" in text
+    assert "都高出10%时" in re.sub(r"\s+", "", text)  # cumulative over the lags, not "每提升10%"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_demo_pdf_shows_the_statistical_review_items(lang, zh_build, en_build):
+    """Issue 13: wild bootstrap named under the main table, the coverage certificate, the model-spread
+    table, both CAGRs and the minimum detectable lead effect, in both editions."""
+    built = zh_build if lang == "zh" else en_build
+    raw = _pdf_text(built.outputs["pdf"])
+    text = re.sub(r"\s+", "", raw) if lang == "zh" else " ".join(raw.split())
+    eng, market = built.results["engagement"], built.results["market"]
+    reg_note = eng["regression_table"].note
+    cagr, chained = market["cagr"].value, market["cagr_chained"].value
+    mde = f"{eng['placebo_mde'].value:.2f}"
+    if lang == "zh":
+        assert "限制性野聚类自助法（WCR" in reg_note and "限制性野聚类自助法（WCR" in text
+        assert "本报告所用的野聚类自助法95%置信区间覆盖真值的比例为" in text and "蒙特卡洛误差" in text
+        assert "各模型对2029年的预测" in text
+        assert "最小超前效应" in text
+    else:
+        assert "restricted wild cluster bootstrap (WCR" in reg_note and "restricted wild cluster bootstrap (WCR" in text
+        assert "simulations of this design" in text and "Monte Carlo error" in text
+        assert "Model spread" in text
+        assert "80% power is" in text
+    assert f"{cagr:.1f}%" in text and f"{chained:.1f}%" in text and abs(cagr - chained) > 1
+    assert mde in text
+    cover = eng["coverage_reported"].value
+    assert f"{cover:.1f}%" in text and 88 < cover < 99
 
 
 def test_the_engagement_notebook_runs_on_an_analysts_own_parquet_file(tmp_path):
@@ -226,8 +253,9 @@ def test_market_section_shows_issue_4_evidence(zh_build):
     res = zh_build.results["market"]
     caveat = res["growth_caveat"].text
     assert "2024年官方增速7.2%，按公布总量计算0.6%" in caveat
-    backtest = res["backtest_table"]
-    assert backtest.columns[:2] == ("模型", "MASE") and len(backtest.rows) == 5
+    backtest = res["backtest_table"]  # MASE per model and horizon (1…5 years), the combination last
+    assert backtest.columns[0] == "模型" and backtest.columns[1].startswith("MASE") and len(backtest.columns) == 6
+    assert len(backtest.rows) == len(res["model_spread"].rows)
     monthly = res["monthly_table"]
     assert sum(row[1] for row in monthly.rows) == 155225  # the 2024 periods add up to the annual value
     assert any("1–2 月合计" in row[2] for row in monthly.rows)

@@ -54,7 +54,7 @@ def test_ppml_clustered_on_8_brands_uses_t_with_7_df_as_statsmodels():
 
     df = _panel(8)
     res = estimate(df, outcome="orders", regressors=["engagement"], controls=["noise"], fixed_effects="week",
-                   family="ppml", vcov="cluster", entity="brand")
+                   family="ppml", vcov="cluster", entity="brand", inference="analytic")  # the t(G−1) path
     assert res.n_clusters == (8,) and res.df_t == 7
     # statsmodels: Poisson GLM with week dummies; cluster SEs with G/(G−1)·(N−1)/(N−K) (K = every
     # column, the same K as pyfixest's when the fixed effect is not nested in the cluster)
@@ -81,7 +81,7 @@ def test_logit_clustered_uses_t_with_g_minus_1_df_as_statsmodels():
 
     df = _panel(9)
     res = estimate(df, outcome="bought", regressors=["engagement", "noise"], family="logit", vcov="cluster",
-                   cluster="brand")
+                   cluster="brand", inference="analytic")  # the t(G−1) path; by default the wild bootstrap
     assert res.df_t == 8
     X = sm.add_constant(df[["engagement", "noise"]])
     ref = sm.Logit(df["bought"].astype(float), X).fit(disp=0, cov_type="cluster",

@@ -61,7 +61,7 @@ def test_few_clusters_name_the_wild_bootstrap_in_the_methods():
                                        inference_label="限制性野聚类自助法（WCR）", coverage_replications=500, **common)
     many = narrative.engagement_methods(vcov_label="clustered by brand (CRV1)", n_obs=4896, n_clusters=48, lang="en",
                                         inference_label="t(47)", **common)
-    assert "聚类数仅 8 个" in few and "限制性野聚类自助法" in few and "自由度为 7 的 t 分布" in few
+    assert "聚类数仅 8 个" in few and "限制性野聚类自助法" in few and "得分自助法" in few
     assert "500 次" in few and "fewer than about 30" not in many and "Coverage check" not in many
     assert "模拟数据" in few and "simulated" in many
     assert "不应解读为因果效应" in few and "not causal effects" in many

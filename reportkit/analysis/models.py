@@ -84,9 +84,14 @@ Few clusters: clustered inference (cluster, crv3, twoway: each clustering column
     Below :data:`FEW_CLUSTERS` (30) clusters CRV1 t-tests can still over-reject, so there the
     wild cluster bootstrap is the default for linear models (next paragraph).
 
-Wild cluster bootstrap (``inference=``): ``"auto"`` (default) uses it for linear models (ols,
-    loglog) with ``vcov="cluster"`` and fewer than :data:`FEW_CLUSTERS` clusters; ``"wild"`` always
-    (those models only); ``"analytic"`` never. The p-values and confidence intervals of every
+Wild cluster bootstrap (``inference=``): ``"auto"`` (default) uses it with ``vcov="cluster"`` and
+    fewer than :data:`FEW_CLUSTERS` clusters (every family but the trials-weighted binomial GLM);
+    ``"wild"`` always (those models only); ``"analytic"`` never. PPML and logit are bootstrapped
+    through their IRLS working model at the estimate (working response η̂ + (y − μ̂)/V(μ̂), weights
+    V(μ̂)), which reproduces their coefficients and cluster sandwich exactly: a score-type wild
+    bootstrap (Kline and Santos 2012) without refits. With 8 clusters and serially correlated
+    errors t(G − 1) alone left the PPML interval short of 95 % in our simulations; the bootstrap
+    does not. The p-values and confidence intervals of every
     coefficient and of :meth:`ModelResult.lincom` (e.g. the long-run elasticity) then come from the
     restricted wild cluster bootstrap (:mod:`~reportkit.analysis.wild_bootstrap`: the null imposed,
     fixed effects refitted in every draw, Webb weights up to 12 clusters and Rademacher above, full
@@ -336,11 +341,11 @@ class ModelSpec:
                 "vcov='hc3' is offered for linear models (ols, loglog) without fixed effects only: its leverage "
                 "correction is not computed for absorbed fixed effects or for GLMs; use vcov='hc1' or 'cluster'"
             )
-        if self.inference == "wild" and (self.family not in LINEAR_FAMILIES or self.vcov != "cluster" or self.weights):
+        if self.inference == "wild" and (self.vcov != "cluster" or self.weights):
             raise AnalysisError(
-                "inference='wild' (the restricted wild cluster bootstrap) is offered for linear models (ols, loglog) "
-                f"with vcov='cluster'; got family={self.family!r}, vcov={self.vcov!r}. Use inference='analytic' "
-                "(t(G−1) for clustered GLMs)"
+                "inference='wild' (the restricted wild cluster bootstrap) is offered with vcov='cluster' (one-way) "
+                f"and without trials weights; got family={self.family!r}, vcov={self.vcov!r}"
+                + (f", weights={self.weights!r}" if self.weights else "") + ". Use inference='analytic'"
             )
         if self.vcov == "crv3" and self.family not in LINEAR_FAMILIES:
             raise AnalysisError(
@@ -617,9 +622,9 @@ def _from_wild(analytic: Coef, test: WildTest) -> Coef:
 
 def _wild_design(prepared: Any, got: Mapping[str, Any], n_clusters: tuple[int, ...]) -> WildDesign | None:
     """The bootstrap design when the spec asks for it ("wild") or allows it ("auto", fewer than
-    :data:`FEW_CLUSTERS` clusters, a linear model clustered one way); None otherwise."""
+    :data:`FEW_CLUSTERS` clusters, clustered one way, no trials weights); None otherwise."""
     spec = prepared.spec
-    eligible = spec.family in LINEAR_FAMILIES and spec.vcov == "cluster" and spec.weights is None
+    eligible = spec.vcov == "cluster" and spec.weights is None
     if spec.inference == "analytic" or not eligible:
         return None
     if spec.inference == "auto" and n_clusters[0] >= FEW_CLUSTERS:
@@ -629,8 +634,11 @@ def _wild_design(prepared: Any, got: Mapping[str, Any], n_clusters: tuple[int, .
             f"the wild cluster bootstrap needs the rows the model used; pyfixest dropped {len(prepared.y) - int(got['n_obs'])} "
             "further row(s); pass inference='analytic'"
         )
-    design = WildDesign.from_prepared(prepared, weights=spec.bootstrap_weights, draws=spec.bootstrap_draws,
-                                      seed=spec.seed)
+    options = dict(weights=spec.bootstrap_weights, draws=spec.bootstrap_draws, seed=spec.seed)
+    if spec.family in LINEAR_FAMILIES:
+        design = WildDesign.from_prepared(prepared, **options)
+    else:  # PPML, logit: the IRLS working model at the estimate (a score-type bootstrap, no refits)
+        design = WildDesign.from_glm(prepared, got["mu"], spec.family, **options)
     beta = np.asarray(got["beta"], dtype=float)[1 if got["intercept"] else 0:]
     if not np.allclose(design.beta, beta, rtol=1e-6, atol=1e-8 * max(1.0, float(np.abs(beta).max()))):
         raise AnalysisError("the wild bootstrap design does not reproduce pyfixest's estimates; pass inference='analytic'")

@@ -412,8 +412,9 @@ def engagement_methods(*, formula: str, vcov_label: str, n_obs: int, n_clusters:
             f"以去均值方式吸收品牌与周固定效应（pyfixest，模型 {formula}），标准误{vcov_label}；样本 {n_obs:,} 个品牌周，"
             f"{n_clusters} 个品牌。滞后与超前项均在品牌内部构造，不跨品牌。主表并列当周模型、分布滞后模型、"
             f"泊松伪极大似然（PPML，水平值为因变量）与 Driscoll–Kraay 标准误的同一模型。"
-            + (f"聚类数仅 {n_clusters} 个（少于 {FEW_CLUSTERS} 个时常规聚类 t 检验可能过度拒绝），因此线性模型的 p 值与 95% 置信区间"
-               f"来自{inference_label}，括号内仍为 CRV1 聚类标准误；PPML 使用自由度为 {n_clusters - 1} 的 t 分布临界值。"
+            + (f"聚类数仅 {n_clusters} 个（少于 {FEW_CLUSTERS} 个时常规聚类 t 检验可能过度拒绝），因此按品牌聚类的模型的 p 值与 "
+               f"95% 置信区间来自{inference_label}；PPML 以同一方法作用于其在估计值处线性化的 IRLS 工作模型（得分自助法）；"
+               "括号内仍为 CRV1 聚类标准误。Driscoll–Kraay 列按周期数使用 t 分布。"
                if few and inference_label else "")
             + (f"覆盖率检验：在与本节相同的品牌、周期、滞后项与固定效应上，按残差估计的一阶自相关生成误差，重复模拟 "
                f"{coverage_replications:,} 次，统计长期弹性置信区间覆盖真值的比例。" if coverage_replications else "")
@@ -434,8 +435,9 @@ def engagement_methods(*, formula: str, vcov_label: str, n_obs: int, n_clusters:
         f"same-week model, the distributed-lag model, Poisson pseudo-maximum likelihood (PPML, outcome in levels) "
         f"and the distributed-lag model with Driscoll–Kraay standard errors. "
         + (f"With only {n_clusters} clusters (conventional clustered t tests can over-reject below about "
-           f"{FEW_CLUSTERS}), the linear models' p-values and 95% CIs come from {inference_label}; the standard errors "
-           f"in parentheses stay CRV1; PPML uses t critical values with {n_clusters - 1} degrees of freedom. "
+           f"{FEW_CLUSTERS}), the p-values and 95% CIs of the brand-clustered models come from {inference_label}; PPML "
+           "gets the same bootstrap on its IRLS working model linearised at the estimate (a score bootstrap); the "
+           "standard errors in parentheses stay CRV1. The Driscoll–Kraay column uses t with the number of periods. "
            if few and inference_label else "")
         + (f"Coverage check: {coverage_replications:,} simulations of this section's own design (the same brands, "
            "periods, lags and fixed effects, errors with the residuals' first-order autocorrelation) count how often "

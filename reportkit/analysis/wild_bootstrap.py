@@ -96,18 +96,23 @@ def bootstrap_weights(n_clusters: int, *, weights: WeightType = "auto", draws: i
     return values[rng.integers(0, len(values), size=(int(draws), n_clusters))], kind, False
 
 
-def method_label(kind: str, draws: int, enumerated: bool, seed: int | None, n_clusters: int) -> dict[str, str]:
-    """How the p-values and intervals were obtained, a noun phrase for table notes (zh / en)."""
+def method_label(kind: str, draws: int, enumerated: bool, seed: int | None, n_clusters: int,
+                 linearised: bool = False) -> dict[str, str]:
+    """How the p-values and intervals were obtained, a noun phrase for table notes (zh / en).
+
+    ``linearised``: the bootstrap of a GLM's IRLS working model (a score-type bootstrap)."""
     name_zh = {"webb": "Webb 六点权重", "rademacher": "Rademacher 权重"}[kind]
     name_en = {"webb": "Webb six-point weights", "rademacher": "Rademacher weights"}[kind]
     if enumerated:
         how_zh, how_en = f"全部 {draws:,} 种权重组合", f"all {draws:,} weight vectors enumerated"
     else:
         how_zh, how_en = f"{draws:,} 次抽样，随机种子 {seed}", f"{draws:,} draws, seed {seed}"
+    what_zh = "限制性野聚类得分自助法（在估计值处线性化的 IRLS 工作模型上" if linearised else "限制性野聚类自助法（"
+    what_en = ("the restricted wild cluster score bootstrap (on the IRLS working model linearised at the estimate; "
+               if linearised else "the restricted wild cluster bootstrap (")
     return {
-        "zh": f"限制性野聚类自助法（WCR，{n_clusters} 个聚类，{name_zh}，{how_zh}；区间由检验反演得到）",
-        "en": f"the restricted wild cluster bootstrap (WCR; {n_clusters} clusters, {name_en}, {how_en}; "
-              "intervals by test inversion)",
+        "zh": f"{what_zh}WCR，{n_clusters} 个聚类，{name_zh}，{how_zh}；区间由检验反演得到）",
+        "en": f"{what_en}WCR; {n_clusters} clusters, {name_en}, {how_en}; intervals by test inversion)",
     }
 
 
@@ -129,6 +134,7 @@ class WildTest:
     n_clusters: int
     min_p_value: float
     q: int
+    linearised: bool = False  # a GLM's working model (score-type bootstrap)
 
     @property
     def at_floor(self) -> bool:
@@ -137,7 +143,7 @@ class WildTest:
 
     @property
     def label(self) -> dict[str, str]:
-        return method_label(self.weights, self.draws, self.enumerated, self.seed, self.n_clusters)
+        return method_label(self.weights, self.draws, self.enumerated, self.seed, self.n_clusters, self.linearised)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -145,22 +151,24 @@ class WildTest:
             "p_value": self.p_value, "ci_low": self.ci_low, "ci_high": self.ci_high,
             "conf_level": self.conf_level, "weights": self.weights, "draws": self.draws,
             "enumerated": self.enumerated, "seed": self.seed, "n_clusters": self.n_clusters,
-            "min_p_value": self.min_p_value, "q": self.q,
+            "min_p_value": self.min_p_value, "q": self.q, "linearised": self.linearised,
         }
 
 
-def partial_out(columns: np.ndarray, fe_codes: Sequence[np.ndarray]) -> np.ndarray:
-    """Columns with the fixed effects projected out (M_D); the mean when there are none (intercept)."""
+def partial_out(columns: np.ndarray, fe_codes: Sequence[np.ndarray], weights: np.ndarray | None = None) -> np.ndarray:
+    """Columns with the fixed effects projected out (M_D, weighted least squares when ``weights``
+    are given); the (weighted) mean when there are none (intercept)."""
     columns = np.ascontiguousarray(columns, dtype=float)
     two_d = columns.ndim == 2
     cols = columns if two_d else columns[:, None]
+    w = np.ones(len(cols)) if weights is None else np.ascontiguousarray(weights, dtype=float)
     if not fe_codes:
-        out = cols - cols.mean(axis=0)
+        out = cols - (w @ cols) / w.sum()
     else:
         from pyfixest.estimation import demean
 
         flist = np.ascontiguousarray(np.column_stack([np.asarray(c) for c in fe_codes]).astype(np.uint64))
-        out, ok = demean(np.ascontiguousarray(cols), flist, np.ones(len(cols)), tol=_DEMEAN_TOL, maxiter=100_000)
+        out, ok = demean(np.ascontiguousarray(cols), flist, w, tol=_DEMEAN_TOL, maxiter=100_000)
         if not ok:
             raise AnalysisError("the fixed effects could not be partialled out (alternating projections did not converge)")
     return out if two_d else out[:, 0]
@@ -187,15 +195,23 @@ def _fe_parameters(fe_codes: Sequence[np.ndarray], clusters: np.ndarray) -> int:
 class WildDesign:
     """A linear model's design, ready for restricted wild cluster bootstrap tests.
 
-    Build it with :meth:`from_arrays` (outcome, regressors, fixed-effect codes and cluster codes,
-    the rows the model used) or from a prepared model (:meth:`from_prepared`). ``terms`` names the
+    Build it from the arrays of the rows the model used (outcome, regressors, fixed-effect codes
+    and cluster codes) or from a prepared model (:meth:`from_prepared`). ``terms`` names the
     columns of ``x``. :meth:`test` runs one test; the weights are drawn once per design (same
     seed, same draws for every hypothesis and every θ₀ of an interval).
+
+    ``obs_weights`` makes it weighted least squares: every column is demeaned with those weights
+    and multiplied by their square root, so the algebra above applies unchanged. That is how GLMs
+    are bootstrapped (:meth:`from_glm`): the IRLS working model at the estimate — working
+    response η̂ + (y − μ̂)/V(μ̂), weights V(μ̂) — reproduces the GLM's coefficients exactly and its
+    CRV1 covariance is the GLM's cluster sandwich, so the restricted wild cluster bootstrap of that
+    linearised model is a score-type bootstrap of the GLM (Kline and Santos 2012) that needs no refit.
     """
 
     def __init__(self, y: np.ndarray, x: np.ndarray, fe_codes: Sequence[np.ndarray], clusters: np.ndarray,
                  terms: Sequence[str], *, n_fe_params: int | None = None, weights: WeightType = "auto",
-                 draws: int = DEFAULT_DRAWS, seed: int | None = DEFAULT_SEED) -> None:
+                 draws: int = DEFAULT_DRAWS, seed: int | None = DEFAULT_SEED,
+                 obs_weights: np.ndarray | None = None) -> None:
         y = np.asarray(y, dtype=float)
         x = np.asarray(x, dtype=float)
         if x.ndim != 2 or len(y) != len(x) or len(clusters) != len(y):
@@ -211,8 +227,14 @@ class WildDesign:
         if n_fe_params is None:
             n_fe_params = _fe_parameters(self.fe_codes, self.clusters)
         self.k_total = x.shape[1] + int(n_fe_params)
-        self.xt = partial_out(x, self.fe_codes)
-        self.yt = partial_out(y, self.fe_codes)
+        if obs_weights is not None:
+            obs_weights = np.asarray(obs_weights, dtype=float)
+            if obs_weights.shape != y.shape or not np.all(np.isfinite(obs_weights)) or np.any(obs_weights <= 0):
+                raise AnalysisError("wild bootstrap: observation weights must be positive and finite, one per row")
+        self.obs_weights = obs_weights
+        self.root_w = np.ones(len(y)) if obs_weights is None else np.sqrt(obs_weights)
+        self.xt = self._partial(x * self.root_w[:, None])
+        self.yt = self._partial(y * self.root_w)
         self.xtx_inv = np.linalg.inv(self.xt.T @ self.xt)
         self.beta = self.xtx_inv @ (self.xt.T @ self.yt)
         self.resid = self.yt - self.xt @ self.beta
@@ -223,6 +245,33 @@ class WildDesign:
         self.v, self.weights, self.enumerated = bootstrap_weights(g, weights=weights, draws=draws, seed=seed)
         self.seed = None if self.enumerated else seed
         self._vcov: np.ndarray | None = None
+
+    def _partial(self, scaled: np.ndarray) -> np.ndarray:
+        """M_D in the √w-scaled space: √w · demean_w(a / √w) (plain demeaning without weights)."""
+        if self.obs_weights is None:
+            return partial_out(scaled, self.fe_codes)
+        rw = self.root_w if scaled.ndim == 1 else self.root_w[:, None]
+        return rw * partial_out(scaled / rw, self.fe_codes, self.obs_weights)
+
+    @classmethod
+    def from_glm(cls, prepared: Any, mu: np.ndarray, family: str, **options: Any) -> WildDesign:
+        """The IRLS working model of a fitted PPML or logit (fitted means ``mu`` on the used rows)."""
+        if len(prepared.cluster_names) != 1:
+            raise AnalysisError("the wild cluster bootstrap is offered for one-way clustering; "
+                                f"got {len(prepared.cluster_names)} cluster columns")
+        mu = np.asarray(mu, dtype=float).ravel()
+        if mu.shape != prepared.y.shape:
+            raise AnalysisError(f"wild bootstrap: {len(mu)} fitted values for {len(prepared.y)} rows")
+        if family == "ppml":
+            variance, eta = mu, np.log(mu)
+        elif family == "logit":
+            mu = np.clip(mu, 1e-12, 1 - 1e-12)
+            variance, eta = mu * (1 - mu), np.log(mu / (1 - mu))
+        else:
+            raise AnalysisError(f"wild bootstrap of a GLM: expected family 'ppml' or 'logit'; got {family!r}")
+        working = eta + (prepared.y - mu) / variance
+        clusters = prepared.key_codes[prepared.cluster_names[0]]
+        return cls(working, prepared.x, prepared.fe_codes, clusters, prepared.terms, obs_weights=variance, **options)
 
     @classmethod
     def from_prepared(cls, prepared: Any, **options: Any) -> WildDesign:
@@ -240,7 +289,7 @@ class WildDesign:
             raise AnalysisError(f"wild bootstrap: expected an outcome of {self.n} rows; got shape {y.shape}")
         new = object.__new__(WildDesign)
         new.__dict__.update(self.__dict__)
-        new.yt = partial_out(y, self.fe_codes)
+        new.yt = self._partial(y * self.root_w)
         new.beta = self.xtx_inv @ (self.xt.T @ new.yt)
         new.resid = new.yt - self.xt @ new.beta
         new._vcov = None
@@ -294,7 +343,7 @@ class WildDesign:
         a = self.xt.T  # k × n
         xu = self.indicator.T @ (self.xt * u[:, None])  # G × k: X̃_h'u_h
         num = xu @ (w_mat @ self.xtx_inv).T  # G × q
-        z = partial_out(self.indicator * u[:, None], self.fe_codes)  # n × G: M_D(u ⊙ 1_h)
+        z = self._partial(self.indicator * u[:, None])  # n × G: M_D(u ⊙ 1_h)
         z = z - self.xt @ (self.xtx_inv @ (a @ z))  # M_X̃
         # S[g, :, h] = X̃_g' z_{·h}
         s = np.einsum("ng,nk,nh->gkh", self.indicator, self.xt, z, optimize=True)
@@ -346,7 +395,7 @@ class WildDesign:
             hypothesis=f"{text} = {', '.join(f'{x:g}' for x in r)}", estimate=estimate, statistic=stat,
             p_value=p, ci_low=ci_low, ci_high=ci_high, conf_level=conf_level, weights=self.weights, draws=b,
             enumerated=self.enumerated, seed=self.seed, n_clusters=self.n_clusters,
-            min_p_value=self.min_p_value, q=q,
+            min_p_value=self.min_p_value, q=q, linearised=self.obs_weights is not None,
         )
 
     @property

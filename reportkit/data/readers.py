@@ -685,6 +685,7 @@ def _read_parquet(path: Path) -> Table:
             raise DataError("the file is empty (0 bytes); expected a Parquet file with data",
                             path=path, expected="a Parquet file with data")
         arrow = pq.read_table(path)
+        arrow.validate(full=True)  # e.g. invalid UTF-8 in a string column, which pandas would only meet later
         frame = arrow.to_pandas(ignore_metadata=True)
     except DataError:
         raise
