@@ -169,3 +169,61 @@ def test_unknown_term_is_named():
     design = WildDesign(y, x, [brand, week], brand, ["a", "b"], draws=99)
     with pytest.raises(AnalysisError, match="no term 'c'.*'a', 'b'"):
         design.test({"c": 1.0})
+
+
+def test_weighted_design_equals_brute_force_weighted_refits():
+    """Observation weights (the GLM working model): every draw refitted by statsmodels WLS with dummies."""
+    y, x, brand, week = _panel(seed=9)
+    w = np.exp(np.random.default_rng(2).normal(size=len(y)))
+    design = WildDesign(y, x, [brand, week], brand, ["a", "b"], weights="rademacher", obs_weights=w)
+    got = design.test({"a": 1.0, "b": -1.0}, 0.05, invert=False)
+    full = _dummies(x, brand, week)
+    r_full = np.zeros(full.shape[1])
+    r_full[:2] = [1.0, -1.0]
+
+    def t_stat(yy):
+        m = sm.WLS(yy, full, weights=w).fit(cov_type="cluster", cov_kwds={"groups": brand})
+        return (r_full @ m.params - 0.05) / np.sqrt(r_full @ m.cov_params() @ r_full), m
+
+    t, m = t_stat(y)
+    xtwx = full.T @ (full * w[:, None])
+    a = np.linalg.solve(xtwx, r_full)
+    beta_r = m.params - a * (r_full @ m.params - 0.05) / (r_full @ a)
+    u_r = y - full @ beta_r
+    count = sum(abs(t_stat(full @ beta_r + u_r * v[brand])[0]) >= abs(t) * (1 - 1e-10) for v in design.v)
+    # statsmodels counts the brand dummies nested in the clusters in K; fixest (and we) do not
+    n = len(y)
+    assert got.statistic * np.sqrt((n - full.shape[1]) / (n - design.k_total)) == pytest.approx(t, rel=1e-6)
+    assert got.p_value == pytest.approx(count / len(design.v), abs=1e-12)
+
+
+@pytest.mark.parametrize("family", ["ppml", "logit"])
+def test_glm_working_model_reproduces_the_glm_and_its_cluster_sandwich(family):
+    rng = np.random.default_rng(3)
+    brand = np.repeat(np.arange(G), 40)
+    week = np.tile(np.arange(40), G)
+    x = rng.normal(size=G * 40) + 0.5 * rng.normal(size=G)[brand]
+    z = rng.normal(size=G * 40)
+    mu = np.exp(2 + 0.3 * x - 0.2 * z + rng.normal(size=G)[brand] + 0.3 * rng.normal(size=40)[week])
+    frame = pd.DataFrame({"y": rng.poisson(mu), "x": np.exp(x), "z": z, "brand": brand, "week": week,
+                          "b": (rng.random(G * 40) < 1 / (1 + np.exp(-x))).astype(int)})
+    outcome = "y" if family == "ppml" else "b"
+    common = dict(outcome=outcome, regressors=["x"], controls=["z"], fixed_effects=["brand", "week"], family=family,
+                  vcov="cluster", entity="brand", time="week")
+    analytic = estimate(frame, inference="analytic", **common)
+    wild = estimate(frame, bootstrap_draws=999, **common)
+    design = wild._design
+    # equal up to the GLM's own convergence tolerance (IRLS to 1e-10 in deviance)
+    assert design.beta == pytest.approx([c.estimate for c in analytic.coefficients], rel=1e-6)
+    assert np.sqrt(np.diag(design.vcov)) == pytest.approx([c.std_error for c in analytic.coefficients], rel=1e-4)
+    assert all(w.linearised for w in wild.wild) and wild.inference == "wild"
+
+
+def test_the_smallest_attainable_p_value_is_said_where_it_binds():
+    y, x, brand, week = _panel(effect=3.0)
+    frame = pd.DataFrame({"y": y, "a": x[:, 0], "b": x[:, 1], "brand": brand, "week": week})
+    fit = estimate(frame, outcome="y", regressors=["a", "b"], fixed_effects=["brand", "week"], vcov="cluster",
+                   cluster="brand", bootstrap_weights="rademacher")
+    assert fit.coef("a").p_value == pytest.approx(2 / 2**G)
+    assert "smallest attainable p-value, 0.0078" in fit.inference_label["en"]
+    assert "最小可得值 0.0078" in fit.inference_label["zh"]
