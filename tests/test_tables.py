@@ -254,10 +254,10 @@ def test_note_names_the_inference_of_each_column_when_they_differ():
     d = _model([("x", 1.0, 0.5, 0.2)], df_t=103)
     en = regression_table([a, b, c, d], lang="en", names=["A", "B", "C", "D"])
     assert en.note == ("* p<0.1, ** p<0.05, *** p<0.01; standard errors in parentheses. "
-                       "p-values and confidence intervals from: A, B t(7); C normal; D t(103).")
+                       "p-values and confidence intervals from: A, B: t(7); C: normal; D: t(103).")
     zh = regression_table([a, b, c, d])
     assert zh.note == ("* p<0.1，** p<0.05，*** p<0.01；括号内为标准误。"
-                       "p 值与置信区间来自：(1)、(2) t 分布（自由度 7）；(3) 正态分布；(4) t 分布（自由度 103）。")
+                       "p 值与置信区间来自：(1)、(2)：t 分布（自由度 7）；(3)：正态分布；(4)：t 分布（自由度 103）。")
     assert regression_table([a, b], lang="en").note == "* p<0.1, ** p<0.05, *** p<0.01; standard errors in parentheses."
 
 
@@ -276,7 +276,7 @@ def test_real_estimates_show_f_and_residual_se():
     assert frame.loc["F statistic (df)"].tolist() == [f"{ols.f_statistic:.3f} (2, 7)", "—"]
     assert frame.loc["Wald χ² (df)"].tolist() == ["—", f"{logit.f_statistic:.3f} (1)"]
     assert frame.loc["Residual SE"].tolist() == [f"{ols.resid_se:.3f}", "—"]
-    assert table.note.endswith("p-values and confidence intervals from: (1) t(7); (2) normal.")
+    assert table.note.endswith("p-values and confidence intervals from: (1): t(7); (2): normal.")
 
 
 def test_wild_bootstrap_is_named_under_the_table_even_when_every_column_uses_it():

@@ -77,6 +77,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "chi2": "Wald χ²（自由度）",
         "inference": "p 值与置信区间来自：{parts}。",
         "and": "、",
+        "colon": "：",
         "se_note": "括号内为标准误。",
         "se_note_after": "括号内为标准误。",
         "sep": "，",
@@ -100,6 +101,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "chi2": "Wald χ² (df)",
         "inference": "p-values and confidence intervals from: {parts}.",
         "and": ", ",
+        "colon": ": ",
         "se_note": "Standard errors in parentheses.",
         "se_note_after": "standard errors in parentheses.",
         "sep": ", ",
@@ -207,7 +209,7 @@ def _inference_note(heads: Sequence[str], models: Sequence[ModelResult], lang: s
     w = _WORDS[lang]
     if len(groups) == 1:
         return w["inference"].format(parts=next(iter(groups)))
-    parts = [f"{w['and'].join(cols)} {label}" for label, cols in groups.items()]
+    parts = [f"{w['and'].join(cols)}{w['colon']}{label}" for label, cols in groups.items()]
     return w["inference"].format(parts=w["end"].join(parts))
 
 
