@@ -156,3 +156,23 @@ def test_forest_plot_errors(lagged):
         forest_plot(lagged.drop(columns="pooled"), lang="zh")
     with pytest.raises(AnalysisError, match="expected one of zh, en"):
         forest_plot(lagged, lang="fr")
+
+
+def test_a_group_with_fewer_than_5_clusters_is_named_or_forced():
+    import numpy as np
+    import pandas as pd
+
+    from reportkit.errors import AnalysisError
+
+    rng = np.random.default_rng(0)
+    rows = []
+    for cat, brands in (("big", 8), ("tiny", 3)):
+        for b in range(brands):
+            e = np.exp(rng.normal(5, 0.5, 30))
+            rows.append(pd.DataFrame({"category": cat, "brand": f"{cat}{b}", "week": np.arange(30), "engagement": e,
+                                      "add_to_cart": e**0.4 * np.exp(rng.normal(0, 0.2, 30))}))
+    panel = pd.concat(rows, ignore_index=True)
+    with pytest.raises(AnalysisError, match="group 'tiny' has only 3 'brand' cluster"):
+        by_group(panel)
+    forced = by_group(panel, allow_few_clusters=True)
+    assert list(forced["group"])[:2] == ["big", "tiny"]

@@ -24,7 +24,7 @@ import pandas as pd
 from ..errors import AnalysisError
 from .dynamics import _coef, _n_clusters, format_wald, shift_within, wald_test
 from .inputs import check_alpha, check_conf_level, check_count, check_frame, check_panel_model
-from .models import Coef, ModelResult, estimate
+from .models import MIN_CLUSTERS, Coef, ModelResult, estimate
 from .narrative import category_label, words
 
 __all__ = [
@@ -80,6 +80,7 @@ def by_group(
     n_lags: int = 0,
     cluster: str | None = None,
     conf_level: float = 0.95,
+    allow_few_clusters: bool = False,
 ) -> pd.DataFrame:
     """Elasticity per group, and pooled: DataFrame with columns :data:`BY_GROUP_COLUMNS`.
 
@@ -91,6 +92,10 @@ def by_group(
     built within entity before splitting, and each entity's first ``n_lags`` periods drop out.
     The last row is the same model on all rows (``group`` = :data:`POOLED`, ``pooled`` True);
     note it has common week effects, while each group model has its own.
+
+    Inference is :func:`estimate`'s: below 30 clusters the intervals come from the wild cluster
+    bootstrap; a group with fewer than :data:`~reportkit.analysis.models.MIN_CLUSTERS` (5) clusters
+    is refused, naming the group, unless ``allow_few_clusters=True`` (then its interval is unreliable).
     """
     df = check_frame(df)
     conf_level = check_conf_level(conf_level)
@@ -104,12 +109,20 @@ def by_group(
     parts = [(g, data[data[group] == g], False) for g in pd.unique(data[group])]
     parts.append((POOLED, data, True))
     for g, part, is_pooled in parts:
-        if part[cluster].nunique() < 2:
+        n_clusters = part[cluster].nunique()
+        if n_clusters < 2:
             raise AnalysisError(
-                f"group {g!r} has {part[cluster].nunique()} {cluster!r} cluster(s); clustered SEs need at least 2"
+                f"group {g!r} has {n_clusters} {cluster!r} cluster(s); clustered SEs need at least 2"
+            )
+        if n_clusters < MIN_CLUSTERS and not allow_few_clusters:
+            raise AnalysisError(
+                f"group {g!r} has only {n_clusters} {cluster!r} cluster(s); clustered inference needs at least "
+                f"{MIN_CLUSTERS}: leave the group out of the data, or pass allow_few_clusters=True to show it with "
+                "an unreliable interval"
             )
         res = estimate(part.reset_index(drop=True), outcome=outcome, regressors=cols, fixed_effects=(entity, time),
-                        family="loglog", vcov="cluster", cluster=cluster, entity=entity, time=time, conf_level=conf_level)
+                        family="loglog", vcov="cluster", cluster=cluster, entity=entity, time=time, conf_level=conf_level,
+                        allow_few_clusters=allow_few_clusters)
         c = _effect(res, cols)
         rows.append((g, float(c.estimate), float(c.std_error), float(c.ci_low), float(c.ci_high), float(c.p_value),
                      int(res.n_obs), _n_clusters(res), is_pooled))
