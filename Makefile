@@ -40,7 +40,10 @@ report: setup
 report-en: setup
 	$(VENV)/bin/reportkit build $(SPEC) --lang en
 
+# deptry: every imported package is declared, every declared one is used (pyproject.toml [tool.deptry]);
+# pytest-randomly runs the tests in a random order (the seed is printed; -p no:randomly to turn it off)
 test: setup
+	$(VENV)/bin/deptry .
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 test-fast: setup

@@ -82,12 +82,14 @@ def test_an_empty_figure_fails_and_a_drawn_one_passes():
         ("market", "figure 'trend'", "empty figure"), ("market", "figure 'blank'", "empty figure")]
 
 
-def test_unfilled_placeholders_fail_in_text_captions_and_markdown():
+def test_unfilled_placeholders_fail_in_markdown_and_where_they_name_a_metric():
+    """Our placeholder syntax naming a recorded metric, written where nothing fills it, is an
+    unfilled placeholder; other braces in recorded texts are data."""
     res = section(
         "market",
-        Metric("cagr", 18.6, unit="%", label="{{ year }} 年复合增长率"),
-        Text("summary", "网上零售额达到 {{ level }} 亿元。"),
-        Table("t", ("a",), ((1,),), caption="表 {% if x %}"),
+        Metric("cagr", 18.6, unit="%", label="{{ cagr | pct }} 年复合增长率"),
+        Text("summary", "网上零售额达到 {{ market.cagr }}。"),
+        Table("t", ("a",), ((1,),), caption="表 {{cagr}}"),
         Text("md_4", "增长 {{ cagr | pct }}，规模 {{ nope }}", markdown=True, cell=4),
     )
     problems = check_results({"market": res}, {})
@@ -97,8 +99,23 @@ def test_unfilled_placeholders_fail_in_text_captions_and_markdown():
         ("market", "table 't'", "unfilled placeholder"),
         ("market", "cell 4, line 1", "placeholder"),
     ]
-    assert "label: '{{ year }} 年复合增长率'" in problems[0].detail
+    assert "label: '{{ cagr | pct }} 年复合增长率'" in problems[0].detail
+    assert "only in markdown cells tagged report" in problems[0].detail
     assert "unknown placeholder {{ nope }}" in problems[3].detail
+
+
+def test_braces_in_recorded_data_are_not_placeholders():
+    """A brand called "{{Brand}}" (or "{% raw %}", or {{ year }} where no metric is called year)
+    in a table cell, column, label, caption, note or text is data and passes."""
+    res = section(
+        "market",
+        Metric("cagr", 18.6, unit="%", label="{{Brand}} 年复合增长率", note="{% 注 %}"),
+        Text("summary", "品牌 {{Brand}} 与 {{ year }} 年。"),
+        Table("t", ("品牌 {{x}}", "销售额"), (("{{Brand}}", 1.0), ("{%raw%}", 2.0)), caption="{{Brand}} 销售额 }}",
+              note="{{ level }}"),
+        Figure("f", SVG_OK, caption="{{Brand}}"),
+    )
+    assert check_results({"market": res}, {}) == []
 
 
 # --------------------------------------------------------------------------- executed notebooks

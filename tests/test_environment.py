@@ -11,11 +11,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _compatible_release_as_range(spec: str) -> str:
-    """'~=3.1' → '>=3.1,<4'; '~=0.60' → '>=0.60,<1' (PEP 440 compatible release with two parts)."""
-    m = re.fullmatch(r"~=(\d+)\.(\d+)", spec)
-    assert m, f"pyproject pin {spec!r} is not a two-part compatible-release pin"
-    major = int(m.group(1))
-    return f">={m.group(1)}.{m.group(2)},<{major + 1}"
+    """'~=3.1' → '>=3.1,<4'; '~=0.60.0' → '>=0.60.0,<0.61' (PEP 440 compatible release)."""
+    m = re.fullmatch(r"~=(\d+)\.(\d+)(?:\.(\d+))?", spec)
+    assert m, f"pyproject pin {spec!r} is not a compatible-release pin"
+    major, minor, patch = m.groups()
+    if patch is None:
+        return f">={major}.{minor},<{int(major) + 1}"
+    return f">={major}.{minor}.{patch},<{major}.{int(minor) + 1}"
 
 
 def _pyproject() -> dict[str, str]:
@@ -23,7 +25,7 @@ def _pyproject() -> dict[str, str]:
     deps = list(meta["dependencies"]) + list(meta["optional-dependencies"]["dev"])
     out = {}
     for dep in deps:
-        name, spec = re.fullmatch(r"([A-Za-z0-9_.-]+)\s*(~=.+)", dep).groups()
+        name, spec = re.fullmatch(r"([A-Za-z0-9_.-]+)(?:\[[a-z,]+\])?\s*(~=[0-9.]+)", dep.split("#")[0].strip()).groups()
         out[name.lower()] = _compatible_release_as_range(spec)
     return out
 

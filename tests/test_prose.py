@@ -190,10 +190,14 @@ def test_leftovers_are_detected(text):
         md(text)
 
 
-def test_a_value_holding_template_syntax_is_a_leftover_too():
-    res = results(records=(Metric("odd", "{{ x }}"),))
-    with pytest.raises(RenderError, match="unfilled template leftover"):
-        render_markdown("{{ odd }}", section="market", cell=2, results=res, lang="zh")
+def test_a_value_holding_template_syntax_is_data_not_a_leftover():
+    """A recorded value is data: a brand called "{{Brand}}" is shown (escaped, braces encoded so
+    that the report's leftover check cannot mistake it), while the narrative is still checked."""
+    res = results(records=(Metric("odd", "{{Brand}} <b>"),))
+    html = str(render_markdown("品牌 {{ odd }}", section="market", cell=2, results=res, lang="zh"))
+    assert html == "<p>品牌 &#123;&#123;Brand&#125;&#125; &lt;b&gt;</p>\n"
+    with pytest.raises(RenderError, match="cell 2: an unfilled template leftover"):
+        render_markdown("品牌 {{ odd }} }}", section="market", cell=2, results=res, lang="zh")
 
 
 def test_a_placeholder_in_a_link_target_is_refused():

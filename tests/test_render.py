@@ -62,6 +62,10 @@ def trend_figure() -> Figure:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from reportkit.analysis.plots import cjk_font_files
+
+    for path in cjk_font_files():  # register the CJK font files, as use_theme() does: this module may run alone
+        matplotlib.font_manager.fontManager.addfont(str(path))
     with matplotlib.rc_context({"font.family": "sans-serif",
                                 "font.sans-serif": ["Noto Sans CJK SC", "DejaVu Sans"],
                                 "axes.spines.top": False, "axes.spines.right": False}):
@@ -583,7 +587,9 @@ def test_confidentiality_line_spec_wins_over_theme_and_is_escaped_for_css():
                        theme="acme")
     assert "客户机密" not in html  # the theme's line is not used, neither in the footer nor on the cover
     style = html[html.rindex("@bottom-left"):html.index("</style>", html.rindex("@bottom-left"))]
-    assert '"x\\22 ; } body { color: red } \\3c /style\\3e \\3c script\\3e alert(1)\\3c /script\\3e "' in style
+    # braces too: a brace from data must not look like a template leftover in the <style> element
+    assert ('"x\\22 ; \\7d  body \\7b  color: red \\7d  \\3c /style\\3e \\3c script\\3e alert(1)\\3c /script\\3e "'
+            in style)
     check_html(html)
     # without a line in the spec, the theme's is used; the default theme has none
     acme = render_html(fixed_spec(client=None, confidentiality=None), fixed_results(), lang="en",

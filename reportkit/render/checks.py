@@ -4,11 +4,13 @@ Run on every build, each listing every problem at once:
 
 * :func:`check_results` reads the executed notebooks and what they recorded: tracebacks, stderr
   and warnings in any cell; NaN/None/inf in a table that does not declare how missing values
-  are shown (``Table.missing``) or as a metric's value; empty figures; unfilled placeholders in
-  any text, and the placeholders of the markdown narrative (:mod:`reportkit.render.prose`);
+  are shown (``Table.missing``) or as a metric's value; empty figures; the placeholders of the
+  markdown narrative (:mod:`reportkit.render.prose`), and a placeholder naming one of the
+  section's metrics written where nothing fills it (a plain text, a label, caption or note).
+  Braces in recorded data are data: a table cell or caption may read "{{Brand}}";
 * :func:`check_html` reads a rendered report: references to anything outside the document (the
   HTML must be self-contained), tracebacks, "nan"/"None" where a number belongs, empty figures,
-  scripts and template leftovers;
+  scripts, event handler attributes and template leftovers;
 * :func:`check_glyphs` finds characters the report fonts cannot draw (they would print as empty
   boxes or in a fallback font).
 
@@ -176,6 +178,8 @@ class _Scanner(HTMLParser):
         if tag == "meta" and amap.get("http-equiv", "").lower() == "refresh":
             self._add(f"a meta refresh: {_excerpt(amap.get('content', ''))!r}")
         for name, value in amap.items():
+            if name.startswith("on"):
+                self._add(f"an event handler attribute <{tag} {name}={_excerpt(value, 40)!r}>")
             if name in URL_ATTRIBUTES:
                 urls = [part.strip().split(" ")[0] for part in value.split(",")] if name == "srcset" else [value]
                 for url in urls:
@@ -272,7 +276,10 @@ def check_html(html: str) -> None:
 
     Problems: references to anything but ``#anchors`` and ``data:`` URLs (``src``, ``href``,
     ``url()``, ``@import``), Python tracebacks, "nan"/"None" shown as a table cell or metric
-    value (or "nan" in text), empty figures, ``<script>`` elements and template leftovers.
+    value (or "nan" in text), empty figures, ``<script>`` elements, event handler attributes
+    (``on…``) and template leftovers. Strings from data are written with their braces as
+    character references (:mod:`reportkit.render.escaping`), so a literal ``{{`` or ``{%`` here
+    is a leftover of the templates, never a brand called "{{Brand}}".
     """
     scanner = _Scanner()
     scanner.feed(html)
@@ -298,7 +305,6 @@ def check_html(html: str) -> None:
 # "/tmp/ipykernel_42/123.py:1: " before a warning's text: the kernel's name for the cell, not news
 _KERNEL_SOURCE = re.compile(r"^\S*ipykernel_\d+/\d+\.py:\d+: ")
 _WARNING_LINE = re.compile(r"Warning\b|^\s*(?:WARNING|warning)\b", re.MULTILINE)
-LEFTOVERS = ("{{", "{%", "}}")
 
 
 def svg_draws_nothing(svg: str) -> bool:
@@ -384,22 +390,29 @@ def _row_label(row: Sequence[Any], index: int) -> str:
     return f"row {index} ({_excerpt(str(first), 30)})"
 
 
-def _leftover(text: Any) -> str | None:
-    if not isinstance(text, str):
+_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_]\w*)(?:\s*\.\s*([A-Za-z_]\w*))?\s*(?:\|[^{}]*)?\}\}")
+
+
+def _unfilled(text: Any, section: str, metrics: frozenset[str]) -> str | None:
+    """A ``{{ name }}`` (or ``{{ section.name | filter }}``) naming one of the section's recorded
+    metrics, in a text no template fills; other braces are data and pass."""
+    if not isinstance(text, str) or "{{" not in text:
         return None
-    for marker in LEFTOVERS:
-        pos = text.find(marker)
-        if pos >= 0:
-            return _excerpt(text[max(0, pos - 20):pos + 40], 60)
+    for m in _PLACEHOLDER.finditer(text):
+        sid, name = (m.group(1), m.group(2)) if m.group(2) else (section, m.group(1))
+        if sid == section and name in metrics:
+            return _excerpt(text[max(0, m.start() - 20):m.end() + 20], 60)
     return None
 
 
 def record_problems(res: Any, *, cells: Mapping[str, int] | None = None) -> list[Problem]:
-    """Missing values, empty figures and unfilled placeholders in what one section recorded."""
+    """Missing values, empty figures and unfilled placeholders (a placeholder naming one of the
+    section's metrics outside the markdown narrative) in what one section recorded."""
     from ..record import Figure, Metric, Table, Text
 
     cells = cells or {}
     section = res.section
+    metrics = frozenset(r.name for r in res.records if isinstance(r, Metric))
     problems: list[Problem] = []
     for rec in res.records:
         cell = rec.cell if isinstance(rec, Text) and rec.markdown else cells.get(rec.name)
@@ -413,13 +426,10 @@ def record_problems(res: Any, *, cells: Mapping[str, int] | None = None) -> list
             if is_missing(rec.value):
                 problems.append(Problem(section, where, "missing value",
                                         f"the metric's value is {_shown(rec.value)}; record a number, or leave it out"))
-            texts += [("label", rec.label), ("note", rec.note), ("unit", rec.unit), ("value", rec.value)]
+            texts += [("label", rec.label), ("note", rec.note)]
         elif isinstance(rec, Table):
             problems += _table_problems(rec, section, where)
-            texts += [("caption", rec.caption), ("note", rec.note)]
-            texts += [(f"column {c!r}", c) for c in rec.columns]
-            texts += [(f"{_row_label(row, i)}, column {col!r}", v)
-                      for i, row in enumerate(rec.rows, 1) for col, v in zip(rec.columns, row)]
+            texts += [("caption", rec.caption), ("note", rec.note)]  # cells and columns are data
         elif isinstance(rec, Figure):
             if svg_draws_nothing(rec.svg):
                 problems.append(Problem(section, where, "empty figure", "its SVG draws nothing"))
@@ -427,9 +437,12 @@ def record_problems(res: Any, *, cells: Mapping[str, int] | None = None) -> list
         elif isinstance(rec, Text) and not rec.markdown:  # markdown: prose.check_placeholders
             texts.append(("text", rec.text))
         for part, text in texts:
-            found = _leftover(text)
+            found = _unfilled(text, section, metrics)
             if found:
-                problems.append(Problem(section, where, "unfilled placeholder", f"{part}: {found!r}"))
+                problems.append(Problem(
+                    section, where, "unfilled placeholder",
+                    f"{part}: {found!r}; placeholders are filled only in markdown cells tagged report "
+                    "(or report-zh/report-en); here, format the value into the text"))
     return problems
 
 

@@ -39,6 +39,7 @@ from ..record import Figure, Metric, SectionResults, Table, Text
 from ..spec import LANGUAGES, LocalizedText, ReportSpec
 from . import formatting
 from .checks import check_svg
+from .escaping import encode_braces, escape_text
 from .themes import Theme, available_themes, default_templates_dir, load_theme, read_css
 from .xref import References
 from .prose import render_markdown
@@ -103,12 +104,13 @@ def load_strings(templates_dir: Path, lang: str) -> Strings:
 
 
 def css_string(value: object) -> Markup:
-    """A CSS string literal (``"…"``) holding ``value``: quotes, backslashes, line breaks and
-    ``<`` escaped, so it can sit in an inlined ``<style>`` element."""
+    """A CSS string literal (``"…"``) holding ``value``: quotes, backslashes, line breaks,
+    ``<`` and braces escaped, so it can sit in an inlined ``<style>`` element (and a brace from
+    data never looks like a template leftover)."""
     text = "" if value is None else str(value)
     out = []
     for ch in text:
-        if ch in '"\\<>&' or ord(ch) < 0x20 or ch == "\x7f":
+        if ch in '"\\<>&{}' or ord(ch) < 0x20 or ch == "\x7f":
             out.append(f"\\{ord(ch):x} ")
         else:
             out.append(ch)
@@ -141,6 +143,7 @@ _SVG_REF_HREF = re.compile(r"""((?:xlink:)?href\s*=\s*)(["'])#(.*?)\2""")
 _SVG_REF_URL = re.compile(r"""url\(\s*(["']?)#(.*?)\1\s*\)""")
 
 
+_SVG_STYLE = re.compile(r"(<style\b.*?</style\s*>)", re.IGNORECASE | re.DOTALL)
 _SVG_XMLNS = re.compile(r'\s+xmlns(?::xlink)?="http://www\.w3\.org/(?:2000/svg|1999/xlink)"')
 
 
@@ -171,6 +174,10 @@ def prepare_svg(svg: str, *, prefix: str, where: str) -> Markup:
     # Inline SVG in HTML needs no namespace declarations (the HTML parser puts <svg> and xlink:href
     # in their namespaces); dropping them leaves no "http://" anywhere in the client's HTML.
     svg = _SVG_XMLNS.sub("", svg)
+    # text from data (a label "{{Brand}}") must not look like a template leftover: braces as
+    # character references, except in <style> (CSS rules, where references are not decoded)
+    svg = "".join(part if part[:6].lower() == "<style" else encode_braces(part)
+                  for part in _SVG_STYLE.split(svg))
     return Markup(svg)  # noqa: S704 - vetted by check_svg above
 
 
@@ -394,6 +401,14 @@ def build_context(spec: ReportSpec, results: Mapping[str, SectionResults], *, la
 # --------------------------------------------------------------------------- environment
 
 
+def _finalize(value: Any) -> Any:
+    """Every ``{{ … }}`` of the report templates: a string (from data) escaped with its braces
+    encoded (:mod:`reportkit.render.escaping`); markup and anything else as Jinja2 shows it."""
+    if isinstance(value, str) and not hasattr(value, "__html__"):
+        return escape_text(value)
+    return value
+
+
 def make_environment(templates_dir: Path, lang: str, refs: References | None = None) -> jinja2.Environment:
     """Autoescape everywhere, StrictUndefined, the number filters bound to ``lang`` and the
     ``xref`` filter bound to ``refs`` (the cross-reference targets of the report being rendered)."""
@@ -404,6 +419,7 @@ def make_environment(templates_dir: Path, lang: str, refs: References | None = N
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=_finalize,
     )
     env.filters["num"] = formatting.format_number
     env.filters["metric"] = lambda m: formatting.format_metric(m, lang=lang)
@@ -463,7 +479,9 @@ def render_html(spec: ReportSpec, results: Mapping[str, SectionResults], *, lang
         from .notebooks import export_notebooks
 
         css.append(_read_css(tdir / "report" / "notebook.css"))
-        exported = export_notebooks(dict(notebooks or {}), truncated=strings["output_truncated"])
+        exported = export_notebooks(dict(notebooks or {}), truncated=strings["output_truncated"],
+                                    narrative=strings["notebook_narrative"], removed=strings["notebook_removed"],
+                                    cell_label=strings["notebook_removed_cell"])
     css.append(theme_obj.css())
     context = build_context(spec, results, lang=lang, build_info=build_info, strings=strings,
                             css="\n".join(css), theme=theme_obj, edition=edition, notebooks=exported)

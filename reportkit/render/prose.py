@@ -14,8 +14,9 @@ How a cell is rendered (:func:`render_markdown`):
    in the markdown, so a value can never be read as markdown or HTML;
 3. markdown-it (CommonMark, raw HTML disabled: a typed ``<script>`` shows as text) renders the
    markdown; images and links to anything but an in-page ``#anchor`` are refused;
-4. the markers are replaced by the escaped values, and the result is checked for leftovers
-   (``{{``, ``{%``, ``}}``).
+4. the rendered markdown, still holding the markers, is checked for leftovers of the cell's own
+   template syntax (``{{``, ``{%``, ``}}``); then the markers are replaced by the escaped values
+   (braces included, :mod:`reportkit.render.escaping`): a value is data, never a leftover.
 
 Any problem is a :class:`~reportkit.errors.RenderError` naming the section and the cell number.
 
@@ -46,12 +47,13 @@ from typing import Any
 import jinja2
 from jinja2 import nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from ..errors import RenderError
 from ..record import Metric, SectionResults, Text
 from . import formatting
 from .checks import Problem
+from .escaping import escape_text
 
 LEFTOVERS = ("{{", "{%", "}}")
 _SLOT = re.compile("\ue000rk(\\d+)\ue001")
@@ -210,7 +212,7 @@ def _finalize(context: jinja2.runtime.Context, value: Any) -> str:
     text = f_default(value, lang=context.get("__reportkit_lang__", "zh")) if isinstance(value, Metric) else value
     if not isinstance(text, str):
         raise PlaceholderError(f"a placeholder gave {text!r}; placeholders show recorded metrics")
-    slots.append(escape(text))
+    slots.append(escape_text(text))
     return f"\ue000rk{len(slots) - 1}\ue001"
 
 
@@ -417,6 +419,10 @@ def render_markdown(text: str, *, section: str, cell: int | None,
     tokens = md.parse(filled)
     _check_links(tokens, where)
     html = md.renderer.render(tokens, md.options, {})
+    for marker in LEFTOVERS:  # in the narrative itself, before any value is put in
+        pos = html.find(marker)
+        if pos >= 0:
+            raise RenderError(f"{where}: an unfilled template leftover {html[max(0, pos - 20):pos + 30]!r}")
 
     used: set[int] = set()
 
@@ -429,10 +435,6 @@ def render_markdown(text: str, *, section: str, cell: int | None,
         raise RenderError(f"{where}: a placeholder sits where no value can be shown (in a link target?); "
                           "placeholders belong in the text")
     html = _SOFT_BREAK.sub("", html)  # a line break between two CJK characters is not a space
-    for marker in LEFTOVERS:
-        pos = html.find(marker)
-        if pos >= 0:
-            raise RenderError(f"{where}: an unfilled template leftover {html[max(0, pos - 20):pos + 30]!r}")
     return Markup(html)  # noqa: S704 - markdown without raw HTML, values escaped, links vetted
 
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 
 from ..errors import RenderError
+from .escaping import escape_text
 
 REFERENCE = re.compile(r"\[\[\s*(fig|tab|sec)\s*:\s*([^\]\s]*)\s*\]\]")
 KIND_NAMES = {"fig": "figure", "tab": "table", "sec": "section"}
@@ -101,7 +102,7 @@ class References:
     def link(self, value: object, *, link: bool = True, where: str = "a template") -> Markup:
         """Escape ``value`` (unless it is markup already) and turn references into links
         (``link=False``: into their plain label, e.g. inside a table of contents entry)."""
-        html = str(value) if isinstance(value, Markup) else str(escape("" if value is None else value))
+        html = str(value) if isinstance(value, Markup) else str(escape_text("" if value is None else value))
         if "[[" not in html:
             return Markup(html)  # noqa: S704 - escaped above or markup already
 
