@@ -1,7 +1,11 @@
 """The ``reportkit`` command: build a report, run one notebook, list a notebook's parameters.
 
 This is the only place that configures logging and talks to the terminal. Errors are one clear
-paragraph on stderr and a non-zero exit.
+paragraph on stderr and a non-zero exit; Ctrl-C is one line and exit code 130.
+
+Messages carry paths, parameter values, cell sources and exception text (``data[i]``, ``[/x]``), so
+both consoles print without rich markup: text is shown exactly as written, and styling is applied
+with :class:`rich.text.Text` spans, never by markup in a string.
 """
 
 from __future__ import annotations
@@ -15,18 +19,19 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
-from .errors import ReportKitError
+from .errors import ReportKitError, RunInterrupted
 
 app = typer.Typer(
     name="reportkit",
     help="Parameterised notebooks → papermill runs → HTML and PDF industry reports.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
-console = Console(stderr=True)
-out = Console()
+console = Console(stderr=True, markup=False, highlight=False)  # see the module docstring
+out = Console(markup=False)
 
 
 def _configure_logging(verbose: bool) -> None:
@@ -38,9 +43,37 @@ def _configure_logging(verbose: bool) -> None:
         logging.getLogger(noisy).setLevel(logging.INFO if verbose else logging.ERROR)
 
 
-def _fail(exc: BaseException) -> None:
-    console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
-    raise typer.Exit(code=1)
+def _say(label: str, message: str, style: str = "bold red") -> None:
+    """``label message`` on stderr, the label styled, the message exactly as written."""
+    console.print(Text.assemble((label, style), " ", message), soft_wrap=True)
+
+
+def _fail(exc: BaseException, code: int = 1) -> None:
+    _say("error:", str(exc))
+    raise typer.Exit(code=code)
+
+
+def _interrupted(exc: KeyboardInterrupt, consequence: str) -> None:
+    """One line for Ctrl-C (where it happened, what was not written) and exit code 130."""
+    where = str(exc) if isinstance(exc, RunInterrupted) else "interrupted"
+    console.print(Text(f"{where}; {consequence}", style="yellow"), soft_wrap=True)
+    raise typer.Exit(code=130)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        out.print(f"reportkit {__version__}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="print reportkit's version and exit")] = False,
+) -> None:
+    pass
 
 
 class _Bars:
@@ -58,7 +91,7 @@ class _Bars:
 
 def _progress() -> Progress:
     return Progress(
-        TextColumn("[bold]{task.description:<12}"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("{task.description:<12}", style="bold", markup=False), BarColumn(), MofNCompleteColumn(),
         TextColumn("cells"), TimeElapsedColumn(), console=console, transient=False,
     )
 
@@ -84,16 +117,20 @@ def build(
     except ReportKitError as exc:
         _fail(exc)
         return
+    except KeyboardInterrupt as exc:
+        _interrupted(exc, "no report written (finished section runs are cached and will be reused)")
+        return
     reused = [s["id"] for s in result.manifest["sections"] if s["reused_from_cache"]]
     if reused:
-        out.print(f"reused cached runs (same code, parameters, data and environment): {', '.join(reused)}")
+        out.print(f"reused cached runs (same code, parameters, data and environment): {', '.join(reused)}",
+                  soft_wrap=True)
     for kind, path in result.outputs.items():
-        out.print(f"{kind:>8}: {path}")
+        out.print(f"{kind:>8}: {path}", soft_wrap=True)
     pages = result.manifest.get("pdf_pages")
     total = result.manifest["timings_seconds"]["total"]
     m = result.manifest
     out.print(f"built {m['report']} ({m['language']}, theme {m['theme']}, {m['edition']} edition) in {total:.1f} s"
-              + (f", {pages} PDF pages" if pages else ""))
+              + (f", {pages} PDF pages" if pages else ""), soft_wrap=True)
 
 
 def _parse_pairs(pairs: list[str], notebook: Path) -> dict[str, str]:
@@ -141,7 +178,10 @@ def run(
     except ReportKitError as exc:
         _fail(exc)
         return
-    out.print(f"executed: {executed.output} in {executed.seconds:.1f} s")
+    except KeyboardInterrupt as exc:
+        _interrupted(exc, "nothing written")
+        return
+    out.print(f"executed: {executed.output} in {executed.seconds:.1f} s", soft_wrap=True)
     kinds: dict[str, int] = {}
     for rec in results.records:
         kinds[rec.kind] = kinds.get(rec.kind, 0) + 1
@@ -191,8 +231,6 @@ def batch(
     import json as jsonlib
 
     _configure_logging(verbose)
-    from rich.markup import escape
-
     from .batch import BatchEvent, make_executor, plan_batch, run_batch
 
     def emit_json(event: BatchEvent) -> None:
@@ -201,8 +239,7 @@ def batch(
     def refuse(exc: ReportKitError, code: int) -> None:
         if json_events:
             emit_json(BatchEvent("batch", "error", str(spec), error=str(exc)))
-        console.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, highlight=False, soft_wrap=True)
-        raise typer.Exit(code=code)
+        _fail(exc, code)
 
     try:
         plan = plan_batch(spec, matrix, lang=lang, theme=theme)
@@ -222,6 +259,10 @@ def batch(
     except ReportKitError as exc:
         refuse(exc, 2)
         return
+    except KeyboardInterrupt as exc:
+        _interrupted(exc, f"unfinished rows are marked interrupted in {out_dir / 'index.json'}; "
+                          "run the same command again to complete only what is missing")
+        return
     finally:
         if executor is not None:
             executor.close()
@@ -230,11 +271,10 @@ def batch(
         out.print(f"batch {plan.spec.id}: {s['done']} done, {s['reused']} reused, {s['failed']} failed "
                   f"({s['runs_executed']} runs executed, {s['runs_cached']} cached) in {s['seconds']:.1f} s "
                   f"on {s['executor'] or 'nothing (all current)'}")
-        out.print(f"   index: {result.out_dir / 'index.html'}")
+        out.print(f"   index: {result.out_dir / 'index.html'}", soft_wrap=True)
         for row in result.failed:
             kept = f" (notebook kept: {row.failed_notebook})" if row.failed_notebook else ""
-            console.print(f"[bold red]row {escape(row.id)} failed:[/] {escape(row.error or '')}{escape(kept)}",
-                          markup=True, highlight=False, soft_wrap=True)
+            _say(f"row {row.id} failed:", f"{row.error or ''}{kept}")
     if not result.ok:
         raise typer.Exit(code=1)
 
@@ -253,15 +293,12 @@ def publish(
     AWS_ENDPOINT_URL) or ~/.config/reportkit/storage.toml, never from a spec.
     """
     _configure_logging(verbose)
-    from rich.markup import escape
-
     from .publish import publish as do_publish
 
     try:
         releases = do_publish(source, to, client=client, dry_run=dry_run)
     except ReportKitError as exc:
-        console.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, highlight=False, soft_wrap=True)
-        raise typer.Exit(code=2)
+        _fail(exc, 2)
     for r in releases:
         if dry_run:
             state = "would write" if r.created else "already published; would write nothing new"
@@ -278,20 +315,17 @@ def verify(
     release: Annotated[str, typer.Argument(help="a published release: DEST/<client>/<report>/<version>")],
 ) -> None:
     """Re-hash every file of a published release against its manifest; exit 1 on any mismatch."""
-    from rich.markup import escape
-
     from .publish import verify as do_verify
 
     try:
         problems = do_verify(release)
     except ReportKitError as exc:
-        console.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, highlight=False, soft_wrap=True)
-        raise typer.Exit(code=2)
+        _fail(exc, 2)
     if problems:
         for problem in problems:
-            console.print(f"[bold red]mismatch:[/] {escape(problem)}", markup=True, highlight=False, soft_wrap=True)
+            _say("mismatch:", problem)
         raise typer.Exit(code=1)
-    out.print(f"{release}: ok, every file matches its manifest", highlight=False)
+    out.print(f"{release}: ok, every file matches its manifest", highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -300,16 +334,13 @@ def share(
     expires: Annotated[str, typer.Option("--expires", help="how long the link works: e.g. 3600, 30m, 12h, 7d")] = "7d",
 ) -> None:
     """Print a presigned link to one published file, valid for --expires (S3 destinations)."""
-    from rich.markup import escape
-
     from .publish import share as do_share
 
     try:
         seconds = _seconds(expires)
         link = do_share(path, expires=seconds)
     except ReportKitError as exc:
-        console.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, highlight=False, soft_wrap=True)
-        raise typer.Exit(code=2)
+        _fail(exc, 2)
     console.print(f"valid for {expires} ({seconds} s):", highlight=False)
     print(link)
 
@@ -353,8 +384,6 @@ def preview(
 ) -> None:
     """Build SPEC's HTML and serve it on localhost; with --watch, rebuild on every change, running
     only the sections whose code, parameters or data changed (the run cache does the rest)."""
-    from rich.markup import escape
-
     from .spec import load_spec
     from .watch import Watcher, serve, watch
 
@@ -368,11 +397,10 @@ def preview(
 
     def report(r) -> None:  # noqa: ANN001 - a watch.Rebuild
         if r.error:
-            console.print(f"[bold red]rebuild failed[/] (the last good page stays): {escape(r.error)}",
-                          markup=True, highlight=False, soft_wrap=True)
+            _say("rebuild failed", f"(the last good page stays): {r.error}")
         else:
             ran = ", ".join(r.executed) or "nothing (all from the run cache)"
-            console.print(f"rebuilt in {r.seconds:.1f} s; executed: {escape(ran)}", highlight=False)
+            console.print(f"rebuilt in {r.seconds:.1f} s; executed: {ran}", soft_wrap=True)
 
     first = watcher.check()
     if first is not None:
@@ -447,14 +475,12 @@ def new_report_cmd(
 
 def _batch_with_progress(plan, out_dir: Path, **options):  # noqa: ANN001, ANN202 - CLI glue
     """run_batch with rich bars (runs, rows) and a line per finished run and row."""
-    from rich.markup import escape
-
     from .batch import BatchEvent, run_batch
 
     colours = {"failed": "red", "reused": "blue", "cached": "blue", "retry": "yellow", "interrupted": "yellow"}
     with Progress(
-        TextColumn("[bold]{task.description:<5}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=console, transient=False,
+        TextColumn("{task.description:<5}", style="bold", markup=False), BarColumn(), MofNCompleteColumn(),
+        TimeElapsedColumn(), console=console, transient=False,
     ) as progress:
         bars: dict[str, int] = {}
 
@@ -470,9 +496,9 @@ def _batch_with_progress(plan, out_dir: Path, **options):  # noqa: ANN001, ANN20
                 return
             colour = colours.get(event.status, "green")
             took = f" {event.seconds:.1f} s" if event.seconds else ""
-            why = f" — {escape(event.error.splitlines()[0])}" if event.error else ""
-            progress.console.print(f"{event.kind} {escape(event.name)}: [{colour}]{event.status}[/]{took}{why}",
-                                   highlight=False)
+            why = f" — {event.error.splitlines()[0]}" if event.error else ""
+            line = Text.assemble(f"{event.kind} {event.name}: ", (event.status, colour), f"{took}{why}")
+            progress.console.print(line, soft_wrap=True)
             if event.status in ("executed", "failed", "done", "reused") and event.kind in bars:
                 progress.advance(bars[event.kind])
 

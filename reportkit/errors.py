@@ -105,6 +105,28 @@ class NotebookError(ReportKitError):
         super().__init__(msg)
 
 
+class RunInterrupted(KeyboardInterrupt):
+    """A run was interrupted (Ctrl-C, SIGINT) while a notebook was executing; nothing was written.
+
+    Carries the notebook and the (1-based) number of the cell that was running, as the analyst's
+    notebook numbers it. A KeyboardInterrupt, deliberately *not* a ReportKitError: code that catches
+    ReportKitError or Exception to go on with the next run (a batch) must not swallow a Ctrl-C.
+    """
+
+    def __init__(self, *, notebook: str | Path, cell: int | None):
+        self.notebook = str(notebook)
+        self.cell = cell
+        where = f"at cell {cell}" if cell is not None else "before the first cell"
+        super().__init__(f"interrupted {where} of notebook {self.notebook}")
+
+    def __reduce__(self):  # noqa: ANN204 - picklable across process pools, keyword-only fields
+        return _rebuild_interrupted, (self.notebook, self.cell)
+
+
+def _rebuild_interrupted(notebook: str, cell: int | None) -> RunInterrupted:
+    return RunInterrupted(notebook=notebook, cell=cell)
+
+
 class RecordError(ReportKitError):
     """A value cannot be recorded, or recorded results cannot be read back."""
 

@@ -4,11 +4,17 @@ One kernel per run (the ``reportkit`` kernelspec installed inside the venv by ``
 is reported through nbclient's cell hooks, passed through papermill, never by subclassing. A failing
 cell becomes a :class:`~reportkit.errors.NotebookError` naming the notebook, the cell number in the
 original notebook, the exception, and the path of the saved executed notebook that shows it.
+
+Cell numbers are those the analyst sees in the original notebook: papermill's injected-parameters
+cell and its error-marker cells are not counted. A notebook that ends itself early with
+``sys.exit(0)`` fails too (papermill calls that a success; a report from a half-run notebook would be
+wrong). Ctrl-C raises :class:`~reportkit.errors.RunInterrupted` and leaves no partial file behind.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -18,7 +24,8 @@ from typing import Any, Callable, Collection
 
 import nbformat
 
-from .errors import NotebookError, ReportKitError
+from .errors import NotebookError, ReportKitError, RunInterrupted
+from .record import INJECTED_TAG
 from .secrets import scrub_notebook
 
 #: progress(done_cells, total_cells) after each cell
@@ -80,11 +87,71 @@ def _kernel_manager_class(stderr_path: Path, ipc_dir: str) -> type:
     return RunKernelManager
 
 
-def _injected_index(nb: Any) -> int | None:
-    for i, cell in enumerate(nb.cells):
-        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
-            return i
+ERROR_MARKER_TAG = "papermill-error-cell-tag"  # papermill's tag on the markdown cells it adds to a failed notebook
+
+#: a line such as "UsageError: Line magic function `%x` not found." (IPython writes these to stderr)
+_ERROR_LINE = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception)): (.+)$")
+
+
+def _tags(cell: Any) -> list[str]:
+    return list((cell.get("metadata") or {}).get("tags", []))
+
+
+def _injected_flags(nb: Any) -> list[bool]:
+    """For each cell of the notebook papermill executes (error markers removed, parameters
+    injected): is it the injected-parameters cell? Indices papermill and nbclient report refer to
+    this list."""
+    return [INJECTED_TAG in _tags(c) for c in nb.get("cells", []) if ERROR_MARKER_TAG not in _tags(c)]
+
+
+def _cell_number(injected: list[bool], index: int | None) -> int | None:
+    """The 1-based number of executed cell ``index`` in the analyst's notebook: the injected
+    parameters cell and papermill's error-marker cells are not counted. The injected cell itself
+    gets the number of the cell before it (the parameters cell), or None if it comes first."""
+    if index is None or index < 0:
+        return None
+    number = sum(1 for flag in injected[: index + 1] if not flag)
+    return number or None
+
+
+def _executed_cells(path: Path) -> list[Any]:
+    """The cells of a saved executed notebook without papermill's error-marker cells, so that
+    papermill's cell indices point into the list."""
+    nb = nbformat.read(path, as_version=4)
+    return [c for c in nb.cells if ERROR_MARKER_TAG not in _tags(c)]
+
+
+def _stderr_cause(cell: Any) -> tuple[str, str] | None:
+    """(ename, evalue) from what a failed cell wrote to stderr, for errors IPython reports there
+    instead of as an error output (a line magic that does not exist, a usage error)."""
+    text = "".join(
+        "".join(o.get("text", "")) for o in cell.get("outputs", [])
+        if o.get("output_type") == "stream" and o.get("name") == "stderr"
+    )
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        return None
+    match = _ERROR_LINE.match(lines[-1])
+    if match:
+        return match.group(1), match.group(2)
+    return "CellExecutionError", lines[-1][:500]
+
+
+def _early_exit(cells: list[Any]) -> tuple[int, int] | None:
+    """(index, later code cells that did not run) when a cell ended the notebook with
+    ``sys.exit(0)`` (papermill stops there and calls the run a success), else None."""
+    for index, cell in enumerate(cells):
+        if not (cell.get("metadata") or {}).get("papermill", {}).get("exception"):
+            continue
+        later = cells[index + 1:]
+        skipped = sum(1 for c in later if c.get("cell_type") == "code" and "".join(c.get("source", "")).strip())
+        return (index, skipped) if skipped else None
     return None
+
+
+def _drop_empty(path: Path) -> None:
+    if path.exists() and path.stat().st_size == 0:
+        path.unlink()
 
 
 def execute_notebook(
@@ -101,7 +168,9 @@ def execute_notebook(
     """Execute ``notebook`` with ``parameters`` (already validated) and save it at ``output``.
 
     The executed notebook is written under a temporary name and renamed when the run succeeds;
-    when a cell fails it is kept as ``<output stem>.failed.ipynb`` and a NotebookError is raised.
+    when a cell fails (or ``sys.exit(0)`` leaves later code cells unrun) it is kept as
+    ``<output stem>.failed.ipynb`` and a NotebookError is raised. On Ctrl-C the temporary notebook
+    is removed and :class:`~reportkit.errors.RunInterrupted` (a KeyboardInterrupt) is raised.
     ``secret``: names of parameters whose values must not stay in the saved notebook (see
     :mod:`reportkit.secrets`); both the executed and a failed notebook are scrubbed.
     """
@@ -117,18 +186,34 @@ def execute_notebook(
             f"kernelspec inside .venv), or `python -m ipykernel install --sys-prefix --name {kernel_name}`"
         )
     partial = output.with_name(f".{output.stem}.{os.getpid()}.partial.ipynb")
+    failed = output.with_name(f"{output.stem}.failed.ipynb")
     kernel_log = output.with_name(f"{output.stem}.kernel.log")
-    state = {"done": 0, "total": 0}
+    # "injected": which executed cells are papermill's parameters cell, to number cells as the
+    # analyst's notebook does; "current": the cell nbclient started last (its on_cell_complete
+    # fires when a cell is *sent* to the kernel, so the last "complete" cell may still be running)
+    state: dict[str, Any] = {"done": 0, "total": 0, "injected": [], "current": None}
 
     def on_notebook_start(notebook: Any, **_: Any) -> None:
         state["total"] = len(notebook.cells)
+        state["injected"] = _injected_flags(notebook)
         if progress:
             progress(0, state["total"])
+
+    def on_cell_start(cell: Any, cell_index: int, **_: Any) -> None:
+        state["current"] = cell_index
 
     def on_cell_complete(cell: Any, cell_index: int, **_: Any) -> None:
         state["done"] = cell_index + 1
         if progress:
             progress(state["done"], state["total"])
+
+    def keep_failed() -> Path | None:
+        """The partial notebook, scrubbed, as ``<stem>.failed.ipynb`` (it shows the error)."""
+        if not partial.exists():
+            return None
+        os.replace(partial, failed)
+        scrub_notebook(failed, parameters, secret)
+        return failed if failed.exists() else None
 
     started = time.perf_counter()
     ipc_dir = tempfile.mkdtemp(prefix="rk-ipc-")
@@ -143,42 +228,56 @@ def execute_notebook(
             cwd=str(cwd),
             execution_timeout=timeout,
             on_notebook_start=on_notebook_start,
+            on_cell_start=on_cell_start,
             on_cell_complete=on_cell_complete,
             kernel_manager_class=_kernel_manager_class(kernel_log, ipc_dir),
             shutdown_kernel="immediate",  # every output is collected by then; no need to wait for a clean exit
         )
+        cells = _executed_cells(partial)
+        exit_at = _early_exit(cells)
+        if exit_at is not None:  # sys.exit(0) half-way: papermill calls it success, a report must not
+            index, skipped = exit_at
+            raise NotebookError(
+                notebook=notebook, cell=_cell_number(_injected_flags({"cells": cells}), index), ename="SystemExit",
+                evalue=(f"the notebook exited early (sys.exit(0) or SystemExit); {skipped} later code "
+                        f"cell{'s' if skipped != 1 else ''} did not run, so its results would be incomplete: "
+                        f"remove the exit, or raise an exception to stop on purpose"),
+                saved=keep_failed(), source="".join(cells[index].get("source", "")),
+            )
     except PapermillExecutionError as exc:
-        failed = output.with_name(f"{output.stem}.failed.ipynb")
-        cell_number = exc.cell_index + 1
+        ename, evalue = exc.ename, exc.evalue
+        injected = state["injected"]
         if partial.exists():
-            nb = nbformat.read(partial, as_version=4)
-            injected = _injected_index(nb)
-            if injected is not None and exc.cell_index > injected:
-                cell_number -= 1  # number the cell as the analyst sees it in the original notebook
-            os.replace(partial, failed)
-            scrub_notebook(failed, parameters, secret)
+            cells = _executed_cells(partial)
+            injected = _injected_flags({"cells": cells})
+            # no error output (a line magic that does not exist, a usage error): IPython wrote the cause to stderr
+            if ename == "CellExecutionError" and not evalue and 0 <= exc.cell_index < len(cells):
+                ename, evalue = _stderr_cause(cells[exc.cell_index]) or (ename, evalue)
+        if not evalue:
+            evalue = ("the cell failed without an error message; see its output in the saved notebook"
+                      if ename == "CellExecutionError" else "(no message)")
         raise NotebookError(
-            notebook=notebook, cell=cell_number, ename=exc.ename, evalue=exc.evalue,
-            saved=failed if failed.exists() else None, source=exc.source,
+            notebook=notebook, cell=_cell_number(injected, exc.cell_index), ename=ename, evalue=evalue,
+            saved=keep_failed(), source=exc.source,
         ) from None
     except ReportKitError:
         raise
+    except KeyboardInterrupt:  # Ctrl-C: nbclient has shut the kernel down; leave nothing behind
+        partial.unlink(missing_ok=True)
+        kernel_log.unlink(missing_ok=True)  # at most "KeyboardInterrupt caught in kernel"
+        raise RunInterrupted(notebook=notebook, cell=_cell_number(state["injected"], state["current"])) from None
     except Exception as exc:  # kernel died, timeout, ...
-        failed = output.with_name(f"{output.stem}.failed.ipynb")
-        if partial.exists():
-            os.replace(partial, failed)
-            scrub_notebook(failed, parameters, secret)
+        text = str(exc).strip()
         raise NotebookError(
-            notebook=notebook, cell=None if state["done"] == 0 else state["done"] + 1,
-            ename=type(exc).__name__, evalue=str(exc).strip().splitlines()[0] if str(exc).strip() else "",
-            saved=failed if failed.exists() else None,
+            notebook=notebook, cell=_cell_number(state["injected"], state["current"]),
+            ename=type(exc).__name__, evalue=text.splitlines()[0] if text else "",
+            saved=keep_failed(),
         ) from exc
     finally:
         shutil.rmtree(ipc_dir, ignore_errors=True)
+        _drop_empty(kernel_log)
     scrub_notebook(partial, parameters, secret)  # before it gets its final name
     os.replace(partial, output)
-    if kernel_log.exists() and kernel_log.stat().st_size == 0:
-        kernel_log.unlink()
     seconds = time.perf_counter() - started
     nb = nbformat.read(output, as_version=4)
     return ExecutedNotebook(str(notebook), str(output), dict(parameters), seconds, nb)

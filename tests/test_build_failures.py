@@ -85,3 +85,12 @@ data:
     assert [s["reused_from_cache"] for s in third.manifest["sections"]] == [False]
     no_cache = build_report(spec, out=tmp_path / "d", cache=False)
     assert [s["reused_from_cache"] for s in no_cache.manifest["sections"]] == [False]
+
+
+@pytest.mark.e2e
+def test_an_early_sys_exit_stops_the_build_and_no_report_is_written(tmp_path):
+    out = tmp_path / "out"
+    with pytest.raises(NotebookError) as info:
+        build_report(_spec(tmp_path, "sysexit0.ipynb"), out=out)
+    assert info.value.cell == 3 and info.value.ename == "SystemExit"
+    assert not (out / "report.html").exists() and not (out / "manifest.json").exists()

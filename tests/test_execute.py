@@ -66,3 +66,63 @@ def test_eight_notebooks_run_concurrently_without_port_or_zmq_clashes(fixture_no
     # stderr log, e.g. "KeyboardInterrupt caught in kernel" when it is shut down under load)
     assert sorted(p.name for p in tmp_path.glob("*.ipynb")) == [f"run{i}.ipynb" for i in range(8)]
     assert not list(tmp_path.glob("*partial*")) and not list(tmp_path.glob("*.failed.ipynb"))
+
+
+# Cells are numbered as the analyst's notebook shows them: papermill's injected-parameters cell and
+# its error-marker cells (written into a failed notebook, and sometimes saved back as the source)
+# are not counted.
+@pytest.mark.e2e
+@pytest.mark.parametrize(("name", "params", "cell", "ename"), [
+    ("fails_after_parameters", {"path": "missing.csv"}, 2, "FileNotFoundError"),  # the data-loading cell
+    ("error_markers", {"x": 41}, 2, "ValueError"),  # a failed copy saved back as the source, markers and all
+])
+def test_failing_cell_is_numbered_as_in_the_original_notebook(fixture_notebook, tmp_path, name, params, cell, ename):
+    with pytest.raises(NotebookError) as info:
+        execute_notebook(fixture_notebook(name), tmp_path / f"{name}.ipynb", params, cwd=tmp_path)
+    err = info.value
+    assert (err.cell, err.ename) == (cell, ename)
+    assert f"failed in cell {cell}: {ename}" in str(err)
+
+
+@pytest.mark.e2e
+def test_a_line_magic_error_shows_the_cause_from_stderr(fixture_notebook, tmp_path):
+    with pytest.raises(NotebookError) as info:
+        execute_notebook(fixture_notebook("line_magic"), tmp_path / "m.ipynb", {"x": 2}, cwd=tmp_path)
+    err = info.value
+    assert err.cell == 2 and err.ename == "UsageError"
+    assert "Line magic function `%undefined_magic` not found" in err.evalue
+    assert "failed in cell 2: UsageError: Line magic function `%undefined_magic` not found" in str(err)
+
+
+@pytest.mark.e2e
+def test_sys_exit_0_half_way_is_a_failure_naming_the_cell(fixture_notebook, tmp_path):
+    """A report built from a half-run notebook is wrong: ``sys.exit(0)`` before the last code cell
+    fails the run (papermill itself treats it as success)."""
+    with pytest.raises(NotebookError) as info:
+        execute_notebook(fixture_notebook("sysexit0"), tmp_path / "e.ipynb", {"x": 2}, cwd=tmp_path)
+    err = info.value
+    assert err.cell == 3 and err.ename == "SystemExit"
+    assert "exited early" in err.evalue and "1 later code cell did not run" in err.evalue
+    assert err.saved and Path(err.saved).name == "e.failed.ipynb" and Path(err.saved).is_file()
+    assert not (tmp_path / "e.ipynb").exists() and not list(tmp_path.glob(".*partial*"))
+
+
+@pytest.mark.e2e
+def test_a_timed_out_cell_is_numbered_as_in_the_original_notebook(fixture_notebook, tmp_path):
+    with pytest.raises(NotebookError) as info:
+        execute_notebook(fixture_notebook("slow"), tmp_path / "slow.ipynb", {"marker": str(tmp_path / "started")},
+                         cwd=tmp_path, timeout=2)
+    assert info.value.cell == 3  # the sleeping cell (nbclient's hooks fire when a cell is sent, not done)
+    assert "Timeout" in info.value.ename
+
+
+def test_an_interrupted_run_is_a_picklable_keyboard_interrupt_not_an_error():
+    """So that per-run ``except Exception`` handlers (a batch) never swallow Ctrl-C, and a process
+    pool can send it back to the parent."""
+    import pickle
+
+    from reportkit.errors import ReportKitError, RunInterrupted
+
+    err = pickle.loads(pickle.dumps(RunInterrupted(notebook="nb.ipynb", cell=3)))
+    assert isinstance(err, KeyboardInterrupt) and not isinstance(err, (Exception, ReportKitError))
+    assert (err.notebook, err.cell, str(err)) == ("nb.ipynb", 3, "interrupted at cell 3 of notebook nb.ipynb")
