@@ -14,12 +14,16 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from pathlib import Path
 
 from .atomic import copy_atomic, write_atomic
 from .provenance import file_sha256
 
 log = logging.getLogger(__name__)
+
+#: A cache entry is copied in well under a second; a temporary file older than this was left by a killed writer.
+STALE_PARTIAL_SECONDS = 60.0
 
 
 class RunCache:
@@ -55,6 +59,24 @@ class RunCache:
         record = {"run_key": key, "sha256": file_sha256(path), "bytes": path.stat().st_size}
         write_atomic(self.record_path(key), json.dumps(record))
         return path
+
+    def remove_stale_partials(self, older_than: float = STALE_PARTIAL_SECONDS) -> list[Path]:
+        """Remove temporary files (``.<key>.*.partial``) that a killed writer left, once they are
+        older than ``older_than`` seconds. The cache may be shared by batches running at the same
+        time, so a fresh temporary file may be another writer's copy in progress: only stale ones go.
+        """
+        removed: list[Path] = []
+        if not self.folder.is_dir():
+            return removed
+        now = time.time()
+        for path in self.folder.glob(".*.partial"):
+            try:
+                if path.is_file() and now - path.stat().st_mtime > older_than:
+                    path.unlink()
+                    removed.append(path)
+            except FileNotFoundError:  # its writer renamed it meanwhile
+                continue
+        return removed
 
     def copy_to(self, key: str, target: str | Path) -> Path:
         """Copy a cached run to ``target``."""

@@ -8,8 +8,9 @@ optionally registers it in a report spec (appended to ``sections:``, the rest of
 comments kept as they are).
 
 ``reportkit new report NAME`` → :func:`new_report`: writes ``reports/<NAME>.yaml`` with a bilingual
-title and subtitle, language, theme, outputs, a first section (scaffolded with :func:`new_section`,
-since a spec needs at least one section) and a summary line. The cover and the appendix are made
+title and subtitle, language, theme, outputs, a first section (``overview``, scaffolded as
+:func:`new_section` does into ``notebooks/<NAME>_overview.ipynb``, since a spec needs at least one
+section) and a summary line. The cover and the appendix are made
 by the report templates from the spec.
 
 Nothing is ever overwritten; every problem raises a :class:`~reportkit.errors.SpecError` naming the
@@ -71,9 +72,9 @@ def check_report_name(name: Any, *, source: str = "the report name") -> str:
     return name
 
 
-def _refuse_existing(path: Path, what: str) -> None:
+def _refuse_existing(path: Path, what: str, role: str = "") -> None:
     if path.exists():
-        raise SpecError(f"{what} {path} already exists; refusing to overwrite it. Choose another name or "
+        raise SpecError(f"{what} {path}{role} already exists; refusing to overwrite it. Choose another name or "
                         "remove the file first")
 
 
@@ -369,6 +370,13 @@ def new_section(
     Returns the notebook's path.
     """
     check_section_name(name)
+    return _scaffold_section(name, Path(notebooks_dir) / f"{name}.ipynb", spec=spec, title_zh=title_zh,
+                             title_en=title_en, data_path=data_path, parameters=parameters)
+
+
+def _scaffold_section(name: str, path: Path, *, spec: Path | None, title_zh: str | None, title_en: str | None,
+                      data_path: str, parameters: dict[str, Any] | None, role: str = "") -> Path:
+    """:func:`new_section` writing the notebook at ``path`` (``role``: what it is, for a refusal)."""
     title_en = title_en or name.replace("_", " ").capitalize()
     title_zh = title_zh or title_en
     for label, value in (("title_zh", title_zh), ("title_en", title_en)):
@@ -377,9 +385,7 @@ def new_section(
     if not isinstance(data_path, str) or not data_path.strip():
         raise SpecError(f"data_path {data_path!r} for section {name!r} is empty; expected the path of a "
                         "CSV, Excel or Parquet panel file")
-    notebooks_dir = Path(notebooks_dir)
-    path = notebooks_dir / f"{name}.ipynb"
-    _refuse_existing(path, "notebook")
+    _refuse_existing(path, "notebook", role)
     spec_text = None
     if spec is not None:  # check everything before writing anything
         spec_text = register_section(Path(spec), section_id=name, notebook=path, title_zh=title_zh,
@@ -463,10 +469,12 @@ def new_report(
 ) -> Path:
     """Scaffold the report spec ``reports_dir/<name>.yaml``; return its path.
 
-    A spec needs at least one section, so a first section ``first_section`` is scaffolded with
-    :func:`new_section` into ``notebooks_dir`` (default: ``notebooks/`` next to ``reports/`` when
-    ``reports_dir`` is called ``reports``, else ``reports_dir/notebooks``) and named in the summary.
-    Refuses an existing spec or notebook; the written spec is loaded with ``load_spec`` to check it.
+    A spec needs at least one section, so a first section ``first_section`` is scaffolded as
+    :func:`new_section` does, into ``notebooks_dir/<name>_<first_section>.ipynb`` (named after the
+    report, so that every report of a project gets its own; ``notebooks_dir`` defaults to
+    ``notebooks/`` next to ``reports/`` when ``reports_dir`` is called ``reports``, else
+    ``reports_dir/notebooks``) and named in the summary. Refuses an existing spec or notebook, naming
+    it; the written spec is loaded with ``load_spec`` to check it.
     """
     check_report_name(name)
     check_section_name(first_section, source="the first section's name")
@@ -479,8 +487,11 @@ def new_report(
     if notebooks_dir is None:
         notebooks_dir = reports_dir.parent / "notebooks" if reports_dir.name == "reports" else reports_dir / "notebooks"
     notebooks_dir = Path(notebooks_dir)
-    notebook = notebooks_dir / f"{first_section}.ipynb"
-    _refuse_existing(notebook, "notebook")
+    # named after the report: every report of a project starts with a section called `overview`,
+    # and notebooks/ is shared by all of them
+    notebook = notebooks_dir / f"{name}_{first_section}.ipynb"
+    role = f" (the first section of report {name!r})"
+    _refuse_existing(notebook, "notebook", role)
     root = (reports_dir.resolve().parent if reports_dir.resolve().name == "reports" else reports_dir.resolve())
     section = {
         "id": first_section,
@@ -493,8 +504,8 @@ def new_report(
                       date=_dt.date.today().strftime("%Y-%m"))
     reports_dir.mkdir(parents=True, exist_ok=True)
     _validated(text, path, expect_ids=[first_section])
-    new_section(first_section, notebooks_dir=notebooks_dir, title_zh=section["title"]["zh"],
-                title_en=section["title"]["en"], data_path=data_path)
+    _scaffold_section(first_section, notebook, spec=None, title_zh=section["title"]["zh"],
+                      title_en=section["title"]["en"], data_path=data_path, parameters=None, role=role)
     try:
         write_atomic(path, text)
     except BaseException:

@@ -91,3 +91,42 @@ def test_rows_get_a_build_key_that_follows_their_runs_and_options():
     assert keys[0] == keys[1] != keys[2]  # same runs and options: same outputs
     assert plan_batch(SPEC, rows, lang="en").rows[0].build_key != keys[0]
     assert plan_batch(SPEC, rows, theme="acme").rows[0].build_key != keys[0]
+
+
+# --------------------------------------------------------------------------- row ids (reportkit.ids)
+
+
+@pytest.mark.parametrize("bad", ["CON", "nul", "COM1", "aux.txt", "Lpt9.csv"])
+def test_device_names_are_refused_as_row_ids_naming_the_file_and_row(bad, tmp_path):
+    csv = tmp_path / "clients.csv"
+    csv.write_text(f"id,category\nacme,母婴\n\n{bad},母婴\n", encoding="utf-8")
+    with pytest.raises(SpecError) as err:
+        plan_batch(SPEC, csv)
+    msg = str(err.value)
+    assert f"{csv}:4:" in msg  # the CSV line (the blank line 3 counted)
+    assert repr(bad) in msg and "row 2" in msg and "device name" in msg and "at most 64 characters" in msg
+
+
+def test_row_ids_differing_only_by_case_are_refused(tmp_path):
+    csv = tmp_path / "clients.csv"
+    csv.write_text("id,category\nAcme,母婴\nbeta,母婴\nacme,3C数码\n", encoding="utf-8")
+    with pytest.raises(SpecError) as err:
+        plan_batch(SPEC, csv)
+    msg = str(err.value)
+    assert f"{csv}:4:" in msg and "'acme'" in msg and "'Acme'" in msg and "row 1" in msg and "only by case" in msg
+
+
+def test_row_ids_follow_the_client_id_length():
+    with pytest.raises(SpecError, match="at most 64 characters"):
+        plan_batch(SPEC, [{"id": "x" * 65, "category": "母婴"}])
+
+
+@pytest.mark.parametrize("bad", ["index.json", "INDEX.html", "events.jsonl"])
+def test_row_ids_cannot_be_the_batch_folders_own_files(bad):
+    with pytest.raises(SpecError, match="batch folder's own"):
+        plan_batch(SPEC, [{"id": bad, "category": "母婴"}])
+
+
+def test_chinese_row_ids_are_client_ids_too():
+    plan = plan_batch(SPEC, [{"id": "母婴品牌-01", "category": "母婴"}])
+    assert plan.rows[0].id == "母婴品牌-01"

@@ -524,3 +524,21 @@ def test_cli_bad_matrix_exits_2_with_a_json_error_event(html_spec, tmp_path):
     assert event["kind"] == "batch" and event["status"] == "error"
     assert "matrix column 'categroy' is not a parameter" in event["error"] and "category (str" in event["error"]
     assert not (tmp_path / "o").exists()  # refused before anything was written
+
+
+def test_stale_temporary_files_in_the_run_cache_are_removed_fresh_ones_kept(tmp_path):
+    """A writer killed during RunCache.put leaves `.<key>.ipynb.*.partial`; a later batch removes it
+    once it is stale (another batch sharing the cache may be copying right now)."""
+    import os
+    import time
+
+    from reportkit.cache import STALE_PARTIAL_SECONDS, RunCache
+
+    store = RunCache(tmp_path)
+    stale, fresh = tmp_path / ".abc.ipynb.x1.partial", tmp_path / ".def.ipynb.x2.partial"
+    stale.write_text("half")
+    fresh.write_text("half")
+    old = time.time() - STALE_PARTIAL_SECONDS - 5
+    os.utime(stale, (old, old))
+    assert store.remove_stale_partials() == [stale]
+    assert not stale.exists() and fresh.exists()

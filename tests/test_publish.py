@@ -209,3 +209,53 @@ def test_s3_settings_come_from_the_environment_then_the_user_config(tmp_path, mo
     config.write_text("[s3\nbroken", encoding="utf-8")
     with pytest.raises(PublishError, match="cannot read the storage config"):
         s3_options()
+
+
+# --------------------------------------------------------------------------- reserved and case-clashing ids
+
+
+@pytest.mark.parametrize("bad", ["CON", "nul", "COM1", "aux.txt", "lpt9", "PRN.pdf"])
+def test_device_names_are_refused_as_client_ids(bad, tmp_path):
+    with pytest.raises(PublishError) as exc:
+        publish(fake_build(tmp_path / "build"), tmp_path / "dest", client=bad)
+    msg = str(exc.value)
+    assert repr(bad) in msg and "--client" in msg and "device name" in msg and "at most 64 characters" in msg
+    assert not (tmp_path / "dest").exists()
+
+
+def test_a_client_differing_only_by_case_from_one_in_the_destination_is_refused(tmp_path):
+    dest = tmp_path / "dest"
+    publish(fake_build(tmp_path / "b1"), dest, client="Acme")
+    before = files_under(dest)
+    for dry_run in (True, False):
+        with pytest.raises(PublishError) as exc:
+            publish(fake_build(tmp_path / "b2", html="<p>别的客户</p>"), dest, client="acme", dry_run=dry_run)
+        msg = str(exc.value)
+        assert "'acme'" in msg and "'Acme'" in msg and str(dest) in msg and "only by case" in msg
+    assert files_under(dest) == before and sorted(p.name for p in dest.iterdir()) == ["Acme"]
+    publish(fake_build(tmp_path / "b2", html="<p>更新</p>"), dest, client="Acme")  # the same spelling is fine
+
+
+def test_a_batch_with_rows_differing_only_by_case_publishes_nothing(tmp_path):
+    batch = tmp_path / "batch"
+    for row in ("zeta", "Acme", "acme"):
+        fake_build(batch / row, html=f"<p>{row}</p>")
+    (batch / "index.json").write_text(json.dumps({"rows": [
+        {"id": r, "status": "done"} for r in ("zeta", "Acme", "acme")]}), encoding="utf-8")
+    with pytest.raises(PublishError) as exc:
+        publish(batch, tmp_path / "dest")
+    msg = str(exc.value)
+    assert "'acme'" in msg and "'Acme'" in msg and str(batch / "index.json") in msg and "only by case" in msg
+    assert not (tmp_path / "dest").exists()
+
+
+def test_a_batch_row_with_a_device_name_names_the_batch_index(tmp_path):
+    batch = tmp_path / "batch"
+    fake_build(batch / "ok")
+    (batch / "index.json").write_text(json.dumps({"rows": [
+        {"id": "ok", "status": "done"}, {"id": "CON", "status": "done"}]}), encoding="utf-8")
+    with pytest.raises(PublishError) as exc:
+        publish(batch, tmp_path / "dest")
+    msg = str(exc.value)
+    assert "'CON'" in msg and str(batch / "index.json") in msg and "row 2" in msg and "device name" in msg
+    assert not (tmp_path / "dest").exists()

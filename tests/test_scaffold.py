@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -105,7 +106,8 @@ def test_new_report_spec_loads(report, tmp_path):
     assert spec.outputs == ("html", "pdf") and spec.language == "zh" and spec.theme == "default"
     assert [s.id for s in spec.sections] == ["overview"] and spec.summary == ("overview.r_pooled",)
     # relative to the project root (the folder above reports/), as in the demo spec
-    assert spec.sections[0].notebook == "notebooks/overview.ipynb"
+    # named after the report, so that a second report in the project gets its own first notebook
+    assert spec.sections[0].notebook == "notebooks/acme-2025_overview.ipynb"
     assert spec.resolve(spec.sections[0].notebook).is_file()
 
 
@@ -114,6 +116,49 @@ def test_new_report_refuses_to_overwrite(report):
     with pytest.raises(SpecError, match="already exists"):
         new_report("acme-2025", reports_dir=report.parent, title_zh="别的", title_en="Other")
     assert report.read_text(encoding="utf-8") == before
+
+
+def test_two_reports_in_one_project(tmp_path):
+    """`reportkit new report` twice in a copy of the project: each report gets its own first notebook,
+    both specs load and point at their own notebook, the first report's files are not touched."""
+    from typer.testing import CliRunner
+
+    from reportkit.cli import app
+
+    project = tmp_path / "project"
+    for folder in ("notebooks", "reports"):
+        shutil.copytree(ROOT / folder, project / folder)
+    args = ["--reports", str(project / "reports"), "--notebooks", str(project / "notebooks")]
+    first = CliRunner().invoke(app, ["new", "report", "beauty-2025", "--title-zh", "美妆行业报告",
+                                     "--title-en", "Beauty industry report", *args])
+    assert first.exit_code == 0, first.output
+    before = {p.name: p.read_bytes() for p in (project / "notebooks").iterdir()}
+    second = CliRunner().invoke(app, ["new", "report", "food-2025", "--title-zh", "食品饮料行业报告",
+                                      "--title-en", "Food and beverage report", *args])
+    assert second.exit_code == 0, second.output
+    after = {p.name: p.read_bytes() for p in (project / "notebooks").iterdir()}
+    assert {n: after[n] for n in before} == before  # nothing of the first report (or the demo) changed
+    notebooks = []
+    for name in ("beauty-2025", "food-2025"):
+        spec = load_spec(project / "reports" / f"{name}.yaml")
+        assert [s.id for s in spec.sections] == ["overview"] and spec.summary == ("overview.r_pooled",)
+        assert spec.sections[0].notebook == f"notebooks/{name}_overview.ipynb"
+        notebooks.append(spec.resolve(spec.sections[0].notebook))
+        assert notebooks[-1].is_file() and read_parameters(notebooks[-1]).get("panel_path") is not None
+    assert notebooks[0] != notebooks[1]
+    assert set(after) - set(before) == {"food-2025_overview.ipynb"}
+
+
+def test_new_report_refuses_an_existing_first_notebook_naming_it(tmp_path):
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    mine = notebooks / "acme-2025_overview.ipynb"
+    mine.write_text("mine", encoding="utf-8")
+    with pytest.raises(SpecError) as exc:
+        new_report("acme-2025", reports_dir=tmp_path / "reports", title_zh="测试报告", title_en="Test report")
+    msg = str(exc.value)
+    assert str(mine) in msg and "already exists" in msg and "'acme-2025'" in msg
+    assert mine.read_text(encoding="utf-8") == "mine" and not (tmp_path / "reports" / "acme-2025.yaml").exists()
 
 
 def test_new_section_registers_in_the_spec_keeping_the_rest(report):
@@ -158,7 +203,7 @@ def test_registering_when_sections_is_last_or_empty(tmp_path):
 def test_duplicate_section_id_is_refused_and_nothing_written(report):
     notebooks = report.parent.parent / "notebooks"
     before = report.read_text(encoding="utf-8")
-    (notebooks / "overview.ipynb").rename(notebooks / "moved.ipynb")  # so only the spec can refuse
+    (notebooks / "acme-2025_overview.ipynb").rename(notebooks / "moved.ipynb")  # so only the spec can refuse
     with pytest.raises(SpecError, match="'overview' is already used in this spec") as exc:
         new_section("overview", spec=report, notebooks_dir=notebooks)
     assert str(report) in str(exc.value)

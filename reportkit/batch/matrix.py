@@ -12,20 +12,29 @@ wrong with the matrix is found here, before a kernel starts.
 from __future__ import annotations
 
 import csv
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from ..build import build_key, templates_digest
 from ..errors import SpecError
+from ..ids import case_key, check_folder_id
 from ..params import read_parameters, validate_parameters
 from ..plan import LANGUAGE_PARAMETER, THEME_PARAMETER, Plan, PlannedRun, make_plan, notebook_path
 from ..spec import ReportSpec, load_spec
 
-#: the matrix column naming a row; it becomes the row's output folder
+#: the matrix column naming a row; it becomes the row's output folder and, when the batch is
+#: published, its client id: both follow the one rule of :mod:`reportkit.ids`
 ID_COLUMN = "id"
-ROW_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
+#: files the batch writes beside the row folders (run.py, index.py; ``_runs`` and ``.batch.lock``
+#: cannot be row ids anyway: an id starts with a letter or digit)
+BATCH_FILES = {name: f"the batch folder's own {name}" for name in ("index.json", "index.html", "events.jsonl")}
+
+
+class MatrixRow(dict):
+    """One row of a matrix CSV (column → text), knowing its line in the file for errors."""
+
+    line: int | None = None
 @dataclass(frozen=True)
 class BatchRow:
     id: str
@@ -53,7 +62,8 @@ class BatchPlan:
 
 
 def read_matrix(path: str | Path) -> list[dict[str, str]]:
-    """Read a matrix CSV (UTF-8, with or without BOM; header row first) into dicts of strings."""
+    """Read a matrix CSV (UTF-8, with or without BOM; header row first) into dicts of strings
+    (:class:`MatrixRow`: each knows its line in the file)."""
     path = Path(path)
     if not path.is_file():
         raise SpecError(f"matrix file {str(path)!r} does not exist; expected a CSV with an {ID_COLUMN!r} column", path=path)
@@ -63,12 +73,15 @@ def read_matrix(path: str | Path) -> list[dict[str, str]]:
         raise SpecError(f"matrix file is not UTF-8 ({exc}); save it as UTF-8 CSV", path=path) from None
     reader = csv.DictReader(text.splitlines())
     rows: list[dict[str, str]] = []
-    for line, raw in enumerate(reader, start=2):
+    for raw in reader:
+        line = reader.line_num  # csv's count: blank lines, which DictReader skips, included
         if None in raw or any(v is None for v in raw.values()):
             raise SpecError(f"row has {'more' if None in raw else 'fewer'} cells than the header", path=path, line=line)
         if not any((v or "").strip() for v in raw.values()):
             continue  # blank line
-        rows.append({(k or "").strip(): (v or "").strip() for k, v in raw.items()})
+        row = MatrixRow({(k or "").strip(): (v or "").strip() for k, v in raw.items()})
+        row.line = line
+        rows.append(row)
     if not rows:
         raise SpecError("matrix has no rows; expected a header and at least one row", path=path)
     return rows
@@ -141,18 +154,24 @@ def plan_batch(
     templates = templates_digest()
     rows: list[BatchRow] = []
     distinct: dict[str, PlannedRun] = {}
-    seen: set[str] = set()
+    seen: dict[str, tuple[int, str]] = {}  # case_key(id) → (row, id)
     for n, raw in enumerate(matrix_rows, start=1):
-        row_id = str(raw.get(ID_COLUMN) or "").strip()
-        if not ROW_ID.match(row_id):
-            raise SpecError(
-                f"row {n}: id {row_id!r} is not folder-safe; expected letters, digits, '-' or '_' "
-                "(starting with a letter or digit, at most 100 characters), e.g. 'bea-beauty'",
-                path=matrix_path or None,
-            )
-        if row_id in seen:
-            raise SpecError(f"row {n}: id {row_id!r} is used twice; row ids must be unique", path=matrix_path or None)
-        seen.add(row_id)
+        line = getattr(raw, "line", None)
+
+        def error(message: str, line: int | None = line) -> SpecError:
+            return SpecError(message, path=matrix_path or None, line=line)
+
+        row_id = check_folder_id(str(raw.get(ID_COLUMN) or "").strip(), what="row id",
+                                 source=f"{where}, row {n} (it names the row's folder and, published, its client)",
+                                 error=error, reserved=BATCH_FILES)
+        first = seen.get(case_key(row_id))
+        if first is not None and first[1] == row_id:
+            raise error(f"row {n}: id {row_id!r} is used twice (first in row {first[0]}); expected unique row ids")
+        if first is not None:
+            raise error(f"row {n}: id {row_id!r} differs only by case from row {first[0]}'s {first[1]!r}; on a "
+                        "case-insensitive file system (macOS, Windows) the two are one folder, which would mix two "
+                        "clients' reports. Expected row ids that differ in more than case")
+        seen[case_key(row_id)] = (n, row_id)
         given = {k: v for k, v in raw.items() if k != ID_COLUMN and not (isinstance(v, str) and v.strip() == "")}
         values: dict[str, Any] = {}
         sections = []

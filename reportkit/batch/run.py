@@ -326,6 +326,7 @@ def run_batch(
     store = RunCache(cache_dir if cache_dir is not None else default_cache_dir(plan.spec))
     with batch_lock(out_dir):
         remove_partials(out_dir)
+        store.remove_stale_partials()
         # rows whose outputs are current are kept; the others wait for their runs
         current = {} if force else {row.id: outs for row in plan.rows if (outs := _current_row(out_dir, row)) is not None}
         to_build = [row for row in plan.rows if row.id not in current]

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import PublishError
-from .clients import check_client_id
+from .clients import check_case_clashes, check_client_id
 from .release import Release, publish_build, verify_release
 from .store import Store, open_store
 
@@ -29,18 +29,27 @@ def publish(source: str | Path, dest: str | Path | Store, *, client: str | None 
     store = dest if isinstance(dest, Store) else open_store(dest)
     batch_index = source / "index.json"
     if batch_index.is_file() and not (source / "manifest.json").is_file():
-        rows = json.loads(batch_index.read_text(encoding="utf-8")).get("rows", [])
-        finished = [r["id"] for r in rows if r.get("status") in ("done", "reused")]
+        try:
+            rows = json.loads(batch_index.read_text(encoding="utf-8")).get("rows", [])
+        except (ValueError, AttributeError) as exc:
+            raise PublishError(f"{batch_index} is not a batch index ({type(exc).__name__}: {exc}); expected the "
+                               "index.json that `reportkit batch` writes: run the batch again") from None
+        # every row id is a client id: check them all (rule, and case against each other and the
+        # destination) before anything is written, so a bad row publishes nothing
+        finished = {check_client_id(r.get("id"), source=f"{batch_index} (row {n})"): f"{batch_index} (row {n})"
+                    for n, r in enumerate(rows, start=1)
+                    if isinstance(r, dict) and r.get("status") in ("done", "reused")}
         if client is not None:
             wanted = check_client_id(client)
             if wanted not in finished:
                 raise PublishError(f"--client {client!r}: the batch {source} has no finished row with that id; "
                                    f"finished rows: {', '.join(finished) or 'none'}")
-            finished = [wanted]
+            finished = {wanted: finished[wanted]}
         if not finished:
             raise PublishError(f"the batch {source} has no finished rows to publish (see its index.html)")
-        return [publish_build(store, source / row_id, row_id, dry_run=dry_run, fail_after=fail_after)
-                for row_id in finished]
+        check_case_clashes(store, finished.items())
+        return [publish_build(store, source / row_id, row_id, dry_run=dry_run, fail_after=fail_after, source=where)
+                for row_id, where in finished.items()]
     if client is None:
         raise PublishError(f"{source} is one build; name its client with --client ID (a batch folder publishes "
                            "each row to the client its row id names)")

@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..errors import PublishError
-from .clients import check_client_id
+from ..ids import check_folder_id
+from .clients import check_case_clashes, check_client_id
 from .store import Store
 
 #: outputs of a build that go to clients; executed notebooks (code, parameters) never do
@@ -115,13 +116,21 @@ def published_version(store: Store, client: str, report: str, version: str) -> d
 
 
 def publish_build(store: Store, build_dir: str | Path, client: str, *, dry_run: bool = False,
-                  fail_after: Callable[[str], None] | None = None) -> Release:
-    """Publish one build for ``client``; see the module doc. ``dry_run``: write nothing, list
-    what would be written. ``fail_after``: called after each object is written (tests use it to
-    stop a publish part-way, as a crash would)."""
-    client = check_client_id(client)
+                  fail_after: Callable[[str], None] | None = None, source: str = "--client") -> Release:
+    """Publish one build for ``client`` (``source``: where the id came from, for errors); see the
+    module doc. ``dry_run``: write nothing, list what would be written. ``fail_after``: called after
+    each object is written (tests use it to stop a publish part-way, as a crash would).
+
+    A client id that differs only by case from a client folder already in the destination, or a
+    report id that differs only by case from one of the client's reports, is refused before anything
+    is written (one folder on macOS and Windows)."""
+    client = check_client_id(client, source=source)
+    check_case_clashes(store, [(client, source)])
     build, files = read_build(build_dir)
-    report = check_client_id(str(build.get("report", "")), source=f"{Path(build_dir) / MANIFEST} (report id)")
+    report_source = f"{Path(build_dir) / MANIFEST} (report id)"
+    report = check_folder_id(str(build.get("report", "")), what="report id", source=report_source, error=PublishError)
+    check_case_clashes(store, [(report, report_source)], parts=(client,), what="report id",
+                       mixing=f"two reports of client {client!r}")
     version = version_of(build, files)
     location = store.display(client, report, version)
     existing = published_version(store, client, report, version)

@@ -225,7 +225,7 @@ def write_pdf(html: str, path: Path, *, base_dir: Path) -> PdfInfo:
     path.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     fetcher = make_url_fetcher()
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)  # as atomic.py names them
     os.close(fd)
     tmp = Path(tmp_name)
     try:
