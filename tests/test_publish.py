@@ -259,3 +259,47 @@ def test_a_batch_row_with_a_device_name_names_the_batch_index(tmp_path):
     msg = str(exc.value)
     assert "'CON'" in msg and str(batch / "index.json") in msg and "row 2" in msg and "device name" in msg
     assert not (tmp_path / "dest").exists()
+
+
+def test_the_rerun_of_a_stopped_publish_removes_its_staging_folder(tmp_path):
+    """A publish killed while staging leaves `.<version>.partial-*/` (with `.*.partial` files inside);
+    the next publish of the report removes it (kill trials found them accumulating)."""
+    build = fake_build(tmp_path / "build")
+    dest = tmp_path / "dest"
+
+    def crash(name: str) -> None:
+        if name == "report.html":
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        publish(build, dest, client="acme", fail_after=crash)
+    report = dest / "acme" / "china-ecommerce-2024"
+    [staging] = [p for p in report.iterdir() if ".partial" in p.name]
+    (staging / ".report.pdf.x1y2.partial").write_bytes(b"half")  # a write cut short
+    [release] = publish(build, dest, client="acme")
+    assert release.created
+    assert not [p for p in report.rglob("*") if ".partial" in p.name]
+
+
+def test_a_rerun_after_a_stop_between_the_version_and_the_pointer_moves_the_pointer(tmp_path):
+    """Version B renamed into place, then the publish stops before latest.json and index.html: the
+    re-run finds B published and must still point at it and list it (it used to keep A)."""
+    dest = tmp_path / "dest"
+    a = publish(fake_build(tmp_path / "a"), dest, client="acme")[0].version
+    b_build = fake_build(tmp_path / "b", html="<p>新版</p>", generated="2026-12-02T00:00:00+00:00")
+
+    def crash(name: str) -> None:
+        if name == "manifest.json":  # called after the rename, before the pointer and the index
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        publish(b_build, dest, client="acme", fail_after=crash)
+    report = dest / "acme" / "china-ecommerce-2024"
+    assert json.loads((report / "latest.json").read_text(encoding="utf-8"))["version"] == a
+    [again] = publish(b_build, dest, client="acme")
+    assert not again.created and again.version != a
+    assert json.loads((report / "latest.json").read_text(encoding="utf-8"))["version"] == again.version
+    assert again.version in (dest / "acme" / "index.html").read_text(encoding="utf-8")
+    # re-publishing the older build does not move the pointer back
+    publish(fake_build(tmp_path / "a"), dest, client="acme")
+    assert json.loads((report / "latest.json").read_text(encoding="utf-8"))["version"] == again.version

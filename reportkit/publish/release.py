@@ -17,10 +17,13 @@ Clients are folders under the destination: a client's files never go anywhere el
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import html
 import json
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -36,6 +39,7 @@ PUBLISHED = ("report.html", "report.pdf")
 MANIFEST = "manifest.json"
 LATEST = "latest.json"
 INDEX = "index.html"
+LOCK = ".publish.lock"  # local destinations: held while a report is published
 
 
 @dataclass
@@ -136,8 +140,9 @@ def publish_build(store: Store, build_dir: str | Path, client: str, *, dry_run: 
     existing = published_version(store, client, report, version)
     if existing is not None:
         release = Release(client, report, version, existing.get("files", {}), False, location)
-        if not dry_run:  # the pointer and index may be missing if an earlier publish stopped after the version
-            release.written += _point_and_index(store, client, report, version, only_if_missing=True)
+        if not dry_run:  # an earlier publish may have stopped after the version, before the pointer and index
+            with _report_lock(store, client, report):
+                release.written += _point_and_index(store, client, report, version, only_if_stale=True)
         return release
     manifest = _release_manifest(build, files, client, version)
     release = Release(client, report, version, manifest["files"], True, location,
@@ -146,6 +151,32 @@ def publish_build(store: Store, build_dir: str | Path, client: str, *, dry_run: 
     if dry_run:
         return release
     manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")
+    with _report_lock(store, client, report):
+        return _write_release(store, client, report, version, files, manifest, manifest_bytes, release, location,
+                              fail_after)
+
+
+@contextmanager
+def _report_lock(store: Store, client: str, report: str) -> Iterator[None]:
+    """Local destinations: one publish of a report at a time (an flock, released however the process
+    ends), so that staging folders a killed publish left (``.<version>.partial-*``) can be removed
+    safely by the next one. S3 needs none: objects are written whole and the manifest last."""
+    if not store.is_local:
+        yield
+        return
+    folder = Path(store.path(client, report))
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / LOCK, "a+") as fh:  # noqa: SIM115 - held while writing
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        for name in store.list(client, report):
+            if name.startswith(".") and ".partial" in name:  # left by a killed publish of this report
+                store.remove(client, report, name)
+        yield
+
+
+def _write_release(store: Store, client: str, report: str, version: str, files: dict[str, bytes],
+                   manifest: dict[str, Any], manifest_bytes: bytes, release: Release, location: str,
+                   fail_after: Callable[[str], None] | None) -> Release:
     if store.is_local:
         staging = f".{version}.partial-{uuid.uuid4().hex[:8]}"
         for name, data in sorted(files.items()):
@@ -172,16 +203,37 @@ def publish_build(store: Store, build_dir: str | Path, client: str, *, dry_run: 
     return release
 
 
-def _point_and_index(store: Store, client: str, report: str, version: str, *, only_if_missing: bool = False) -> list[str]:
+def _point_and_index(store: Store, client: str, report: str, version: str, *, only_if_stale: bool = False) -> list[str]:
+    """Point ``latest.json`` at ``version`` and rewrite the client's index. ``only_if_stale`` (a
+    re-run finding the version already published): only where an earlier publish stopped before
+    them — the pointer missing or naming an older release than ``version``, the index not the one
+    the destination's releases give."""
     written = []
-    if not (only_if_missing and store.exists(client, report, LATEST)):
+    if not only_if_stale or _pointer_is_stale(store, client, report, version):
         pointer = {"version": version, "updated": datetime.now(timezone.utc).isoformat(timespec="seconds")}
         store.write(json.dumps(pointer).encode("utf-8"), client, report, LATEST)
         written.append(store.display(client, report, LATEST))
-    if not (only_if_missing and store.exists(client, INDEX)):
-        store.write(client_index(store, client).encode("utf-8"), client, INDEX)
+    index = client_index(store, client)
+    if not only_if_stale or not store.exists(client, INDEX) or store.read(client, INDEX).decode("utf-8", "replace") != index:
+        store.write(index.encode("utf-8"), client, INDEX)
         written.append(store.display(client, INDEX))
     return written
+
+
+def _pointer_is_stale(store: Store, client: str, report: str, version: str) -> bool:
+    """True when ``latest.json`` is missing, unreadable, or names a release built before ``version``."""
+    try:
+        current = json.loads(store.read(client, report, LATEST))["version"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return True
+    if current == version:
+        return False
+    ours, theirs = published_version(store, client, report, version), published_version(store, client, report, current)
+    if theirs is None:
+        return True
+    def built(m: dict[str, Any]) -> tuple[str, str]:
+        return (str(m.get("build", {}).get("generated", "")), str(m.get("version", "")))
+    return ours is not None and built(ours) > built(theirs)
 
 
 def releases_of(store: Store, client: str) -> dict[str, list[dict[str, Any]]]:
