@@ -104,6 +104,14 @@ class NotebookError(ReportKitError):
             msg += f"\n  the executed notebook with the error is saved at {self.saved}"
         super().__init__(msg)
 
+    def __reduce__(self):  # noqa: ANN204 - picklable across process pools and Dask workers (keyword-only fields)
+        return _rebuild_notebook_error, (self.notebook, self.cell, self.ename, self.evalue, self.saved, self.source)
+
+
+def _rebuild_notebook_error(notebook: str, cell: int | None, ename: str, evalue: str, saved: str | None,
+                            source: str | None) -> NotebookError:
+    return NotebookError(notebook=notebook, cell=cell, ename=ename, evalue=evalue, saved=saved, source=source)
+
 
 class RunInterrupted(KeyboardInterrupt):
     """A run was interrupted (Ctrl-C, SIGINT) while a notebook was executing; nothing was written.

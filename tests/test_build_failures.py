@@ -94,3 +94,17 @@ def test_an_early_sys_exit_stops_the_build_and_no_report_is_written(tmp_path):
         build_report(_spec(tmp_path, "sysexit0.ipynb"), out=out)
     assert info.value.cell == 3 and info.value.ename == "SystemExit"
     assert not (out / "report.html").exists() and not (out / "manifest.json").exists()
+
+
+def test_a_notebook_error_survives_pickling_with_its_fields():
+    """Errors travel back from worker processes (process pool, Dask) pickled; keyword-only fields used to break that."""
+    import pickle
+
+    from reportkit.errors import NotebookError
+
+    err = NotebookError(notebook="notebooks/x.ipynb", cell=3, ename="ValueError", evalue="bad [/x]",
+                        saved="build/runs/x.failed.ipynb", source="load()")
+    back = pickle.loads(pickle.dumps(err))
+    assert isinstance(back, NotebookError) and str(back) == str(err)
+    assert (back.cell, back.ename, back.evalue, back.saved, back.source) == (3, "ValueError", "bad [/x]",
+                                                                            "build/runs/x.failed.ipynb", "load()")
