@@ -12,7 +12,23 @@ from pathlib import Path
 
 
 class ReportKitError(Exception):
-    """Base class of every error reportkit raises on purpose."""
+    """Base class of every error reportkit raises on purpose.
+
+    Errors cross processes (a batch's worker processes, Dask workers) pickled with their fields:
+    ``__reduce__`` rebuilds the same class with the same message and attributes without calling
+    ``__init__`` again (whose keyword-only fields plain Exception pickling loses), as nbclient's
+    errors do.
+    """
+
+    def __reduce__(self):  # noqa: ANN204 - the pickle protocol
+        return _restore_error, (type(self), self.args, dict(self.__dict__))
+
+
+def _restore_error(cls: type[ReportKitError], args: tuple, state: dict) -> ReportKitError:
+    err = cls.__new__(cls)
+    Exception.__init__(err, *args)
+    err.__dict__.update(state)
+    return err
 
 
 class SpecError(ReportKitError):
@@ -103,14 +119,6 @@ class NotebookError(ReportKitError):
         if self.saved:
             msg += f"\n  the executed notebook with the error is saved at {self.saved}"
         super().__init__(msg)
-
-    def __reduce__(self):  # noqa: ANN204 - picklable across process pools and Dask workers (keyword-only fields)
-        return _rebuild_notebook_error, (self.notebook, self.cell, self.ename, self.evalue, self.saved, self.source)
-
-
-def _rebuild_notebook_error(notebook: str, cell: int | None, ename: str, evalue: str, saved: str | None,
-                            source: str | None) -> NotebookError:
-    return NotebookError(notebook=notebook, cell=cell, ename=ename, evalue=evalue, saved=saved, source=source)
 
 
 class RunInterrupted(KeyboardInterrupt):

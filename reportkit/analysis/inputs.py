@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..choices import check_choice as _check_choice
 from ..errors import AnalysisError, DataError
 
 __all__ = [
@@ -223,12 +224,6 @@ def check_count(name: str, value: Any, low: int) -> int:
 
 
 def check_choice(name: str, value: Any, allowed: tuple[str, ...], *, as_list: bool = False) -> str:
-    """``value`` if it is one of the strings ``allowed``; else AnalysisError listing them.
-
-    The choices are shown quoted and comma-separated (``'a', 'b'``), or as a Python list
-    (``['a', 'b']``) with ``as_list``.
-    """
-    if not isinstance(value, str) or value not in allowed:
-        shown = str(list(allowed)) if as_list else ", ".join(repr(a) for a in allowed)
-        raise AnalysisError(f"{name}: expected one of {shown}; got {value!r}")
-    return value
+    """``value`` if it is one of the strings ``allowed``; else AnalysisError listing them
+    (:func:`reportkit.choices.check_choice`, the one validator of closed choices)."""
+    return _check_choice(name, value, allowed, as_list=as_list, error=AnalysisError)

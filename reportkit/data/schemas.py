@@ -52,6 +52,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
+from ..choices import check_choice
 from ..errors import DataError, DataWarning
 from .numbers import parse_numeric_column
 from .readers import RowNumbers
@@ -541,12 +542,6 @@ def _sort_or_refuse(frame: pd.DataFrame, where: RowNumbers, keys: Sequence[str],
     return frame.iloc[order].reset_index(drop=True), where.take([int(i) for i in order])
 
 
-def _check_choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:
-    if value not in allowed:
-        raise DataError(f"{name} must be one of {list(allowed)}; got {value!r}",
-                        expected=f"one of {list(allowed)}")
-
-
 # --------------------------------------------------------------------------- panel
 
 
@@ -601,7 +596,7 @@ def validate_panel(frame: pd.DataFrame, *, path: str | Path | None = None, entit
     sorted by entity and period (see the module doc for ``on_unsorted``), metrics as float64,
     the period as ``datetime64[ns]``. Any failure raises one :class:`DataError`.
     """
-    _check_choice("on_unsorted", on_unsorted, get_args(OnUnsorted))
+    check_choice("on_unsorted", on_unsorted, get_args(OnUnsorted), as_list=True, error=DataError)
     frame = _check_frame(frame, path)
     where = RowNumbers.for_frame(frame, rows)
     required = [r for r in dict.fromkeys(required)]
@@ -740,7 +735,7 @@ def validate_market_series(frame: pd.DataFrame, *, path: str | Path | None = Non
     ``units`` replaces the allowed set (default :data:`UNITS`); a declared unit outside
     :data:`MAX_BY_UNIT` gets no sign or ceiling check. Rows come back sorted by period.
     """
-    _check_choice("on_unsorted", on_unsorted, get_args(OnUnsorted))
+    check_choice("on_unsorted", on_unsorted, get_args(OnUnsorted), as_list=True, error=DataError)
     frame = _check_frame(frame, path)
     where = RowNumbers.for_frame(frame, rows)
     _require(frame, [period, value, unit], path, "market series", where)

@@ -41,6 +41,7 @@ from typing import Any, Literal, get_args
 import numpy as np
 import pandas as pd
 
+from ..choices import check_choice
 from ..errors import AnalysisError, DataError
 
 __all__ = [
@@ -138,13 +139,6 @@ class PeriodBlock:
 
 
 # --------------------------------------------------------------------------- small helpers
-
-
-def _check_choice(name: str, value: Any, allowed: tuple[str, ...]) -> str:
-    if not isinstance(value, str) or value not in allowed:
-        shown = ", ".join(repr(a) for a in allowed)
-        raise AnalysisError(f"{name}: expected one of {shown}; got {value!r}")
-    return value
 
 
 def _fmt(value: float) -> str:
@@ -476,8 +470,8 @@ class TimeSeries:
     blocks: tuple[PeriodBlock, ...] = field(default=())
 
     def __post_init__(self) -> None:
-        _check_choice("freq", self.freq, FREQS)
-        _check_choice("kind", self.kind, KINDS)
+        check_choice("freq", self.freq, FREQS)
+        check_choice("kind", self.kind, KINDS)
         values = self.values
         if not isinstance(values, pd.Series) or not isinstance(values.index, pd.PeriodIndex):
             raise AnalysisError("TimeSeries.values must be a pandas Series on a PeriodIndex")
@@ -535,7 +529,7 @@ class TimeSeries:
 
     def quality_messages(self, lang: str = "zh") -> list[str]:
         """The data-quality notes as sentences in ``lang``, for the report's data-quality note."""
-        _check_choice("lang", lang, ("zh", "en"))
+        check_choice("lang", lang, ("zh", "en"))
         return [note.text(lang) for note in self.quality]
 
     def blocks_table(self) -> pd.DataFrame:
@@ -666,11 +660,11 @@ class TimeSeries:
                unit: str, source: str, on_gap: str, on_unsorted: str, on_negative: str,
                csv_lines: bool, ytd_only: bool) -> "TimeSeries":
         if freq is not None:
-            _check_choice("freq", freq, FREQS)
-        _check_choice("kind", kind, KINDS)
-        _check_choice("on_gap", on_gap, get_args(OnGap))
-        _check_choice("on_unsorted", on_unsorted, get_args(OnUnsorted))
-        _check_choice("on_negative", on_negative, get_args(OnNegative))
+            check_choice("freq", freq, FREQS)
+        check_choice("kind", kind, KINDS)
+        check_choice("on_gap", on_gap, get_args(OnGap))
+        check_choice("on_unsorted", on_unsorted, get_args(OnUnsorted))
+        check_choice("on_negative", on_negative, get_args(OnNegative))
         where = source or None
         if not isinstance(df, pd.DataFrame):
             raise DataError(f"expected a pandas DataFrame; got {type(df).__name__}", path=where)
