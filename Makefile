@@ -10,7 +10,7 @@ KERNEL  = $(VENV)/share/jupyter/kernels/reportkit/kernel.json
 SPEC   ?= reports/china-ecommerce-2024.yaml
 PYTEST_ARGS ?=
 
-.PHONY: setup report report-en test test-fast bench fonts clean
+.PHONY: setup report report-en test test-fast bench fonts clean lab
 
 setup: $(STAMP) $(KERNEL) fonts
 
@@ -23,8 +23,12 @@ $(STAMP): pyproject.toml | $(PY)
 	@# build matplotlib's font cache now, so that no notebook prints "building the font cache" to
 	@# stderr on its first run (the pre-publish checks fail a build on any stderr output)
 	MPLBACKEND=Agg $(PY) -c "import matplotlib.pyplot"
-	@# notebooks are committed without outputs: a pre-commit hook strips staged notebooks
-	if hooks=$$(git rev-parse --git-path hooks 2>/dev/null); then mkdir -p "$$hooks" && install -m 755 scripts/git-pre-commit "$$hooks/pre-commit"; fi
+	@# notebooks are committed without outputs: a pre-commit hook strips staged notebooks. A hook the
+	@# user already has is kept (and said so): ours is installed only where there is none, or ours is there.
+	if hooks=$$(git rev-parse --git-path hooks 2>/dev/null); then mkdir -p "$$hooks"; \
+	  if [ ! -e "$$hooks/pre-commit" ] || cmp -s scripts/git-pre-commit "$$hooks/pre-commit" || grep -q "reportkit" "$$hooks/pre-commit"; then \
+	    install -m 755 scripts/git-pre-commit "$$hooks/pre-commit"; \
+	  else echo "reportkit: kept your $$hooks/pre-commit; add scripts/git-pre-commit to it to strip notebooks on commit"; fi; fi
 	touch $@
 
 # The kernelspec lives inside the venv (--sys-prefix), never in the user's home.
@@ -33,6 +37,10 @@ $(KERNEL): $(STAMP)
 
 fonts:
 	@bash scripts/install-fonts.sh
+
+# JupyterLab on the project's folder; pick the kernel "Python (reportkit)" (installed by setup)
+lab: setup
+	$(VENV)/bin/jupyter lab --notebook-dir=.
 
 report: setup
 	$(VENV)/bin/reportkit build $(SPEC)
