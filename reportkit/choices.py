@@ -11,7 +11,7 @@ from typing import Any
 
 from .errors import AnalysisError, DataError, ReportKitError
 
-__all__ = ["check_choice"]
+__all__ = ["check_choice", "check_choices"]
 
 
 def check_choice(name: str, value: Any, allowed: tuple[str, ...], *, as_list: bool = False,
@@ -25,3 +25,22 @@ def check_choice(name: str, value: Any, allowed: tuple[str, ...], *, as_list: bo
     if issubclass(error, DataError):
         raise error(message, expected=f"one of {list(allowed)}")
     raise error(message)
+
+
+def check_choices(name: str, values: Any, allowed: tuple[str, ...], *, noun: str = "name") -> tuple[str, ...]:
+    """``values`` (one name or a sequence) as a tuple of distinct names from ``allowed``; else
+    AnalysisError naming the option, the choices and the bad or repeated names."""
+    if isinstance(values, str):
+        values = (values,)
+    try:
+        values = tuple(values)
+    except TypeError as exc:
+        raise AnalysisError(f"{name}: expected a sequence of {noun}s from {list(allowed)}; got {values!r}") from exc
+    if not values:
+        raise AnalysisError(f"{name}: expected at least one of {list(allowed)}")
+    for value in values:
+        check_choice(name, value, allowed, as_list=True)
+    dup = sorted({v for v in values if values.count(v) > 1})
+    if dup:
+        raise AnalysisError(f"{name}: each {noun} once; repeated: {dup}")
+    return values

@@ -89,6 +89,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import AnalysisError
+from ..choices import check_choices
 from .inputs import check_choice, check_count
 
 __all__ = [
@@ -809,20 +810,7 @@ def forecast(
 
 
 def _check_methods(methods: Any) -> tuple[str, ...]:
-    if isinstance(methods, str):
-        methods = (methods,)
-    try:
-        methods = tuple(methods)
-    except TypeError as exc:
-        raise AnalysisError(f"methods: expected a sequence of method names from {list(METHODS)}; got {methods!r}") from exc
-    if not methods:
-        raise AnalysisError(f"methods: expected at least one of {list(METHODS)}")
-    for m in methods:
-        check_choice("methods", m, METHODS, as_list=True)
-    dup = sorted({m for m in methods if methods.count(m) > 1})
-    if dup:
-        raise AnalysisError(f"methods: each method once; repeated: {dup}")
-    return methods
+    return check_choices("methods", methods, METHODS, noun="method")
 
 
 def _default_backtest_horizon(s: int) -> int:

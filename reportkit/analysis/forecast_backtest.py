@@ -44,6 +44,7 @@ import pandas as pd
 
 from ..errors import AnalysisError
 from .forecast import _check_series, _fit_predict
+from ..choices import check_choices
 from .inputs import check_choice, check_count
 
 __all__ = [
@@ -166,20 +167,7 @@ def point_forecast(z: np.ndarray, model: str, h: int, *, log_growth: np.ndarray 
 
 def check_models(models: Any) -> tuple[str, ...]:
     """``models`` as a tuple of distinct names from :data:`CANDIDATES`."""
-    if isinstance(models, str):
-        models = (models,)
-    try:
-        models = tuple(models)
-    except TypeError as exc:
-        raise AnalysisError(f"models: expected a sequence of names from {list(CANDIDATES)}; got {models!r}") from exc
-    if not models:
-        raise AnalysisError(f"models: expected at least one of {list(CANDIDATES)}")
-    for m in models:
-        check_choice("models", m, CANDIDATES, as_list=True)
-    dup = sorted({m for m in models if models.count(m) > 1})
-    if dup:
-        raise AnalysisError(f"models: each model once; repeated: {dup}")
-    return models
+    return check_choices("models", models, CANDIDATES, noun="model")
 
 
 def annual_log_series(series: Any, what: str = "series") -> tuple[np.ndarray, pd.PeriodIndex, str]:
