@@ -11,12 +11,13 @@ from typing import Any
 
 import nbformat
 
-from .errors import SpecError
+from .errors import ReportKitError, SpecError
 from .params import read_parameters, validate_parameters
 from .provenance import (
     environment_lock, file_sha256, notebook_code_hash, package_source_hash, package_versions, run_key,
 )
-from .spec import LANGUAGES, ReportSpec, SectionSpec
+from .i18n import check_language
+from .spec import ReportSpec, SectionSpec
 
 #: A notebook parameter with this name receives the report's language.
 LANGUAGE_PARAMETER = "lang"
@@ -92,8 +93,10 @@ def make_plan(spec: ReportSpec, *, lang: str | None = None, theme: str | None = 
     report's language and theme (``theme`` overrides ``spec.theme``)."""
     lang = lang or spec.language
     theme = theme or spec.theme
-    if lang not in LANGUAGES:
-        raise SpecError(f"language {lang!r} is not offered; expected one of {', '.join(LANGUAGES)}", path=spec.source_path)
+    try:
+        check_language(lang)
+    except ReportKitError as exc:
+        raise SpecError(str(exc).removeprefix("lang: "), path=spec.source_path) from exc
     hashes = data_hashes(spec)
     environment = package_versions()
     environment["reportkit_source"] = package_source_hash()[:16]

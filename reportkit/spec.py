@@ -13,37 +13,17 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import SpecError
+from .i18n import DEFAULT_LANGUAGE, LANGUAGES, Language, Text
 
-Language = Literal["zh", "en"]
-LANGUAGES: tuple[str, ...] = ("zh", "en")
 OutputFormat = Literal["html", "pdf"]
 OUTPUT_FORMATS: tuple[str, ...] = ("html", "pdf")
-
-
-class LocalizedText(BaseModel):
-    """A text in each language; a plain string in YAML means the same text in every language."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    zh: str
-    en: str
-
-    @model_validator(mode="before")
-    @classmethod
-    def _from_plain(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return {"zh": value, "en": value}
-        return value
-
-    def get(self, lang: str) -> str:
-        return getattr(self, lang)
-
 
 class DataSource(BaseModel):
     """An input data file the report depends on (hashed into the manifest) and its citation."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     path: str
-    source: LocalizedText
+    source: Text
     licence: str = ""
 
 
@@ -51,7 +31,7 @@ class SectionSpec(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     id: str
     notebook: str
-    title: LocalizedText
+    title: Text
     parameters: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("id")
@@ -65,13 +45,13 @@ class SectionSpec(BaseModel):
 class ReportSpec(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     id: str
-    title: LocalizedText
-    subtitle: LocalizedText | None = None
-    publisher: LocalizedText | None = None
-    client: LocalizedText | None = None  # who the report is for (cover); a client theme may name one too
-    confidentiality: LocalizedText | None = None  # footer line of every page; wins over the theme's
+    title: Text
+    subtitle: Text | None = None
+    publisher: Text | None = None
+    client: Text | None = None  # who the report is for (cover); a client theme may name one too
+    confidentiality: Text | None = None  # footer line of every page; wins over the theme's
     date: str = ""
-    language: Language = "zh"
+    language: Language = DEFAULT_LANGUAGE
     theme: str = "default"
     outputs: tuple[OutputFormat, ...] = ("html", "pdf")
     sections: tuple[SectionSpec, ...]
@@ -80,6 +60,13 @@ class ReportSpec(BaseModel):
     # where the spec file is; relative paths in the spec are resolved against `root`
     source_path: str = ""
     root: str = ""
+
+    @field_validator("language", mode="before")
+    @classmethod
+    def _offered_language(cls, value: Any) -> str:
+        if isinstance(value, str) and value in LANGUAGES:
+            return value
+        raise ValueError(f"the languages offered are {' or '.join(repr(lang) for lang in LANGUAGES)}")
 
     @field_validator("sections")
     @classmethod

@@ -203,8 +203,7 @@ def test_english_report_uses_english_strings_and_units(figure):
 
 
 def test_i18n_files_have_the_same_keys():
-    tdir = default_templates_dir()
-    assert load_strings(tdir, "zh").keys() == load_strings(tdir, "en").keys()
+    assert load_strings("zh").keys() == load_strings("en").keys()
 
 
 def test_strings_from_data_are_escaped(figure):
@@ -264,20 +263,28 @@ def test_unsafe_svg_is_refused(svg, figure):
 
 
 def test_unknown_language_is_refused(figure):
-    with pytest.raises(RenderError, match="unknown language 'fr'; expected one of zh, en"):
+    with pytest.raises(RenderError, match="language 'fr' is not offered; expected one of zh, en"):
         render_html(make_spec(), make_results(figure=figure), lang="fr", build_info=BUILD_INFO)
 
 
-def test_a_missing_template_string_fails_naming_the_template(figure, tmp_path):
+def test_a_missing_template_string_fails_naming_the_template(figure, tmp_path, monkeypatch):
     import shutil
 
-    tdir = tmp_path / "templates"
-    shutil.copytree(default_templates_dir(), tdir)
-    zh = tdir / "i18n" / "zh.yaml"
+    from reportkit import i18n
+
+    cat = tmp_path / "catalogue"
+    shutil.copytree(i18n.CATALOGUE_DIR, cat)
+    zh = cat / "zh.yaml"
     zh.write_text("\n".join(line for line in zh.read_text(encoding="utf-8").splitlines()
-                            if not line.startswith("run_key:")), encoding="utf-8")
-    with pytest.raises(RenderError, match=r"report/appendix\.html\.j2:\d+: no template string 'run_key' in .*zh\.yaml"):
-        render_html(make_spec(), make_results(figure=figure), lang="zh", build_info=BUILD_INFO, templates_dir=tdir)
+                            if not line.strip().startswith("run_key:")), encoding="utf-8")
+    monkeypatch.setattr(i18n, "CATALOGUE_DIR", cat)
+    monkeypatch.setattr("reportkit.render.html.CATALOGUE_DIR", cat)
+    i18n._load.cache_clear()
+    try:
+        with pytest.raises(RenderError, match=r"report/appendix\.html\.j2:\d+: no template string 'run_key' in .*zh\.yaml"):
+            render_html(make_spec(), make_results(figure=figure), lang="zh", build_info=BUILD_INFO)
+    finally:
+        i18n._load.cache_clear()
 
 
 def test_an_empty_matplotlib_figure_is_caught_by_the_check(figure):
@@ -630,7 +637,7 @@ def test_build_info_needs_data_and_environment(key):
 def test_templates_have_no_language_switches():
     for path in (default_templates_dir() / "report").glob("*.j2"):
         text = path.read_text(encoding="utf-8")
-        assert not re.search(r"lang\s*==", text), f"{path.name}: fixed strings belong in templates/i18n"
+        assert not re.search(r"lang\s*==", text), f"{path.name}: fixed strings belong in the catalogue (reportkit/catalogue)"
 
 
 def test_phone_layout_rules_are_screen_only():

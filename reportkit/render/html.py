@@ -8,7 +8,7 @@ figure's (or the theme logo's) SVG, after :func:`~reportkit.render.checks.check_
 it, and in the analyst edition the notebooks exported by :mod:`reportkit.render.notebooks`. CSS
 (the report's own and the theme's) is inlined, so the HTML fetches nothing when opened.
 
-Layout of ``templates_dir``::
+Layout of ``templates_dir`` (the fixed strings are the ``report`` group of the catalogue, :mod:`reportkit.i18n`)::
 
     report/base.html.j2 …   the page layout, with blocks (head, cover, toc, summary, chapters,
                             appendix, notebooks) a theme or client template may override
@@ -16,7 +16,6 @@ Layout of ``templates_dir``::
     report/notebook.css     the analyst edition's notebook appendix
     themes/<name>/          theme.yaml (colours, fonts, palette, cover, logo), theme.css, logo,
                             report.html.j2 (optional, extends report/base.html.j2)
-    i18n/<lang>.yaml        every fixed string of the templates
 
 Cross-references (``[[fig:NAME]]``, ``[[tab:NAME]]``, ``[[sec:ID]]``) in texts, captions and
 notes are resolved once every block is numbered (:mod:`reportkit.render.xref`).
@@ -31,12 +30,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 import jinja2
-import yaml
 from markupsafe import Markup
 
 from ..errors import RecordError, RenderError
 from ..record import Figure, Metric, SectionResults, Table, Text
-from ..spec import LANGUAGES, LocalizedText, ReportSpec
+from .. import i18n
+from ..i18n import CATALOGUE_DIR, catalogue, check_language, html_lang
+from ..spec import ReportSpec
 from . import formatting
 from .checks import check_svg
 from .escaping import encode_braces, escape_text
@@ -47,7 +47,6 @@ from .prose import render_markdown
 __all__ = ["render_html", "build_context", "available_themes", "default_templates_dir", "load_strings",
            "prepare_svg", "EDITIONS", "check_edition"]
 
-HTML_LANG = {"zh": "zh-CN", "en": "en"}
 BUILD_INFO_KEYS = ("generated", "commit", "reportkit_version", "spec_path", "sections", "data", "environment")
 SECTION_INFO_KEYS = ("notebook", "parameters", "run_key")
 RESERVED_TEXTS = ("summary", "methods")  # Text records shown in the summary / appendix, not the chapter
@@ -83,21 +82,15 @@ class Strings(dict):
         raise RenderError(f"no template string {key!r} in {self.path}; it has: {', '.join(self)}")
 
 
-def load_strings(templates_dir: Path, lang: str) -> Strings:
-    """The fixed strings of the templates in ``lang`` (``templates/i18n/<lang>.yaml``)."""
-    path = Path(templates_dir) / "i18n" / f"{lang}.yaml"
-    if not path.is_file():
-        raise RenderError(f"no template strings for language {lang!r}: expected {path}")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise RenderError(f"{path}: not valid YAML: {exc}") from exc
-    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
-        raise RenderError(f"{path}: expected a mapping of names to strings")
-    shadowed = sorted(k for k in data if hasattr(dict, str(k)))
+def load_strings(lang: str) -> Strings:
+    """The fixed strings of the templates in ``lang``: the ``report`` group of the catalogue
+    (``reportkit/catalogue/<lang>.yaml``, see :mod:`reportkit.i18n`)."""
+    strings = catalogue("report", check_language(lang, error=RenderError))
+    path = CATALOGUE_DIR / f"{lang}.yaml"
+    shadowed = sorted(k for k in strings if hasattr(dict, str(k)))
     if shadowed:  # `t.items` in a template would find the dict method, not the string
         raise RenderError(f"{path}: rename {', '.join(shadowed)}; these names are taken by Python dicts")
-    return Strings({str(k): v for k, v in data.items()}, path)
+    return Strings(dict(strings), path)
 
 
 # --------------------------------------------------------------------------- CSS from strings
@@ -187,8 +180,8 @@ def prepare_svg(svg: str, *, prefix: str, where: str) -> Markup:
 def _loc(value: Any, lang: str) -> str:
     if value is None:
         return ""
-    if isinstance(value, LocalizedText):
-        return value.get(lang)
+    if isinstance(value, i18n.Text):
+        return value[lang]
     return str(value)
 
 
@@ -363,7 +356,7 @@ def build_context(spec: ReportSpec, results: Mapping[str, SectionResults], *, la
     logo = theme.logo_svg()
     return {
         "lang": lang,
-        "html_lang": HTML_LANG[lang],
+        "html_lang": html_lang(lang),
         "t": strings,
         "css": Markup(css),  # noqa: S704 - our own CSS files, checked for '</'
         "edition": edition,
@@ -432,7 +425,7 @@ def make_environment(templates_dir: Path, lang: str, refs: References | None = N
     env.filters["css_counters"] = css_counters
     # cross-references: `text|xref` links them, `text|xref(link=False)` writes their labels only
     # (bound to this render's references, so that macros imported without context have it too)
-    refs = refs if refs is not None else References(load_strings(templates_dir, lang))
+    refs = refs if refs is not None else References(load_strings(lang))
     env.filters["xref"] = lambda value, link=True: refs.link(value, link=link)
     env.tests["missing"] = formatting.is_missing
     return env
@@ -464,14 +457,13 @@ def render_html(spec: ReportSpec, results: Mapping[str, SectionResults], *, lang
     Raises :class:`RenderError` for an unknown language, theme or edition, a missing summary
     metric, an unknown cross-reference, an unsafe figure or a template error.
     """
-    if lang not in LANGUAGES:
-        raise RenderError(f"unknown language {lang!r}; expected one of {', '.join(LANGUAGES)}")
+    check_language(lang, source="render_html", error=RenderError)
     edition = check_edition(edition)
     tdir = Path(templates_dir) if templates_dir is not None else default_templates_dir()
     if not (tdir / "report").is_dir():
         raise RenderError(f"no report templates in {tdir}: expected {tdir / 'report'}/base.html.j2")
     theme_obj = load_theme(theme or spec.theme, tdir)
-    strings = load_strings(tdir, lang)
+    strings = load_strings(lang)
     # the theme comes last: it sets the custom properties report.css uses, and may override rules
     css = [_read_css(tdir / "report" / "report.css")]
     exported = None

@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 import reportkit
 
 from ..errors import RenderError
-from ..spec import LocalizedText
+from ..i18n import Text
 
 THEME_FILE = "theme.yaml"
 THEME_CSS = "theme.css"
@@ -111,8 +111,8 @@ class Theme(BaseModel):
     palette: tuple[str, ...]
     cover: CoverStyle = "full"
     logo: str | None = None
-    client: LocalizedText | None = None  # the client a branded theme is for (the spec's `client` wins)
-    confidentiality: LocalizedText | None = None  # footer line (the spec's `confidentiality` wins)
+    client: Text | None = None  # the client a branded theme is for (the spec's `client` wins)
+    confidentiality: Text | None = None  # footer line (the spec's `confidentiality` wins)
     folder: Path = Path(".")
 
     @field_validator("palette")
