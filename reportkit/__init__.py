@@ -6,9 +6,24 @@ The public surface is small on purpose; notebooks use these names only.
 from __future__ import annotations
 
 from .errors import ReportKitError
+from .i18n import Text, text
 from .record import record
 
 __version__ = "0.1.0"
+
+
+def use_language(lang: str) -> str:
+    """Set the language this kernel writes in, once, from the notebook's ``lang`` parameter: every
+    :func:`text` recorded afterwards is shown in it, and :func:`say` answers in it."""
+    from .i18n import set_language
+
+    return set_language(lang)
+
+
+def say(**entries: str) -> str:
+    """``rk.say(zh="期间", en="Period")``: the string in the kernel's language, for a label used at
+    once (a column name, a list item); a missing entry for that language is an error."""
+    return text(**entries).resolve()
 
 
 def load_data(path: str = "", **kwargs):
@@ -41,4 +56,4 @@ def build(spec, **kwargs):
     return build_report(spec, **kwargs)
 
 
-__all__ = ["record", "load_data", "load_panel", "preview", "build", "ReportKitError", "__version__"]
+__all__ = ["record", "text", "say", "use_language", "Text", "load_data", "load_panel", "preview", "build", "ReportKitError", "__version__"]

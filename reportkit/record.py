@@ -23,6 +23,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from . import i18n
 from .errors import RecordError
 
 MIME_TYPE = "application/vnd.reportkit.record+json"
@@ -227,8 +228,14 @@ def _figure_svg(fig: Any) -> str:
 
 
 def make_record(name: str, value: Any, **meta: Any) -> Record:
-    """Turn a value into a record: numbers → Metric, DataFrame → Table, figure → Figure, str → Text."""
+    """Turn a value into a record: numbers → Metric, DataFrame → Table, figure → Figure, str → Text.
+
+    A bilingual :class:`reportkit.i18n.Text` (the value or a caption, label, note or unit) is
+    recorded in the kernel's language (:func:`reportkit.i18n.current_language`)."""
     name = _check_name(name)
+    if isinstance(value, i18n.Text):
+        value = value.resolve()
+    meta = {key: (v.resolve() if isinstance(v, i18n.Text) else v) for key, v in meta.items()}
     try:
         import pandas as pd
     except ImportError:  # pragma: no cover - pandas is a dependency

@@ -5,9 +5,10 @@ NaN, infinities and the strings pandas leaves behind ("nan", "None", "NaT", "<NA
 as an em dash, never as "nan". Negative numbers use the typographic minus sign (U+2212)
 everywhere, so a column of numbers lines up and reads the same in Chinese and English.
 
-Units live in one table, :data:`UNITS`. In Chinese a unit is written as recorded
-("155,225 亿元"); in English a count of 亿元 (100 million yuan) is converted and written with a
-scale word ("15.52 trn yuan"). Units not in the table are shown as given.
+Units are written by the patterns of the catalogue's ``units`` group (:mod:`reportkit.i18n`). In
+Chinese a unit is written as recorded ("155,225 亿元"); in English a count of 亿元 (100 million
+yuan) is converted (:data:`UNIT_FACTORS`) and written with a scale word ("15.52 trn yuan"). Units
+not in the catalogue are shown as given.
 """
 
 from __future__ import annotations
@@ -15,8 +16,11 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
+
+from .. import i18n
+from ..i18n import DEFAULT_LANGUAGE
 
 MINUS = "\u2212"
 MISSING = "\u2014"  # em dash
@@ -106,50 +110,26 @@ def format_number(value: Any, decimals: int | None = None) -> str:
 # --------------------------------------------------------------------------- units
 
 
-@dataclass(frozen=True)
-class Unit:
-    """How one unit is written.
+#: amounts in base units per recorded unit: a language whose ``units`` pattern uses ``{scaled}``
+#: writes value × factor with its scale words ("15.52 trn yuan" for 155,225 亿元)
+UNIT_FACTORS: dict[str, float] = {"元": 1, "万元": 1e4, "百万元": 1e6, "亿元": 1e8, "万亿元": 1e12, "万": 1e4,
+                                  "亿": 1e8, "万人": 1e4, "亿人": 1e8}
 
-    ``zh`` and ``en`` are patterns with ``{n}`` for the formatted number. With ``en_factor`` set,
-    English converts the value to base units (value × factor) and writes it with a scale word
-    (thousand-free: m, bn, trn) followed by ``en_base``.
-    """
-
-    zh: str
-    en: str = ""
-    en_factor: float | None = None
-    en_base: str = ""
+_SCALES: tuple[tuple[float, str], ...] = ((1e12, "trillion"), (1e9, "billion"), (1e6, "million"))
 
 
-UNITS: dict[str, Unit] = {
-    "%": Unit(zh="{n}%", en="{n}%"),
-    "‰": Unit(zh="{n}‰", en="{n}‰"),
-    "pp": Unit(zh="{n} 个百分点", en="{n} pp"),
-    "个百分点": Unit(zh="{n} 个百分点", en="{n} pp"),
-    "元": Unit(zh="{n} 元", en_factor=1, en_base="yuan"),
-    "万元": Unit(zh="{n} 万元", en_factor=1e4, en_base="yuan"),
-    "百万元": Unit(zh="{n} 百万元", en_factor=1e6, en_base="yuan"),
-    "亿元": Unit(zh="{n} 亿元", en_factor=1e8, en_base="yuan"),
-    "万亿元": Unit(zh="{n} 万亿元", en_factor=1e12, en_base="yuan"),
-    "万": Unit(zh="{n} 万", en_factor=1e4),
-    "亿": Unit(zh="{n} 亿", en_factor=1e8),
-    "万人": Unit(zh="{n} 万人", en_factor=1e4, en_base="people"),
-    "亿人": Unit(zh="{n} 亿人", en_factor=1e8, en_base="people"),
-    "倍": Unit(zh="{n} 倍", en="{n}×"),
-}
-
-_SCALES: tuple[tuple[float, str], ...] = ((1e12, "trn"), (1e9, "bn"), (1e6, "m"))
+def units(lang: str = DEFAULT_LANGUAGE) -> Mapping[str, str]:
+    """The units reportkit writes, each with its pattern in ``lang`` (the catalogue's ``units``)."""
+    return i18n.catalogue("units", lang)
 
 
-def _scaled_en(x: float, base: str) -> str:
-    """15522500000000 yuan → "15.52 trn yuan"; below a million the number is written out."""
+def _scaled(x: float, lang: str) -> str:
+    """15522500000000 → "15.52 trn" (en); below a million the number is written out."""
+    words = i18n.catalogue("numbers", lang)
     for size, word in _SCALES:
         if abs(x) >= size:
-            text = f"{format_number(x / size)} {word}"
-            break
-    else:
-        text = format_number(x)
-    return f"{text} {base}" if base else text
+            return words[word].format(n=format_number(x / size))
+    return format_number(x)
 
 
 def format_value(value: Any, unit: str = "", decimals: int | None = None, *, lang: str = "zh") -> str:
@@ -157,16 +137,15 @@ def format_value(value: Any, unit: str = "", decimals: int | None = None, *, lan
     if is_missing(value):
         return MISSING
     unit = (unit or "").strip()
-    spec = UNITS.get(unit)
+    pattern = units(lang).get(unit)
     if not is_number(value):
         text = str(value)
         return f"{text} {unit}" if unit else text
-    if spec is None:
+    if pattern is None:
         text = format_number(value, decimals)
         return f"{text} {unit}" if unit else text
-    if lang == "en" and spec.en_factor is not None:
-        return _scaled_en(float(value) * spec.en_factor, spec.en_base)
-    pattern = spec.en if lang == "en" and spec.en else spec.zh
+    if "{scaled}" in pattern:
+        return pattern.format(scaled=_scaled(float(value) * UNIT_FACTORS[unit], lang))
     return pattern.format(n=format_number(value, decimals))
 
 
@@ -198,9 +177,6 @@ def is_label_column(name: str) -> bool:
     return bool(_LABEL_COLUMN.search(str(name).strip()))
 
 
-YES_NO = {"zh": ("是", "否"), "en": ("Yes", "No")}
-
-
 def format_cell(value: Any, decimals: int | dict[str, int] | None = 2, column: str = "", *, lang: str = "zh") -> str:
     """One table cell. Integers keep no decimals; floats get the table's ``decimals`` (one number,
     or a mapping of column → decimals, other columns 2); label columns (years, periods, codes) are
@@ -212,8 +188,7 @@ def format_cell(value: Any, decimals: int | dict[str, int] | None = 2, column: s
         return MISSING
     value = _scalar(value)
     if isinstance(value, bool):
-        yes, no = YES_NO.get(lang, YES_NO["en"])
-        return yes if value else no
+        return i18n.catalogue("numbers", lang)["yes" if value else "no"]
     if isinstance(value, str):
         return value
     if is_label_column(column) and isinstance(value, (int, float)) and float(value).is_integer():

@@ -49,6 +49,7 @@ from jinja2 import nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
+from .. import i18n
 from ..errors import RenderError
 from ..record import Metric, SectionResults, Text
 from . import formatting
@@ -64,7 +65,6 @@ _SLOTS_KEY = "__reportkit_slots__"  # context entry the finalizer writes to (not
 
 #: amounts of money: unit → yuan per unit ("" counts as yuan)
 YUAN_UNITS: dict[str, float] = {"": 1.0, "元": 1.0, "万元": 1e4, "百万元": 1e6, "亿元": 1e8, "万亿元": 1e12}
-CI_WORDS = {"zh": "{value}（{level}% 置信区间 {low}–{high}）", "en": "{value} ({level}% CI {low}–{high})"}
 
 
 class PlaceholderError(RenderError):
@@ -151,12 +151,12 @@ def f_wan(value: Any, decimals: int | None = None, *, lang: str) -> str:
     d = _decimals(decimals, "wan")
     if unit in YUAN_UNITS and unit:
         return formatting.format_value(x * YUAN_UNITS[unit] / 1e4, "万元", d, lang=lang)
-    if unit in formatting.UNITS:
+    if unit in formatting.units(lang):
         raise PlaceholderError(f"metric {m.name!r} is in {unit!r}; the wan filter takes a count or an amount in 元")
     text = formatting.format_value(x / 1e4, "万", d, lang=lang)
     if not unit:
         return text
-    return f"{text}{unit}" if lang == "zh" else f"{text} {unit}"
+    return i18n.catalogue("numbers", lang)["unit_after"].format(n=text, unit=unit)
 
 
 def f_ci(value: Any, level: int | float = 95, *, lang: str) -> str:
@@ -168,7 +168,7 @@ def f_ci(value: Any, level: int | float = 95, *, lang: str) -> str:
     places = m.decimals if m.decimals is not None else formatting._auto_decimals(float(x))
     unit = (m.unit or "").strip()
     mark = unit if unit in ("%", "‰") else ""
-    return CI_WORDS.get(lang, CI_WORDS["en"]).format(
+    return i18n.catalogue("numbers", lang)["ci"].format(
         value=formatting.format_value(x, unit, places, lang=lang),
         level=formatting.format_number(level),
         low=formatting.format_number(m.ci_low, places) + mark,
