@@ -48,8 +48,8 @@ def kit_once(spec: Path, work: Path) -> dict[str, float]:
 
 
 def chain_once(spec_obj, work: Path) -> dict[str, float]:
-    from reportkit.plan import LANGUAGE_PARAMETER
     from reportkit.params import read_parameters
+    from reportkit.plan import LANGUAGE_PARAMETER
 
     out = work / "chain"
     out.mkdir(parents=True, exist_ok=True)

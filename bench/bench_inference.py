@@ -24,10 +24,9 @@ import time
 import warnings
 from pathlib import Path
 
-from results import RESULTS, merge_results
-
 import numpy as np
 import pandas as pd
+from results import RESULTS, merge_results
 
 ROOT = Path(__file__).resolve().parents[1]
 LAGS = ("engagement", "engagement_l1", "engagement_l2")

@@ -27,10 +27,9 @@ import time
 import warnings
 from pathlib import Path
 
-from results import RESULTS, merge_results
-
 import numpy as np
 import pandas as pd
+from results import RESULTS, merge_results
 
 ROOT = Path(__file__).resolve().parents[1]
 TRUE_ELASTICITY = 0.35

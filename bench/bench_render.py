@@ -33,10 +33,10 @@ def main(argv: list[str] | None = None) -> int:
         renders, pages = [], None
         for i in range(args.runs):
             result = build_report(args.spec, out=Path(tmp) / f"run{i}")
-            t = result.manifest["timings_seconds"]
-            assert all(s["reused_from_cache"] for s in result.manifest["sections"]), "runs were not reused"
+            t = result.manifest.timings_seconds
+            assert all(s.reused_from_cache for s in result.manifest.sections), "runs were not reused"
             renders.append(t["render_html"] + t.get("render_pdf", 0.0))
-            pages = result.manifest.get("pdf_pages")
+            pages = result.manifest.pdf_pages
     render = statistics.median(renders)
     print(f"render from recorded results (HTML + checks + PDF, {pages} pages): median {render:.2f} s "
           f"over {args.runs} runs {[round(r, 2) for r in renders]}")

@@ -749,7 +749,7 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("--trials: expected at least 1")
     summary = run_trials(args.trials, args.seed, floor=args.min_kill, grace=args.grace, keep=args.keep,
                          say=lambda m: print(m, flush=True))
-    print(f"typical durations (s): " + ", ".join(f"{k} {v['seconds']} (first write {v['first_write']})"
+    print("typical durations (s): " + ", ".join(f"{k} {v['seconds']} (first write {v['first_write']})"
                                                   for k, v in summary["typical_seconds"].items()))
     if summary["failed_checks"]:
         print("failed checks: " + ", ".join(f"{k} ×{v}" for k, v in summary["failed_checks"].items()))

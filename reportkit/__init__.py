@@ -8,8 +8,7 @@ from __future__ import annotations
 from .errors import ReportKitError
 from .i18n import Text, text
 from .record import record
-
-__version__ = "0.1.0"
+from .version import __version__
 
 
 def use_language(lang: str) -> str:

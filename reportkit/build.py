@@ -16,21 +16,23 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
-import nbformat
-
-from . import __version__
 from .atomic import write_atomic
 from .cache import RunCache
-from .execute import execute_notebook
+from .errors import ReportKitError
+from .hashing import file_sha256
+from .manifest import GitState, Manifest
 from .plan import Plan, make_plan
-from .provenance import file_sha256, git_commit
-from .record import SectionResults, read_results
+from .provenance import git_commit
+from .record import SectionResults
+from .section_run import SectionRun, run_section
 from .spec import ReportSpec, load_spec
+from .version import __version__
 
 Edition = Literal["client", "analyst"]  # as reportkit.render.html.EDITIONS; checked at run time
 
@@ -40,9 +42,12 @@ BuildProgress = Callable[[str, int, int], None]
 
 @dataclass(frozen=True)
 class BuildResult:
+    """One build: its folder, its outputs (kind → path), its :class:`~reportkit.manifest.Manifest`
+    (what ``manifest.json`` holds) and each section's results."""
+
     out_dir: Path
     outputs: dict[str, Path]
-    manifest: dict[str, Any]
+    manifest: Manifest
     results: dict[str, SectionResults] = field(repr=False)
 
 
@@ -52,7 +57,7 @@ def default_cache_dir(spec: ReportSpec) -> Path:
 
 def templates_digest(templates_dir: str | Path | None = None) -> str:
     """Hash of every file under the templates folder (layouts, styles, strings, themes)."""
-    from .render.themes import default_templates_dir
+    from .style.themes import default_templates_dir
 
     root = Path(templates_dir) if templates_dir is not None else default_templates_dir()
     digest = hashlib.sha256()
@@ -82,16 +87,16 @@ def outputs_current(out_dir: str | Path, key: str) -> bool:
     """True when ``out_dir/manifest.json`` was written by a build with ``key`` and every output it
     lists is there with the size and SHA-256 the manifest records (a finished, intact build)."""
     try:
-        manifest = json.loads((Path(out_dir) / "manifest.json").read_text(encoding="utf-8"))
-        if manifest.get("build_key") != key or not manifest.get("files"):
-            return False
-        for rel, meta in manifest["files"].items():
-            path = Path(out_dir) / rel
-            if path.stat().st_size != meta["bytes"] or file_sha256(path) != meta["sha256"]:
-                return False
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        manifest = Manifest.read(Path(out_dir) / "manifest.json")
+    except ReportKitError:
         return False
-    return True
+    if manifest.build_key != key or not manifest.files:
+        return False
+    try:
+        return all(Path(out_dir, f.path).stat().st_size == f.bytes and file_sha256(Path(out_dir, f.path)) == f.sha256
+                   for f in manifest.files)
+    except OSError:
+        return False
 
 
 def default_out_dir(spec: ReportSpec, lang: str, theme: str | None = None, edition: str = "client") -> Path:
@@ -107,41 +112,39 @@ def default_out_dir(spec: ReportSpec, lang: str, theme: str | None = None, editi
 
 @dataclass(frozen=True)
 class PlanRuns:
-    """What running a plan gave: each section's results and executed notebook, timings, reuse."""
+    """What running a plan gave: each section's :class:`~reportkit.section_run.SectionRun`."""
 
-    results: dict[str, SectionResults]
-    notebooks: dict[str, Any]  # section → executed nbformat.NotebookNode
-    timings: dict[str, float]
-    reused: dict[str, bool]
+    runs: dict[str, SectionRun]
+
+    @property
+    def results(self) -> dict[str, SectionResults]:
+        return {s: r.results for s, r in self.runs.items()}
+
+    @property
+    def notebooks(self) -> dict[str, Any]:  # section → executed nbformat.NotebookNode
+        return {s: r.nb for s, r in self.runs.items()}
+
+    @property
+    def timings(self) -> dict[str, float]:
+        return {f"run:{s}": r.seconds for s, r in self.runs.items()}
+
+    @property
+    def reused(self) -> dict[str, bool]:
+        return {s: r.reused for s, r in self.runs.items()}
 
 
 def run_plan(
     plan: Plan, out_dir: Path, *, cache: RunCache | None = None, progress: BuildProgress | None = None
 ) -> PlanRuns:
     """Execute (or reuse from ``cache``) every planned run; read back what each recorded."""
-    done = PlanRuns({}, {}, {}, {})
+    runs: dict[str, SectionRun] = {}
     for run in plan.runs:
-        target = out_dir / "runs" / f"{run.section}.ipynb"
-        rel = os.path.relpath(run.notebook, plan.spec.root)
-        started = time.perf_counter()
-        if cache is not None and cache.get(run.run_key) is not None:
-            cache.copy_to(run.run_key, target)
-            nb = nbformat.read(target, as_version=4)
-            done.reused[run.section] = True
-            if progress:
-                progress(run.section, len(nb.cells), len(nb.cells))
-        else:
-            hook = (lambda d, total, _s=run.section: progress(_s, d, total)) if progress else None
-            nb = execute_notebook(run.notebook, target, run.parameters, cwd=plan.spec.root, progress=hook,
-                                  secret=run.secret).nb
-            if cache is not None:
-                cache.put(run.run_key, target)
-            done.reused[run.section] = False
-        done.timings[f"run:{run.section}"] = round(time.perf_counter() - started, 3)
-        done.notebooks[run.section] = nb
-        done.results[run.section] = read_results(nb, section=run.section, notebook=rel,
-                                                 parameters=run.public_parameters)
-    return done
+        hook = (lambda d, total, _s=run.section: progress(_s, d, total)) if progress else None
+        runs[run.section] = run_section(
+            run.notebook, out_dir / "runs" / f"{run.section}.ipynb", run.parameters, cwd=plan.spec.root,
+            section=run.section, shown_as=os.path.relpath(run.notebook, plan.spec.root), secret=run.secret,
+            run_key=run.run_key, cache=cache, progress=hook)
+    return PlanRuns(runs)
 
 
 def build_report(
@@ -165,9 +168,11 @@ def build_report(
     project's ``build/.runs/``.
     """
     from .render import check_html, render_html, write_pdf
-    from .render.checks import check_glyphs, check_results, raise_if_problems
+    from .render.font_checks import check_glyphs
     from .render.html import check_edition
-    from .render.themes import load_theme
+    from .render.problems import raise_if_problems
+    from .render.result_checks import check_results
+    from .style.themes import load_theme
 
     started = time.perf_counter()
     edition = check_edition(edition)  # before anything runs
@@ -180,7 +185,7 @@ def build_report(
 
     store = RunCache(cache_dir if cache_dir is not None else default_cache_dir(spec)) if cache else None
     runs = run_plan(plan, out_dir, cache=store, progress=progress)
-    results, reused = runs.results, runs.reused
+    results = runs.results
     timings.update(runs.timings)
     # checks before anything reaches a client: tracebacks, stderr, missing values, placeholders, …
     t0 = time.perf_counter()
@@ -188,24 +193,14 @@ def build_report(
     timings["check_results"] = round(time.perf_counter() - t0, 3)
 
     git = git_commit(spec.root)
-    generated = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
-    build_info = {
-        "generated": generated,
-        "commit": git["commit"] + (" (uncommitted changes)" if git.get("dirty") else ""),
-        "reportkit_version": __version__,
-        "spec_path": os.path.relpath(spec.source_path, spec.root) if spec.source_path else "",
-        "sections": {
-            r.section: {"notebook": results[r.section].notebook, "parameters": r.public_parameters,
-                        "run_key": r.run_key}
-            for r in plan.runs
-        },
-        "data": [{"path": path, "sha256": digest} for path, digest in plan.data_hashes.items()],
-        "environment": dict(plan.environment),
-    }
+    manifest = Manifest.from_runs(
+        plan, runs.runs, out_dir=out_dir, edition=edition, git=GitState(git["commit"], git.get("dirty")),
+        generated=datetime.now(UTC).replace(microsecond=0).isoformat(),
+        build_key=build_key(plan, edition=edition), version=__version__)
     notebooks = runs.notebooks if edition == "analyst" else None
     outputs: dict[str, Path] = {}
     t0 = time.perf_counter()
-    html = render_html(spec, results, lang=plan.lang, build_info=build_info, theme=theme, edition=edition,
+    html = render_html(spec, results, lang=plan.lang, build_info=manifest.build_info, theme=theme, edition=edition,
                        notebooks=notebooks)
     check_html(html)
     raise_if_problems(check_glyphs(html), what="the report's text")
@@ -220,47 +215,8 @@ def build_report(
         outputs["pdf"] = out_dir / "report.pdf"
     timings["total"] = round(time.perf_counter() - started, 3)
 
-    manifest = {
-        "report": spec.id,
-        "title": spec.title.get(plan.lang),
-        "language": plan.lang,
-        "theme": theme,
-        "edition": edition,
-        "spec": build_info["spec_path"],
-        "generated": generated,
-        "git": git,
-        "reportkit_version": __version__,
-        "environment": plan.environment,
-        "data": [
-            {"path": src.path, "sha256": plan.data_hashes[src.path], "source": src.source.get(plan.lang), "licence": src.licence}
-            for src in spec.data
-        ],
-        "sections": [
-            {
-                "id": r.section,
-                "notebook": results[r.section].notebook,
-                "executed_notebook": os.path.relpath(out_dir / "runs" / f"{r.section}.ipynb", out_dir),
-                "parameters": r.public_parameters,
-                "run_key": r.run_key,
-                "reused_from_cache": reused[r.section],
-                "inputs": r.inputs,
-                "metrics": {
-                    m.name: {"value": m.value, "unit": m.unit, "label": m.label, "ci_low": m.ci_low, "ci_high": m.ci_high}
-                    for m in results[r.section].of_kind("metric")
-                },
-            }
-            for r in plan.runs
-        ],
-        "outputs": {k: os.path.relpath(v, out_dir) for k, v in outputs.items()},
-        # every file of the build with its size and hash: `outputs_current` checks them
-        "files": {
-            os.path.relpath(path, out_dir): {"bytes": path.stat().st_size, "sha256": file_sha256(path)}
-            for path in [*outputs.values(), *(out_dir / "runs" / f"{r.section}.ipynb" for r in plan.runs)]
-        },
-        "build_key": build_key(plan, edition=edition),
-        "pdf_pages": pdf_info.pages if "pdf" in outputs else None,
-        "timings_seconds": timings,
-    }
-    write_atomic(out_dir / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2, default=str))
+    manifest = manifest.with_outputs(outputs, out_dir, pdf_pages=pdf_info.pages if "pdf" in outputs else None,
+                                     timings=timings)
+    write_atomic(out_dir / "manifest.json", manifest.to_json())
     outputs["manifest"] = out_dir / "manifest.json"
     return BuildResult(out_dir, outputs, manifest, results)

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from .atomic import copy_atomic, write_atomic
-from .provenance import file_sha256
+from .hashing import file_sha256
 
 log = logging.getLogger(__name__)
 

@@ -33,14 +33,14 @@ def check_choices(name: str, values: Any, allowed: tuple[str, ...], *, noun: str
     if isinstance(values, str):
         values = (values,)
     try:
-        values = tuple(values)
+        names: tuple[str, ...] = tuple(values)
     except TypeError as exc:
         raise AnalysisError(f"{name}: expected a sequence of {noun}s from {list(allowed)}; got {values!r}") from exc
-    if not values:
+    if not names:
         raise AnalysisError(f"{name}: expected at least one of {list(allowed)}")
-    for value in values:
+    for value in names:
         check_choice(name, value, allowed, as_list=True)
-    dup = sorted({v for v in values if values.count(v) > 1})
+    dup = sorted({v for v in names if names.count(v) > 1})
     if dup:
         raise AnalysisError(f"{name}: each {noun} once; repeated: {dup}")
-    return values
+    return names

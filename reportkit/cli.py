@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -62,7 +62,7 @@ def _interrupted(exc: KeyboardInterrupt, consequence: str) -> None:
 
 def _version(value: bool) -> None:
     if value:
-        from . import __version__
+        from .version import __version__
 
         out.print(f"reportkit {__version__}", highlight=False)
         raise typer.Exit()
@@ -99,10 +99,10 @@ def _progress() -> Progress:
 @app.command()
 def build(
     spec: Annotated[Path, typer.Argument(help="report spec (YAML), e.g. reports/china-ecommerce-2024.yaml")],
-    lang: Annotated[Optional[str], typer.Option("--lang", help="language edition: zh or en (default: the spec's)")] = None,
-    out_dir: Annotated[Optional[Path], typer.Option("--out", help="output folder (default: build/<report id>)")] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="language edition: zh or en (default: the spec's)")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="output folder (default: build/<report id>)")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="execute every section even if an identical run is cached")] = False,
-    theme: Annotated[Optional[str], typer.Option("--theme", help="report theme, a folder in templates/themes/ (default: the spec's)")] = None,
+    theme: Annotated[str | None, typer.Option("--theme", help="report theme, a folder in templates/themes/ (default: the spec's)")] = None,
     edition: Annotated[str, typer.Option("--edition", help="client (no code) or analyst (adds the executed notebooks)")] = "client",
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="log what papermill and WeasyPrint do")] = False,
 ) -> None:
@@ -120,17 +120,15 @@ def build(
     except KeyboardInterrupt as exc:
         _interrupted(exc, "no report written (finished section runs are cached and will be reused)")
         return
-    reused = [s["id"] for s in result.manifest["sections"] if s["reused_from_cache"]]
-    if reused:
-        out.print(f"reused cached runs (same code, parameters, data and environment): {', '.join(reused)}",
+    m = result.manifest
+    if m.reused:
+        out.print(f"reused cached runs (same code, parameters, data and environment): {', '.join(m.reused)}",
                   soft_wrap=True)
     for kind, path in result.outputs.items():
         out.print(f"{kind:>8}: {path}", soft_wrap=True)
-    pages = result.manifest.get("pdf_pages")
-    total = result.manifest["timings_seconds"]["total"]
-    m = result.manifest
-    out.print(f"built {m['report']} ({m['language']}, theme {m['theme']}, {m['edition']} edition) in {total:.1f} s"
-              + (f", {pages} PDF pages" if pages else ""), soft_wrap=True)
+    total = m.timings_seconds["total"]
+    out.print(f"built {m.report} ({m.language}, theme {m.theme}, {m.edition} edition) in {total:.1f} s"
+              + (f", {m.pdf_pages} PDF pages" if m.pdf_pages else ""), soft_wrap=True)
 
 
 def _parse_pairs(pairs: list[str], notebook: Path) -> dict[str, str]:
@@ -150,40 +148,29 @@ def run(
     notebook: Annotated[Path, typer.Argument(help="section notebook (.ipynb)")],
     param: Annotated[list[str], typer.Option("--param", "-p", help="parameter as name=value (repeatable)")] = [],  # noqa: B006
     out_dir: Annotated[Path, typer.Option("--out", help="folder for the executed notebook")] = Path("build/runs"),
-    cwd: Annotated[Optional[Path], typer.Option("--cwd", help="working directory of the kernel (default: here)")] = None,
+    cwd: Annotated[Path | None, typer.Option("--cwd", help="working directory of the kernel (default: here)")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Execute one notebook with parameters; unknown or mistyped parameters are refused before a kernel starts."""
     _configure_logging(verbose)
-    from .params import read_parameters, validate_parameters
+    from .section_run import check_values, run_section
 
     try:
-        declared = read_parameters(notebook)
-        values = validate_parameters(declared, _parse_pairs(param, notebook), source="the command line", from_cli=True)
-        from .execute import execute_notebook
-        from .record import read_results
-
-        target = out_dir / f"{notebook.stem}.ipynb"
+        values, secret = check_values(notebook, _parse_pairs(param, notebook))
         with _progress() as progress:
             task = progress.add_task(notebook.stem, total=None)
-            executed = execute_notebook(
-                notebook, target, values, cwd=cwd or Path.cwd(),
-                progress=lambda done, total: progress.update(task, completed=done, total=total),
-                secret=declared.secret(),
-            )
-        from .secrets import redact
-
-        results = read_results(executed.nb, section=notebook.stem, notebook=str(notebook),
-                               parameters=redact(values, declared.secret()))
+            run_ = run_section(notebook, out_dir / f"{notebook.stem}.ipynb", values, cwd=cwd or Path.cwd(),
+                               shown_as=str(notebook), secret=secret,
+                               progress=lambda done, total: progress.update(task, completed=done, total=total))
     except ReportKitError as exc:
         _fail(exc)
         return
     except KeyboardInterrupt as exc:
         _interrupted(exc, "nothing written")
         return
-    out.print(f"executed: {executed.output} in {executed.seconds:.1f} s", soft_wrap=True)
+    out.print(f"executed: {run_.output} in {run_.seconds:.1f} s", soft_wrap=True)
     kinds: dict[str, int] = {}
-    for rec in results.records:
+    for rec in run_.results.records:
         kinds[rec.kind] = kinds.get(rec.kind, 0) + 1
     out.print("recorded: " + (", ".join(f"{n} {k}(s)" for k, n in kinds.items()) or "nothing"))
 
@@ -211,14 +198,14 @@ def batch(
     spec: Annotated[Path, typer.Argument(help="report spec (YAML), e.g. reports/china-ecommerce-2024.yaml")],
     matrix: Annotated[Path, typer.Option("--matrix", help="CSV of rows: an id column (the row's folder) and parameter columns")],
     out_dir: Annotated[Path, typer.Option("--out", help="batch folder: one sub-folder per row, index.html, index.json")],
-    workers: Annotated[Optional[int], typer.Option("--workers", help="local worker processes (default: CPU count)")] = None,
-    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786")] = None,
-    dask_local: Annotated[Optional[int], typer.Option("--dask-local", help="start a Dask LocalCluster of N worker processes")] = None,
+    workers: Annotated[int | None, typer.Option("--workers", help="local worker processes (default: CPU count)")] = None,
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help="run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786")] = None,
+    dask_local: Annotated[int | None, typer.Option("--dask-local", help="start a Dask LocalCluster of N worker processes")] = None,
     retries: Annotated[int, typer.Option("--retries", help="re-run a failed run or build up to N times")] = 0,
     force: Annotated[bool, typer.Option("--force", help="execute every run and build every row, even if cached or current")] = False,
-    lang: Annotated[Optional[str], typer.Option("--lang", help="language edition: zh or en (default: the spec's)")] = None,
-    theme: Annotated[Optional[str], typer.Option("--theme", help="theme for every row (default: the spec's)")] = None,
-    cache_dir: Annotated[Optional[Path], typer.Option("--cache-dir", help="run cache (default: build/.runs of the project)")] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="language edition: zh or en (default: the spec's)")] = None,
+    theme: Annotated[str | None, typer.Option("--theme", help="theme for every row (default: the spec's)")] = None,
+    cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="run cache (default: build/.runs of the project)")] = None,
     json_events: Annotated[bool, typer.Option("--json", help="print one JSON event per line on stdout instead of progress")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
@@ -283,7 +270,7 @@ def batch(
 def publish(
     source: Annotated[Path, typer.Argument(help="a build folder, or a batch folder (each row goes to the client its id names)")],
     to: Annotated[str, typer.Option("--to", help="destination: a local folder or s3://bucket/prefix")],
-    client: Annotated[Optional[str], typer.Option("--client", help="the client of a single build (or one row of a batch)")] = None,
+    client: Annotated[str | None, typer.Option("--client", help="the client of a single build (or one row of a batch)")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="list what would be written; write nothing")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
@@ -377,9 +364,9 @@ def preview(
     spec: Annotated[Path, typer.Argument(help="report spec (YAML)")],
     watch_files: Annotated[bool, typer.Option("--watch", help="rebuild when a notebook, template or data file changes")] = False,
     port: Annotated[int, typer.Option("--port", help="serve on http://127.0.0.1:PORT/report.html (0: any free port)")] = 8000,
-    out_dir: Annotated[Optional[Path], typer.Option("--out", help="folder of the preview build (default: build/<id>-preview)")] = None,
-    lang: Annotated[Optional[str], typer.Option("--lang", help="zh or en (default: the spec's)")] = None,
-    theme: Annotated[Optional[str], typer.Option("--theme", help="theme (default: the spec's)")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="folder of the preview build (default: build/<id>-preview)")] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="zh or en (default: the spec's)")] = None,
+    theme: Annotated[str | None, typer.Option("--theme", help="theme (default: the spec's)")] = None,
     interval: Annotated[float, typer.Option("--interval", help="seconds between checks for changes")] = 1.0,
 ) -> None:
     """Build SPEC's HTML and serve it on localhost; with --watch, rebuild on every change, running
@@ -429,12 +416,12 @@ app.add_typer(new_app, name="new")
 @new_app.command("section")
 def new_section_cmd(
     name: Annotated[str, typer.Argument(help="section id: lowercase letters, digits, _ (e.g. channel_mix)")],
-    spec: Annotated[Optional[Path], typer.Option("--spec", help="register the section in this report spec")] = None,
+    spec: Annotated[Path | None, typer.Option("--spec", help="register the section in this report spec")] = None,
     notebooks_dir: Annotated[Path, typer.Option("--notebooks", help="where the notebook goes")] = Path("notebooks"),
-    title_zh: Annotated[Optional[str], typer.Option("--title-zh", help="Chinese title (default: the name)")] = None,
-    title_en: Annotated[Optional[str], typer.Option("--title-en", help="English title (default: the name)")] = None,
-    data: Annotated[Optional[str], typer.Option("--data", help="default panel file of the notebook")] = None,
-    param: Annotated[Optional[list[str]], typer.Option("--param", "-p", help="NAME=VALUE: a parameter of the section in the spec (repeatable)")] = None,
+    title_zh: Annotated[str | None, typer.Option("--title-zh", help="Chinese title (default: the name)")] = None,
+    title_en: Annotated[str | None, typer.Option("--title-en", help="English title (default: the name)")] = None,
+    data: Annotated[str | None, typer.Option("--data", help="default panel file of the notebook")] = None,
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="NAME=VALUE: a parameter of the section in the spec (repeatable)")] = None,
 ) -> None:
     """Scaffold notebooks/NAME.ipynb (typed parameters, data loading, an analysis, records, report
     narrative with placeholders) and, with --spec, add it to that report (-p NAME=VALUE sets the
@@ -458,7 +445,7 @@ def new_report_cmd(
     title_zh: Annotated[str, typer.Option("--title-zh", help="Chinese title")],
     title_en: Annotated[str, typer.Option("--title-en", help="English title")],
     reports_dir: Annotated[Path, typer.Option("--reports", help="where the spec goes")] = Path("reports"),
-    notebooks_dir: Annotated[Optional[Path], typer.Option("--notebooks", help="where its first section notebook goes")] = None,
+    notebooks_dir: Annotated[Path | None, typer.Option("--notebooks", help="where its first section notebook goes")] = None,
 ) -> None:
     """Scaffold reports/NAME.yaml (cover, summary, a first section, appendix) and its first section notebook."""
     from .scaffold import new_report

@@ -17,14 +17,14 @@ import sys
 import tempfile
 import time
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Callable
 
 MIN_PYTHON = (3, 11)
 DEFAULT_KERNEL = "reportkit"
-#: the font family the report's PDF is set in (templates/themes/default; render.checks.REPORT_FONTS)
+#: the font family the report's PDF is set in (templates/themes/default; render.font_checks.REPORT_FONTS)
 PDF_CJK_FAMILY = "Noto Sans CJK SC"
 #: the Debian packages WeasyPrint loads through cffi
 WEASYPRINT_DEBIAN = "libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"
@@ -51,17 +51,22 @@ class Check:
 def _project_root(project_root: Path | None) -> Path:
     if project_root is not None:
         return Path(project_root)
-    from .data.io import project_root as find_root
+    from .data.paths import project_root as find_root
 
     return find_root()
 
 
 def _pyproject(project_root: Path | None) -> Path | None:
-    """The project's pyproject.toml: in the project root, else next to the reportkit package."""
+    """The project's pyproject.toml: in the project root, else in the checkout of an editable
+    install (an install from a wheel has none: the pins are then not checked)."""
+    from .resources import editable_source
+
     candidates = []
     if project_root is not None:
         candidates.append(Path(project_root) / "pyproject.toml")
-    candidates.append(Path(__file__).resolve().parents[1] / "pyproject.toml")
+    checkout = editable_source()
+    if checkout is not None:
+        candidates.append(checkout / "pyproject.toml")
     for path in candidates:
         if path.is_file():
             return path

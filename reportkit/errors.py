@@ -7,8 +7,9 @@ caller (the CLI, a batch runner, a notebook) can show one clear paragraph. Catch
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 
 class ReportKitError(Exception):
@@ -20,7 +21,7 @@ class ReportKitError(Exception):
     errors do.
     """
 
-    def __reduce__(self):  # noqa: ANN204 - the pickle protocol
+    def __reduce__(self) -> tuple[Callable[..., ReportKitError], tuple[Any, ...]]:  # the pickle protocol
         return _restore_error, (type(self), self.args, dict(self.__dict__))
 
 
@@ -135,7 +136,8 @@ class RunInterrupted(KeyboardInterrupt):
         where = f"at cell {cell}" if cell is not None else "before the first cell"
         super().__init__(f"interrupted {where} of notebook {self.notebook}")
 
-    def __reduce__(self):  # noqa: ANN204 - picklable across process pools, keyword-only fields
+    # picklable across process pools, keyword-only fields
+    def __reduce__(self) -> tuple[Callable[..., RunInterrupted], tuple[str, int | None]]:
         return _rebuild_interrupted, (self.notebook, self.cell)
 
 
@@ -153,3 +155,21 @@ class RenderError(ReportKitError):
 
 class PublishError(ReportKitError):
     """A release cannot be published, found or verified (names the client, path and reason)."""
+
+
+class ManifestError(ReportKitError):
+    """A build's ``manifest.json`` is missing, malformed or written by an older reportkit.
+
+    Names the file (``path``) and the key at fault (``key``, dotted: ``sections[0].run_key``).
+    """
+
+    def __init__(self, message: str, *, path: str | Path | None = None, key: str | None = None):
+        self.path = str(path) if path is not None else None
+        self.key = key
+        prefix = f"{self.path}: " if self.path else ""
+        super().__init__(prefix + message)
+
+
+class WorkerError(ReportKitError):
+    """A batch task failed outside reportkit's own checks: an unexpected exception in the task, or
+    the worker process running it died. The message names the exception."""

@@ -18,9 +18,10 @@ import re
 import shutil
 import tempfile
 import time
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Collection
+from typing import Any
 
 import nbformat
 

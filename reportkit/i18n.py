@@ -26,9 +26,10 @@ import functools
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
+from pydantic import PlainSerializer, PlainValidator
 
 from .errors import ReportKitError
 
@@ -37,6 +38,7 @@ __all__ = [
     "LANGUAGES",
     "Language",
     "Text",
+    "TextField",
     "TranslationError",
     "catalogue",
     "check_language",
@@ -121,6 +123,7 @@ class Text:
     """
 
     __slots__ = ("_entries",)
+    _entries: Mapping[Language, str]
 
     def __init__(self, entries: Mapping[str, str] | None = None, /, **kwargs: str):
         merged = {**(dict(entries) if entries is not None else {}), **kwargs}
@@ -248,22 +251,20 @@ class Text:
                                "which would pick one language for every edition; use Text.format(...) to "
                                "build a Text, or .resolve(lang) for one language's string")
 
-    def __reduce__(self):  # noqa: ANN204 - pickles as its entries
+    def __reduce__(self) -> tuple[type[Text], tuple[dict[str, str]]]:  # pickles as its entries
         return (Text, (dict(self._entries),))
 
-    # -- pydantic fields (spec titles, theme strings)
-    @classmethod
-    def __get_pydantic_core_schema__(cls, source_type: Any, handler: Any) -> Any:
-        from pydantic_core import core_schema
 
-        def validate(value: Any) -> Text:
-            try:
-                return cls.coerce(value)
-            except TranslationError as exc:
-                raise ValueError(str(exc)) from exc
+def _field(value: Any) -> Text:
+    try:
+        return Text.coerce(value)
+    except TranslationError as exc:
+        raise ValueError(str(exc)) from exc
 
-        return core_schema.no_info_plain_validator_function(
-            validate, serialization=core_schema.plain_serializer_function_ser_schema(lambda t: t.to_json()))
+
+#: a Text field of a pydantic model (spec and theme texts): a plain string (the same in every
+#: language) or a mapping with one entry per language; serialised as that mapping
+TextField = Annotated[Text, PlainValidator(_field), PlainSerializer(lambda t: t.to_json())]
 
 
 def text(**entries: str) -> Text:

@@ -24,9 +24,10 @@ import io
 import keyword
 import logging
 import tokenize
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import nbformat
 import yaml

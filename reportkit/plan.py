@@ -12,11 +12,10 @@ from typing import Any
 import nbformat
 
 from .errors import ReportKitError, SpecError
-from .params import read_parameters, validate_parameters
-from .provenance import (
-    environment_lock, file_sha256, notebook_code_hash, package_source_hash, package_versions, run_key,
-)
+from .hashing import file_sha256
 from .i18n import check_language
+from .params import read_parameters, validate_parameters
+from .provenance import environment_lock, notebook_code_hash, package_source_hash, package_versions, run_key
 from .spec import ReportSpec, SectionSpec
 
 #: A notebook parameter with this name receives the report's language.

@@ -7,23 +7,16 @@ import hashlib
 import json
 import platform
 import subprocess
+from collections.abc import Iterable, Mapping
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 #: Packages whose versions go into every manifest and every run key.
 TRACKED_PACKAGES: tuple[str, ...] = (
     "reportkit", "papermill", "nbclient", "nbconvert", "ipykernel", "pandas", "numpy", "scipy",
     "statsmodels", "pyfixest", "matplotlib", "seaborn", "jinja2", "weasyprint", "pydantic",
 )
-
-
-def file_sha256(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def package_versions(names: Iterable[str] = TRACKED_PACKAGES) -> dict[str, str]:

@@ -281,7 +281,7 @@ def _check_missing_marker(name: str, marker: Any) -> None:
     """``missing`` must be a visible, non-numeric marker such as "—" or "n/a"."""
     if marker is None:
         return
-    # the words that mean "missing" themselves (render.formatting.MISSING_STRINGS; not imported
+    # the words that mean "missing" themselves (style.formatting.MISSING_STRINGS; not imported
     # here: importing reportkit.render in a kernel would load WeasyPrint)
     if not isinstance(marker, str) or not marker.strip() or marker.strip().lower() in _NOT_MARKERS:
         raise RecordError(

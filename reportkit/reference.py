@@ -9,13 +9,29 @@ cannot drift from the code.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 import pkgutil
 import re
 from typing import Any
 
-_PROJECT = str(__import__("pathlib").Path(__file__).resolve().parents[1])
+
+@functools.lru_cache(maxsize=1)
+def _project_folders() -> tuple[str, ...]:
+    """Folders of this machine shown as ``<project>`` in default values: the project root (found
+    from the current folder, as the commands do) and the checkout of an editable install."""
+    from .data.paths import project_root
+    from .errors import ReportKitError
+    from .resources import editable_source
+
+    folders = [editable_source()]
+    try:
+        folders.append(project_root())
+    except ReportKitError:
+        pass
+    return tuple(sorted({str(f) for f in folders if f is not None}, key=len, reverse=True))
+
 
 #: modules run as scripts or holding only data are still listed; these are not (private helpers)
 SKIP_MODULES = ("reportkit.__main__",)
@@ -32,7 +48,9 @@ def _signature(obj: Any) -> str:
     except (TypeError, ValueError):
         return "(…)"
     sig = re.sub(r" at 0x[0-9a-f]+", "", sig)  # default values that are objects print their address
-    return sig.replace(_PROJECT, "<project>")  # defaults under the checkout: the same text on every machine
+    for folder in _project_folders():  # defaults under the checkout: the same text on every machine
+        sig = sig.replace(folder, "<project>")
+    return sig
 
 
 def _commands() -> list[str]:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import RenderError
+from .manifest import BuildInfo, SectionInfo
 from .record import Record, SectionResults, session_records
 
 #: JupyterLab (jupyter-server) tells the kernel which notebook it serves in this variable
@@ -55,6 +56,14 @@ def section_results(*, section: str = "preview", notebook: str | Path | None = N
     return SectionResults(section=section, notebook=str(path or "(this kernel)"), parameters={}, records=tuple(records))
 
 
+def preview_build_info(results: SectionResults) -> BuildInfo:
+    """The provenance of a preview: one section, nothing run, no data hashed, no commit."""
+    from .version import __version__
+
+    return BuildInfo(generated="", commit="", reportkit_version=__version__, spec_path="",
+                     sections={results.section: SectionInfo(results.notebook, dict(results.parameters), "")})
+
+
 def preview_html(*, title: str = "Preview", lang: str = "zh", theme: str = "default",
                  notebook: str | Path | None = None) -> str:
     """The chapter as the report renders it: a standalone HTML page (report CSS and the chapter)."""
@@ -66,9 +75,7 @@ def preview_html(*, title: str = "Preview", lang: str = "zh", theme: str = "defa
         "id": "preview", "title": {"zh": title, "en": title}, "language": lang, "theme": theme, "outputs": ["html"],
         "sections": [{"id": "preview", "notebook": str(notebook or "preview.ipynb"), "title": {"zh": title, "en": title}}],
     })
-    build_info = {"generated": "", "commit": "", "reportkit_version": "", "spec_path": "", "data": [],
-                  "environment": {}, "sections": {"preview": {"notebook": results.notebook, "parameters": {},
-                                                              "run_key": ""}}}
+    build_info = preview_build_info(results)
     page = render_html(spec, {"preview": results}, lang=lang, build_info=build_info, theme=theme)
     head = re.search(r"<head>.*?</head>", page, flags=re.S)
     chapter = re.search(r'<section class="chapter".*?</section>', page, flags=re.S)

@@ -13,7 +13,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import SpecError
-from .i18n import DEFAULT_LANGUAGE, LANGUAGES, Language, Text
+from .i18n import DEFAULT_LANGUAGE, LANGUAGES, Language, TextField
 
 OutputFormat = Literal["html", "pdf"]
 OUTPUT_FORMATS: tuple[str, ...] = ("html", "pdf")
@@ -23,7 +23,7 @@ class DataSource(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     path: str
-    source: Text
+    source: TextField
     licence: str = ""
 
 
@@ -31,7 +31,7 @@ class SectionSpec(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     id: str
     notebook: str
-    title: Text
+    title: TextField
     parameters: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("id")
@@ -45,11 +45,11 @@ class SectionSpec(BaseModel):
 class ReportSpec(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     id: str
-    title: Text
-    subtitle: Text | None = None
-    publisher: Text | None = None
-    client: Text | None = None  # who the report is for (cover); a client theme may name one too
-    confidentiality: Text | None = None  # footer line of every page; wins over the theme's
+    title: TextField
+    subtitle: TextField | None = None
+    publisher: TextField | None = None
+    client: TextField | None = None  # who the report is for (cover); a client theme may name one too
+    confidentiality: TextField | None = None  # footer line of every page; wins over the theme's
     date: str = ""
     language: Language = DEFAULT_LANGUAGE
     theme: str = "default"
@@ -89,7 +89,7 @@ class ReportSpec(BaseModel):
         return value
 
     @model_validator(mode="after")
-    def _summary_sections_exist(self) -> "ReportSpec":
+    def _summary_sections_exist(self) -> ReportSpec:
         ids = {s.id for s in self.sections}
         for ref in self.summary:
             sec = ref.split(".", 1)[0]

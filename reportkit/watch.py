@@ -15,9 +15,9 @@ import functools
 import http.server
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from .build import build_report, default_cache_dir
 from .errors import ReportKitError
@@ -46,7 +46,7 @@ class Watcher:
 
     def __init__(self, spec_path: str | Path, out: str | Path, *, lang: str | None = None, theme: str | None = None,
                  cache_dir: str | Path | None = None, templates_dir: str | Path | None = None):
-        from .render.themes import default_templates_dir
+        from .style.themes import default_templates_dir
 
         self.spec_path = Path(spec_path)
         self.out = Path(out)
@@ -87,8 +87,7 @@ class Watcher:
                                   cache_dir=self.cache_dir if self.cache_dir is not None else default_cache_dir(spec))
         except ReportKitError as exc:
             return Rebuild(names, (), round(time.perf_counter() - started, 3), str(exc))
-        executed = tuple(s["id"] for s in result.manifest["sections"] if not s["reused_from_cache"])
-        return Rebuild(names, executed, round(time.perf_counter() - started, 3))
+        return Rebuild(names, result.manifest.executed, round(time.perf_counter() - started, 3))
 
     def check(self) -> Rebuild | None:
         """Rebuild if an input changed since the last check; None when nothing changed."""

@@ -119,7 +119,7 @@ def test_decay_interval_coverage_by_simulation():
 def test_decay_note_carries_the_interval_in_both_languages():
 
     from reportkit.analysis.dynamics import fit_adstock
-    from reportkit.render.formatting import format_number
+    from reportkit.style.formatting import format_number
 
     panel = pd.read_csv(Path(__file__).resolve().parents[1] / "data/simulated/brand_week_panel.csv")
     res = fit_adstock(panel[panel["category"] == "美妆个护"])

@@ -9,22 +9,22 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
+from reportkit.manifest import BuildInfo, SectionInfo
 from reportkit.record import Figure, Metric, SectionResults, Table, Text
 from reportkit.render import check_html, render_html
-from reportkit.render.checks import check_results, visible_text
+from reportkit.render.font_checks import visible_text
+from reportkit.render.result_checks import check_results
 from reportkit.spec import ReportSpec
 
 ROOT = Path(__file__).resolve().parents[1]
 BRAND = "{{Brand}}"
 SVG = '<svg viewBox="0 0 10 10"><style>*{stroke:#000}</style><path d="M0 0L10 10"/><text x="1" y="5">{{Brand}} {%x%}</text></svg>'
 NARRATIVE = "网上零售额为 {{ level_latest | yuan }}，同比增长 {{ yoy | pct }}。"
-BUILD_INFO = {
-    "generated": "2025-01-01T00:00:00+00:00", "commit": "0" * 40, "reportkit_version": "0.1.0",
-    "spec_path": "reports/t.yaml",
-    "sections": {"market": {"notebook": "notebooks/market.ipynb", "parameters": {"brand": BRAND},
-                            "run_key": "0123456789abcdef"}},
-    "data": [], "environment": {"python": "3.11"},
-}
+BUILD_INFO = BuildInfo(
+    generated="2025-01-01T00:00:00+00:00", commit="0" * 40, reportkit_version="0.1.0", spec_path="reports/t.yaml",
+    sections={"market": SectionInfo("notebooks/market.ipynb", {"brand": BRAND}, "0123456789abcdef")},
+    data=(), environment={"python": "3.11"},
+)
 
 
 def spec(**changes) -> ReportSpec:

@@ -42,7 +42,7 @@ def test_identical_rows_share_every_run():
 
 
 def test_unknown_column_refused_naming_allowed(monkeypatch):
-    import reportkit.execute as execute
+    from reportkit import execute
 
     monkeypatch.setattr(execute, "execute_notebook", lambda *a, **k: pytest.fail("a kernel was started"))
     with pytest.raises(SpecError) as err:

@@ -13,19 +13,23 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
+from test_manifest import sample_manifest
 from typer.testing import CliRunner
 
 from reportkit.batch import BatchEvent, plan_batch, run_batch
 from reportkit.batch.run import EVENTS_FILE, batch_lock, remove_partials
+from reportkit.batch.tasks import TaskResult
 from reportkit.build import outputs_current
 from reportkit.cache import RunCache
-from reportkit.errors import ReportKitError
+from reportkit.errors import ReportKitError, WorkerError
+from reportkit.manifest import OutputFile
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -68,7 +72,7 @@ class InlineExecutor:
     name = "inline"
     workers = 1
 
-    def __init__(self, run: Callable[..., dict], build: Callable[..., dict] | None = None):
+    def __init__(self, run: Callable[..., TaskResult], build: Callable[..., TaskResult] | None = None):
         self.fakes = {"execute_run": run, "build_row": build or fake_build}
         self.submitted: list[tuple[str, tuple]] = []
         self.restarts = 0
@@ -78,7 +82,7 @@ class InlineExecutor:
         future: Future = Future()
         try:
             future.set_result(self.fakes[fn.__name__](*args))
-        except BaseException as exc:  # noqa: BLE001 - handed to the scheduler like a worker's failure
+        except BaseException as exc:
             if isinstance(exc, KeyboardInterrupt):
                 raise
             future.set_exception(exc)
@@ -91,12 +95,12 @@ class InlineExecutor:
         pass
 
 
-def ok_run(notebook, target, parameters, cwd, cache_dir, run_key, attempt, secret=()) -> dict:
-    return {"ok": True, "seconds": 0.01}
+def ok_run(notebook, target, parameters, cwd, cache_dir, run_key, attempt, secret=()) -> TaskResult:
+    return TaskResult(0.01)
 
 
-def fake_build(row_spec, out, lang, theme, cache_dir) -> dict:
-    return {"ok": True, "seconds": 0.01, "outputs": {"html": str(Path(out) / "report.html")}}
+def fake_build(row_spec, out, lang, theme, cache_dir) -> TaskResult:
+    return TaskResult(0.01, outputs={"html": str(Path(out) / "report.html")})
 
 
 @pytest.fixture(scope="module")
@@ -128,8 +132,8 @@ def test_a_failed_run_fails_only_its_rows_and_names_the_kept_notebook(plan, tmp_
 
     def run(notebook, target, parameters, cwd, cache_dir, run_key, attempt, secret=()):
         if run_key == bad:
-            return {"ok": False, "seconds": 0.1, "error": "cell 7 raised ValueError", "saved": "x.failed.ipynb"}
-        return {"ok": True, "seconds": 0.01}
+            return TaskResult(0.1, ReportKitError("cell 7 raised ValueError"), saved="x.failed.ipynb")
+        return TaskResult(0.01)
 
     ex = InlineExecutor(run)
     result = run_batch(plan, tmp_path / "out", executor=ex, cache_dir=tmp_path / "c")
@@ -137,6 +141,10 @@ def test_a_failed_run_fails_only_its_rows_and_names_the_kept_notebook(plan, tmp_
     assert status == {"bea-lag1": "done", "bea-lag2": "failed", "bea-again": "failed", "fas-lag2": "done"}
     failed = next(r for r in result.rows if r.id == "bea-again")
     assert "section 'engagement' failed: cell 7 raised ValueError" in failed.error
+    assert isinstance(failed.failure, ReportKitError) and str(failed.failure) == "cell 7 raised ValueError"
+    assert failed.failed_section == "engagement"
+    outcome = next(r for r in result.runs if r.run_key == bad)
+    assert outcome.failure is failed.failure and outcome.error == "cell 7 raised ValueError"
     assert failed.failed_notebook == "x.failed.ipynb"
     assert not result.ok
     built = [Path(args[1]).name for name, args in ex.submitted if name == "build_row"]
@@ -151,8 +159,8 @@ def test_retries_rerun_a_transient_failure(plan, tmp_path):
         if run_key == flaky:
             attempts.append(attempt)
             if attempt == 1:
-                return {"ok": False, "seconds": 0.1, "error": "kernel died"}
-        return {"ok": True, "seconds": 0.01}
+                return TaskResult(0.1, WorkerError("kernel died"))
+        return TaskResult(0.01)
 
     events: list[BatchEvent] = []
     result = run_batch(plan, tmp_path / "out", executor=InlineExecutor(run), retries=2, cache_dir=tmp_path / "c",
@@ -174,7 +182,7 @@ def test_a_dead_worker_is_a_failure_of_its_task_and_the_pool_restarts(plan, tmp_
     def run(notebook, target, parameters, cwd, cache_dir, run_key, attempt, secret=()):
         if run_key == dead and attempt == 1:
             raise BrokenProcessPool("a child process terminated abruptly")
-        return {"ok": True, "seconds": 0.01}
+        return TaskResult(0.01)
 
     ex = InlineExecutor(run)
     result = run_batch(plan, tmp_path / "out", executor=ex, retries=1, cache_dir=tmp_path / "c")
@@ -183,6 +191,20 @@ def test_a_dead_worker_is_a_failure_of_its_task_and_the_pool_restarts(plan, tmp_
     result = run_batch(plan, tmp_path / "out2", executor=ex, cache_dir=tmp_path / "c2")
     failed = {r.id: r.error for r in result.failed}
     assert list(failed) == ["bea-lag1"] and "worker running this task died" in failed["bea-lag1"]
+    assert isinstance(result.failed[0].failure, WorkerError)
+
+
+def test_task_results_cross_processes_with_the_error_and_its_fields():
+    import pickle
+
+    from reportkit.errors import NotebookError
+
+    err = NotebookError(notebook="nb.ipynb", cell=3, ename="ValueError", evalue="bad", saved="x.failed.ipynb")
+    res = pickle.loads(pickle.dumps(TaskResult.failed(err, 1.5, "host pid 1")))
+    assert not res.ok and type(res.error) is NotebookError and res.error.cell == 3 and res.saved == "x.failed.ipynb"
+    assert res.message == str(err) and res.worker == "host pid 1"
+    other = TaskResult.failed(KeyError("k"), 0.1)
+    assert type(other.error) is WorkerError and other.message == "KeyError: 'k'" and other.saved is None
 
 
 def test_interrupt_marks_unfinished_rows_and_is_raised_again(plan, tmp_path):
@@ -192,7 +214,7 @@ def test_interrupt_marks_unfinished_rows_and_is_raised_again(plan, tmp_path):
         calls["n"] += 1
         if calls["n"] == 2:
             raise KeyboardInterrupt
-        return {"ok": True, "seconds": 0.01}
+        return TaskResult(0.01)
 
     out = tmp_path / "out"
     with pytest.raises(KeyboardInterrupt):
@@ -257,8 +279,9 @@ def test_outputs_current_checks_key_and_every_file(tmp_path):
 
     (tmp_path / "report.html").write_text("<p>ok</p>", encoding="utf-8")
     data = (tmp_path / "report.html").read_bytes()
-    manifest = {"build_key": "abc", "files": {"report.html": {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}}}
-    (tmp_path / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    manifest = sample_manifest(build_key="abc", outputs={"html": "report.html"},
+                               files=(OutputFile("report.html", len(data), hashlib.sha256(data).hexdigest()),))
+    (tmp_path / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
     assert outputs_current(tmp_path, "abc")
     assert not outputs_current(tmp_path, "abd")
     (tmp_path / "report.html").write_text("<p>no</p>", encoding="utf-8")  # same size, other bytes
@@ -266,6 +289,12 @@ def test_outputs_current_checks_key_and_every_file(tmp_path):
     (tmp_path / "report.html").unlink()
     assert not outputs_current(tmp_path, "abc")
     assert not outputs_current(tmp_path / "missing", "abc")
+    (tmp_path / "report.html").write_text("<p>ok</p>", encoding="utf-8")
+    assert outputs_current(tmp_path, "abc")
+    older = json.loads(manifest.to_json())
+    del older["edition"]  # a manifest an older reportkit wrote: not current, the row is built again
+    (tmp_path / "manifest.json").write_text(json.dumps(older), encoding="utf-8")
+    assert not outputs_current(tmp_path, "abc")
 
 
 # --------------------------------------------------------------------------- real kernels

@@ -12,6 +12,7 @@ import pytest
 
 from reportkit.build import build_report
 from reportkit.data.simulate import load_true_params
+from reportkit.manifest import Manifest
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "reports" / "china-ecommerce-2024.yaml"
@@ -104,6 +105,7 @@ def test_manifest_traces_parameters_data_and_environment(zh_build):
     assert re.fullmatch(r"[0-9a-f]{16}", sections["market"]["run_key"])
     assert manifest["environment"]["papermill"] and manifest["git"]["commit"]
     assert set(manifest["timings_seconds"]) >= {"run:market", "run:engagement", "render_pdf", "total"}
+    assert Manifest.read(zh_build.outputs["manifest"]) == zh_build.manifest  # the file is the object, exactly
 
 
 def test_english_edition(en_build):
@@ -282,8 +284,8 @@ def test_acme_theme_brands_the_pdf_and_the_figures(acme_build):
     assert "艾克米零售研究 · 客户机密，未经书面许可不得转发" in text  # the confidentiality line
     assert pdf.stat().st_size < 5 * 1024 * 1024
     manifest = acme_build.manifest
-    assert manifest["theme"] == "acme" and manifest["edition"] == "client"
-    assert all(s["parameters"]["theme"] == "acme" for s in manifest["sections"])
+    assert manifest.theme == "acme" and manifest.edition == "client"
+    assert all(s.parameters["theme"] == "acme" for s in manifest.sections)
     html = acme_build.outputs["html"].read_text(encoding="utf-8")
     assert "--rk-accent: #1b5e3b" in html and not RESOURCE_REF.findall(html)
     figures = re.findall(r'<figure class="figure".*?</figure>', html, re.DOTALL)

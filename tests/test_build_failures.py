@@ -75,16 +75,16 @@ data:
     )
     first = build_report(spec, out=tmp_path / "a")
     second = build_report(spec, out=tmp_path / "b")
-    assert [s["reused_from_cache"] for s in first.manifest["sections"]] == [False]
-    assert [s["reused_from_cache"] for s in second.manifest["sections"]] == [True]
-    assert second.manifest["sections"][0]["run_key"] == first.manifest["sections"][0]["run_key"]
+    assert [s.reused_from_cache for s in first.manifest.sections] == [False]
+    assert [s.reused_from_cache for s in second.manifest.sections] == [True]
+    assert second.manifest.sections[0].run_key == first.manifest.sections[0].run_key
     assert second.results["only"].to_dict() == first.results["only"].to_dict()
     data.write_text("a\n2\n", encoding="utf-8")  # same name, new content: a new key, executed again
     third = build_report(spec, out=tmp_path / "c")
-    assert third.manifest["sections"][0]["run_key"] != first.manifest["sections"][0]["run_key"]
-    assert [s["reused_from_cache"] for s in third.manifest["sections"]] == [False]
+    assert third.manifest.sections[0].run_key != first.manifest.sections[0].run_key
+    assert [s.reused_from_cache for s in third.manifest.sections] == [False]
     no_cache = build_report(spec, out=tmp_path / "d", cache=False)
-    assert [s["reused_from_cache"] for s in no_cache.manifest["sections"]] == [False]
+    assert [s.reused_from_cache for s in no_cache.manifest.sections] == [False]
 
 
 @pytest.mark.e2e

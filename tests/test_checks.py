@@ -11,7 +11,9 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from reportkit.errors import RenderError
 from reportkit.record import Figure, Metric, SectionResults, Table, Text, make_record
-from reportkit.render.checks import Problem, check_glyphs, check_results, raise_if_problems
+from reportkit.render.font_checks import check_glyphs
+from reportkit.render.problems import Problem, raise_if_problems
+from reportkit.render.result_checks import check_results
 
 SVG_OK = '<svg viewBox="0 0 10 10"><g><path d="M0 0L10 10"/></g></svg>'
 SVG_EMPTY = '<svg viewBox="0 0 10 10"><defs><path id="a" d="M0 0"/></defs></svg>'

@@ -2,6 +2,7 @@
 one line on Ctrl-C, and offers --version and shell completion."""
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import subprocess
@@ -11,6 +12,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from test_manifest import sample_manifest
 from typer.testing import CliRunner
 
 import reportkit
@@ -66,11 +68,12 @@ def test_a_failing_notebook_message_keeps_its_brackets(monkeypatch):
 
 
 def test_success_messages_keep_their_brackets(monkeypatch, tmp_path):
+    section = sample_manifest().sections[0]
     result = SimpleNamespace(
         outputs={"html": Path("build/[b]x[/b]/report.html")},
-        manifest={"sections": [{"id": "s[1]", "reused_from_cache": True}], "pdf_pages": None,
-                  "timings_seconds": {"total": 1.0}, "report": "r[/x]", "language": "zh", "theme": "t",
-                  "edition": "client"},
+        manifest=sample_manifest(sections=(dataclasses.replace(section, id="s[1]", reused_from_cache=True),),
+                                 pdf_pages=None, timings_seconds={"total": 1.0}, report="r[/x]", language="zh",
+                                 theme="t", edition="client"),
     )
     monkeypatch.setattr("reportkit.build.build_report", lambda *a, **k: result)
     res = CliRunner().invoke(app, ["build", "r.yaml"])

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from reportkit import i18n
 from reportkit.analysis import plots
 from reportkit.analysis.decompose import (
     SPRING_FESTIVAL,
@@ -182,5 +183,17 @@ def test_decomposition_plot_draws_panels_and_event_bands(seasonal_ts):
 
 def test_decomposition_plot_refuses_an_unavailable_result():
     dec = Decomposition(name="x", freq="monthly", available=False, reason={"zh": "太短", "en": "too short"})
+    assert isinstance(dec.reason, i18n.Text) and dec.reason.to_json() == {"zh": "太短", "en": "too short"}
     with pytest.raises(AnalysisError, match="too short"):
         decomposition_plot(dec, lang="en")
+
+
+def test_reasons_are_texts_and_a_missing_entry_fails_loudly():
+    dec = decompose(monthly_series(np.linspace(1, 2, 23)))
+    assert isinstance(dec.reason, i18n.Text) and dec.reason.languages == i18n.LANGUAGES
+    assert dec.reason_text("zh") == dec.reason["zh"] and "23 months" in dec.reason["en"]
+    with pytest.raises(AnalysisError, match="lang: language 'fr' is not offered"):
+        dec.reason_text("fr")
+    only_zh = Decomposition(name="x", freq="monthly", available=False, reason={"zh": "太短"})
+    with pytest.raises(i18n.TranslationError, match="no 'en' entry"):
+        only_zh.reason_text("en")

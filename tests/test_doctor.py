@@ -175,3 +175,22 @@ def test_cli_doctor_exit_codes():
     assert ok.exit_code == 0, ok.output
     bad = CliRunner().invoke(app, ["doctor", "--kernel", "no-such-kernel"])
     assert bad.exit_code == 1 and "no-such-kernel" in bad.output and "ipykernel install" in bad.output
+
+
+def test_packages_are_checked_against_the_checkout_of_an_editable_install(tmp_path):
+    """Run outside the project (no pyproject.toml there): the editable install's checkout has one."""
+    from reportkit.resources import editable_source
+
+    checkout = editable_source()
+    assert checkout is not None and (checkout / "reportkit").is_dir()
+    c = doctor.check_packages(project_root=tmp_path)
+    assert c.ok and str(checkout / "pyproject.toml") in c.detail, c
+
+
+def test_packages_check_installed_from_a_wheel_has_no_pyproject(monkeypatch, tmp_path):
+    """Installed from a wheel there is no checkout: the pins are not checked, and that is no failure."""
+    from reportkit import resources
+
+    monkeypatch.setattr(resources, "editable_source", lambda: None)
+    c = doctor.check_packages(project_root=tmp_path)
+    assert c.ok and "no pyproject.toml found" in c.detail, c

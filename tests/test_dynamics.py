@@ -11,13 +11,13 @@ import pandas as pd
 import pytest
 from scipy import optimize, stats
 
+from reportkit import i18n
 from reportkit.analysis.dynamics import (
     AdstockResult,
     PlaceboResult,
     adstock,
     fit_adstock,
     lead_placebo,
-    wald_f_joint_test,
     minimum_detectable_effects,
     shift_within,
     wald_f_joint_test,
@@ -26,7 +26,8 @@ from reportkit.analysis.dynamics import (
 from reportkit.analysis.granger import GrangerResult, granger
 from reportkit.data.simulate import load_demo_panel
 from reportkit.errors import AnalysisError, DataError
-from reportkit.render.formatting import format_number
+from reportkit.i18n import Text, TranslationError
+from reportkit.style.formatting import format_number
 
 pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword")
 
@@ -259,14 +260,19 @@ def test_lead_placebo_takes_a_pluggable_joint_test(demo):
     assert seen["terms"] == ("log_engagement_f1", "log_engagement_f2")
     assert (res.statistic, res.p_value, res.passed, res.analytic) == (3.5, 0.012, False, False)
     assert res.p_value_analytic == pytest.approx(default.p_value_analytic)  # the F test is still there
-    assert res.test_method == {"zh": "自定义自助法检验", "en": "custom bootstrap test"}
+    # the label is kept as a Text (notebooks read test_method[lang]); it records as the same mapping
+    assert res.test_method == Text(zh="自定义自助法检验", en="custom bootstrap test")
+    assert res.to_dict()["test_method"] == {"zh": "自定义自助法检验", "en": "custom bootstrap test"}
     en = res.sentence("en")
     assert "(custom bootstrap test): joint statistic = 3.50, p = 0.012" in en and "jointly associated" in en
     assert "自定义自助法检验" in res.sentence("zh")
     # the analytic test, called directly, has the same shape
     stat, p, label = wald_f_joint_test(_placebo_model(beauty), ["log_engagement_f1", "log_engagement_f2"])
     assert (stat, p) == pytest.approx((default.f_stat, default.p_value_analytic))
-    assert set(label) == {"zh", "en"}
+    assert isinstance(label, Text) and set(label.languages) == set(i18n.LANGUAGES)
+    # a joint test may return a Text as its label, too
+    as_text = lead_placebo(beauty, joint_test=lambda model, terms: (3.5, 0.012, Text(zh="甲", en="a")))
+    assert as_text.test_method == Text(zh="甲", en="a") and "(a): joint statistic" in as_text.sentence("en")
 
 
 @pytest.mark.parametrize("bad, match", [
@@ -424,3 +430,25 @@ def test_granger_errors(demo):
         granger(demo, differencing="twice")
     with pytest.raises(DataError, match="column 'day' not found"):
         granger(demo, time="day")
+
+
+def test_a_missing_translation_of_the_dynamics_group_fails_loudly(demo, monkeypatch):
+    """Sentences come from the catalogue's ``dynamics`` group: a language without the entry is an
+    error naming the key, never a quiet fallback to another language."""
+    res = fit_adstock(demo[demo["category"] == "美妆个护"], decay=0.4)
+    real = i18n.catalogue
+
+    def without_half_life(group, lang):
+        strings = real(group, lang)
+        if group == "dynamics" and lang == "en":
+            return {k: v for k, v in strings.items() if k != "half_life"}
+        return strings
+
+    monkeypatch.setattr(i18n, "catalogue", without_half_life)
+    with pytest.raises(TranslationError, match="no 'dynamics.half_life' in the 'en' catalogue"):
+        res.decay_note("en")
+    with pytest.raises(TranslationError, match="dynamics.half_life"):
+        res.decay_note("zh")  # the catalogues must agree: every language needs every key
+    monkeypatch.undo()
+    with pytest.raises(AnalysisError, match="expected one of zh, en"):
+        res.decay_note("fr")

@@ -18,6 +18,7 @@ from scipy import stats
 from reportkit.analysis.models import FEW_CLUSTERS, MIN_CLUSTERS, estimate
 from reportkit.analysis.tables import regression_table
 from reportkit.errors import AnalysisError
+from reportkit.i18n import LANGUAGES
 from reportkit.record import SectionResults, make_record
 from reportkit.render import render_html
 from reportkit.spec import ReportSpec
@@ -145,7 +146,7 @@ def test_twoway_with_a_dimension_below_the_minimum_is_refused():
 def test_five_clusters_are_accepted_without_a_warning():
     res = estimate(_panel(5), outcome="noise", regressors=["engagement"], vcov="cluster", entity="brand")
     assert res.n_clusters == (5,) and res.df_t == 4
-    assert not any("clusters" in w for w in res.warnings)
+    assert not any("clusters" in w for w in res.warnings_in("en"))
 
 
 def test_forced_three_clusters_carry_a_warning_in_both_languages():
@@ -153,9 +154,9 @@ def test_forced_three_clusters_carry_a_warning_in_both_languages():
     res = estimate(df, outcome="noise", regressors=["engagement"], vcov="cluster", entity="brand",
                    allow_few_clusters=True)
     assert res.n_clusters == (3,) and res.df_t == 2 and res.spec.allow_few_clusters is True
-    assert any("3 clusters" in w and "unreliable" in w and "'brand'" in w for w in res.warnings)
-    assert any("3 个聚类" in w and "不可靠" in w for w in res.warnings_zh)
-    assert len(res.warnings) == len(res.warnings_zh)
+    assert any("3 clusters" in w and "unreliable" in w and "'brand'" in w for w in res.warnings_in("en"))
+    assert any("3 个聚类" in w and "不可靠" in w for w in res.warnings_in("zh"))
+    assert all(w.languages == LANGUAGES for w in res.warnings)
     assert res.to_dict()["spec"]["allow_few_clusters"] is True
 
 
@@ -198,6 +199,6 @@ def test_forced_few_cluster_warning_reaches_the_rendered_table_note(lang):
     assert block, "the regression table with a note under it was not rendered"
     note = html.unescape(re.sub(r"<[^>]+>", "", block.group(1)))
     assert note.startswith(reg.note)
-    texts = forced.warnings_zh if lang == "zh" else forced.warnings
+    texts = forced.warnings_in(lang)
     (warning,) = [t for t in texts if ("3 个聚类" in t if lang == "zh" else "3 clusters" in t)]
     assert f"(2): {warning}" in " ".join(note.split())

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
+from reportkit import i18n
 from reportkit.analysis import plots
 from reportkit.analysis.forecast import (
     BENCHMARKS,
@@ -81,7 +82,8 @@ def test_each_method_forecasts_nbs_to_2029_with_nested_intervals(nbs_forecasts, 
     assert fc.method == method
     assert fc.fitted == ("2014", "2024", 11)
     assert fc.freq == "Y" and fc.season_length == 1 and fc.horizon == 5 and fc.log is True
-    assert set(fc.label) == {"zh", "en"} and all(fc.label.values())
+    assert isinstance(fc.label, i18n.Text) and fc.label.languages == i18n.LANGUAGES
+    assert all(fc.label[lang] for lang in i18n.LANGUAGES)
     table = fc.table
     assert list(table.columns) == BAND_COLUMNS
     assert list(table["period"]) == ["2025", "2026", "2027", "2028", "2029"]
@@ -354,7 +356,7 @@ def test_bad_inputs_name_the_problem(nbs):
         backtest(nbs, ("naive", "prophet"))
     with pytest.raises(AnalysisError, match=r"too few for a horizon of 1"):
         backtest(nbs.iloc[:3], ("naive",))
-    with pytest.raises(AnalysisError, match=r"lang: expected one of 'zh', 'en'"):
+    with pytest.raises(AnalysisError, match=r"lang: language 'fr' is not offered; expected one of zh, en"):
         backtest(nbs.iloc[-9:], ("naive",)).table("fr")
     assert min_observations("ets", 4) == 13 and min_observations("arima", 12) == 20
 
@@ -394,7 +396,7 @@ def us_or_quarterly() -> pd.Series:
 
 # ----------------------------------------------------------------- combined forecast (horizon backtest)
 
-from reportkit.analysis.forecast_backtest import CANDIDATES, horizon_backtest, point_forecast  # noqa: E402
+from reportkit.analysis.forecast_backtest import CANDIDATES, candidate_label, horizon_backtest, point_forecast  # noqa: E402
 from reportkit.analysis.forecast_combine import combine_forecast  # noqa: E402
 
 DATA_FILE = Path(__file__).resolve().parents[1] / "data/nbs_online_retail_annual.csv"
@@ -525,8 +527,58 @@ def test_spread_outturn_and_score_tables(combined, nbs_file):
     assert out["Published vs forecast (%)"].iloc[0] == pytest.approx((published[2025] / f2025 - 1) * 100)
     assert "low confidence" in " ".join(out.columns)
     assert combined.outturn_table(published[published.index <= 2024], "zh").empty
-    assert set(combined.note) == {"zh", "en"} and "Student-t" in combined.note["en"]
+    assert combined.note.languages == i18n.LANGUAGES and "Student-t" in combined.note["en"]
 
+
+def test_combination_label_names_the_weighted_models(combined):
+    """What the market notebook built inline, now from the catalogue (forecast_combine.combination_label)."""
+    zh = "、".join(candidate_label(m, "zh") for m in combined.weights) + "的加权组合"
+    en = "weighted combination of " + ", ".join(candidate_label(m, "en") for m in combined.weights)
+    assert combined.combination_label("zh") == zh
+    assert combined.combination_label("en") == en
+    assert combined.combination_label() == zh  # the default language
+    assert en.startswith("weighted combination of ") and zh.endswith("的加权组合") and "Theta method" in en
+    with pytest.raises(AnalysisError, match=r"lang: language 'fr' is not offered"):
+        combined.combination_label("fr")
+
+
+def test_texts_keep_their_shape_through_json_and_pickle(combined, nbs_backtest):
+    import pickle
+
+    for text in (combined.note, nbs_backtest.note, nbs_backtest.reason):
+        assert isinstance(text, i18n.Text)
+        assert set(text.to_json()) == set(i18n.LANGUAGES) and all(isinstance(v, str) for v in text.to_json().values())
+        assert pickle.loads(pickle.dumps(text)) == text
+        assert text["zh"] != text["en"]
+
+
+def test_a_missing_translation_fails_loudly(monkeypatch, combined, nbs_backtest):
+    """A catalogue entry missing in one language is an error in every language, never a fallback."""
+    real = i18n.catalogue
+
+    def drop(missing: str):
+        def without(group: str, lang: str):
+            strings = dict(real(group, lang))
+            if lang == "en" and missing.startswith(group + "."):
+                strings.pop(missing.split(".", 1)[1])
+            return strings
+        return without
+
+    for missing, call in (("forecast_combine.combination_label", lambda: combined.combination_label("zh")),
+                          ("forecast.label_theta", lambda: nbs_backtest.table("zh")),
+                          ("forecast.reason_chosen", lambda: select_and_forecast(nbs_backtest_series(), horizon=1)),
+                          ("forecast_backtest.label_theta", lambda: candidate_label("theta", "zh"))):
+        with monkeypatch.context() as m:
+            m.setattr(i18n, "catalogue", drop(missing))
+            with pytest.raises(i18n.TranslationError, match=rf"no '{missing}' in the 'en' catalogue"):
+                call()
+
+
+def nbs_backtest_series() -> pd.Series:
+    annual = load_nbs_annual()
+    annual = annual[(annual["year"] >= 2014) & (annual["year"] <= 2024)]
+    return pd.Series(annual["online_retail_100m_yuan"].to_numpy(dtype=float),
+                     index=pd.PeriodIndex([str(y) for y in annual["year"]], freq="Y"))
 
 def test_combined_forecast_bad_inputs(nbs_levels, nbs_growth):
     with pytest.raises(AnalysisError, match=r"'growth' needs the official growth rates"):

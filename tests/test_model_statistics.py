@@ -16,6 +16,7 @@ from scipy import stats
 
 from reportkit.analysis.models import estimate
 from reportkit.errors import AnalysisError
+from reportkit.i18n import Text
 
 
 def _panel(n_brands: int = 8, n_weeks: int = 30, seed: int = 5) -> pd.DataFrame:
@@ -71,7 +72,7 @@ def test_crv3_equals_the_leave_one_cluster_out_jackknife(fixed_effects):
     c = res.coef("x1")
     assert c.std_error == pytest.approx(float(np.sqrt(v_hat[terms.index("x1"), terms.index("x1")])), rel=1e-5)
     assert c.p_value == pytest.approx(float(2 * stats.t.sf(abs(c.estimate / c.std_error), G - 1)), rel=1e-12)
-    assert res.vcov_label == {"zh": "按品牌聚类（CRV3 刀切法）", "en": "clustered by brand (CRV3 jackknife)"}
+    assert res.vcov_label == Text(zh="按品牌聚类（CRV3 刀切法）", en="clustered by brand (CRV3 jackknife)")
 
 
 def test_crv3_is_larger_than_crv1_here_and_uses_the_entity_by_default():

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from reportkit.analysis.engagement import fit_elasticity, prepare_panel
+from reportkit.analysis.model_data import Notes
 from reportkit.analysis.models import (
     Coef,
     ModelResult,
@@ -25,6 +26,7 @@ from reportkit.analysis.models import (
 )
 from reportkit.data.simulate import simulate_panel
 from reportkit.errors import AnalysisError, DataError
+from reportkit.i18n import LANGUAGES, Text, TranslationError
 
 REAL_DATA = Path(__file__).resolve().parents[2] / "shared/data/real/online_shoppers_intention.csv"
 
@@ -121,7 +123,7 @@ def test_clustered_ses_equal_statsmodels_on_the_panel_without_fixed_effects(logs
     np.testing.assert_allclose(res.tidy()["estimate"], ref.params.to_numpy(), rtol=0, atol=1e-10)
     np.testing.assert_allclose(res.tidy()["std_error"], ref.bse.to_numpy(), rtol=1e-8, atol=1e-6)
     assert res.n_clusters == (48,) and res.df_t == 47
-    assert res.vcov_label == {"zh": "按品牌聚类（CRV1）", "en": "clustered by brand (CRV1)"}
+    assert res.vcov_label == Text(zh="按品牌聚类（CRV1）", en="clustered by brand (CRV1)")
 
 
 def test_twoway_clustering_matches_the_cgm_formula_and_differs_from_iid(logs):
@@ -159,7 +161,7 @@ def test_driscoll_kraay_matches_statsmodels_groupsum(logs):
     res = estimate(logs, outcome="add_to_cart", regressors=["engagement"], controls=["log_notes"],
                    family="loglog", vcov="driscoll_kraay", entity="brand", time="week")
     assert res.spec.dk_lags == 3  # floor(104 ** 0.25)
-    assert res.vcov_label == {"zh": "Driscoll–Kraay（滞后 3 期）", "en": "Driscoll–Kraay (3 lags)"}
+    assert res.vcov_label == Text(zh="Driscoll–Kraay（滞后 3 期）", en="Driscoll–Kraay (3 lags)")
     assert res.df_t == 103 and res.n_clusters == ()
     ols = sm.OLS(logs["log_add_to_cart"], sm.add_constant(logs[["log_engagement", "log_notes"]])).fit()
     t_codes = pd.factorize(logs["week"], sort=True)[0]
@@ -256,7 +258,7 @@ def test_logit_with_fixed_effects_equals_statsmodels_with_dummies():
     np.testing.assert_allclose(res.tidy()["std_error"], ref.bse[["x1", "x2"]], rtol=1e-7)
     assert res.log_likelihood == pytest.approx(ref.llf, rel=1e-8)
     assert res.pseudo_r2 == pytest.approx(1 - ref.llf / sm.Logit(df["buy"].astype(float), np.ones(len(df))).fit(disp=0).llf, rel=1e-8)
-    assert res.family_label == {"zh": "Logit 回归", "en": "logit"}
+    assert res.family_label == Text(zh="Logit 回归", en="logit")
 
 
 def test_binomial_rates_with_trials_equal_the_binary_logit():
@@ -351,8 +353,8 @@ def test_zeros_in_a_log_model_raise_or_are_recorded(panel):
     assert "zeros='log1p'" in str(info.value) and "ppml" in str(info.value)
     res = estimate(df, outcome="add_to_cart", regressors="engagement", family="loglog", entity="brand", zeros="log1p")
     assert res.terms == ("Intercept", "log1p_engagement")
-    assert any("log1p" in w and "'engagement'" in w and "7 zero" in w for w in res.warnings)
-    assert any("log1p" in w for w in res.warnings_zh)
+    assert any("log1p" in w and "'engagement'" in w and "7 zero" in w for w in res.warnings_in("en"))
+    assert any("log1p" in w for w in res.warnings_in("zh"))
     df.loc[df.index[10], "engagement"] = -3
     with pytest.raises(AnalysisError, match=r"'engagement' has 1 negative row"):
         estimate(df, outcome="add_to_cart", regressors="engagement", family="loglog", entity="brand", zeros="log1p")
@@ -399,8 +401,8 @@ def test_missing_values_in_keys_raise_data_error(column, kwargs):
 def test_missing_values_in_regressors_are_dropped_and_reported(panel):
     res = fit_elasticity(panel).model
     assert res.dropped_rows == 2 * 48
-    assert any("dropped 96 of 4,992 rows with missing values" in w for w in res.warnings)
-    assert any("删除 96 行含缺失值" in w for w in res.warnings_zh)
+    assert any("dropped 96 of 4,992 rows with missing values" in w for w in res.warnings_in("en"))
+    assert any("删除 96 行含缺失值" in w for w in res.warnings_in("zh"))
 
 
 def test_singletons_and_separated_groups_are_dropped_and_reported():
@@ -410,9 +412,9 @@ def test_singletons_and_separated_groups_are_dropped_and_reported():
     res = estimate(df, outcome="buy", regressors=["x1"], fixed_effects="g", family="logit", vcov="hc1")
     n5 = int((df["g"] == 5).sum())
     assert res.dropped_rows == n5 + 1  # a one-row logit group is separated too (all 1)
-    assert any(f"dropped {n5 + 1} row(s) in fixed-effect groups whose outcome is all 0 or all 1" in w for w in res.warnings)
+    assert any(f"dropped {n5 + 1} row(s) in fixed-effect groups whose outcome is all 0 or all 1" in w for w in res.warnings_in("en"))
     ols = estimate(df.assign(buy=df["buy"].astype(float)), outcome="x2", regressors=["x1"], fixed_effects="g", vcov="hc1")
-    assert ols.dropped_rows == 1 and any("1 singleton row" in w for w in ols.warnings)
+    assert ols.dropped_rows == 1 and any("1 singleton row" in w for w in ols.warnings_in("en"))
 
 
 @pytest.mark.parametrize(
@@ -549,3 +551,41 @@ def test_recovery_over_seeded_replications(record_property):
     mc_se = est.std(axis=0, ddof=1) / math.sqrt(n_rep)
     bias = est.mean(axis=0) - np.array(betas)
     assert (np.abs(bias) < 4 * mc_se + 0.01).all(), (bias, mc_se)
+
+
+def test_model_result_warnings_come_in_every_language():
+    df = _small_frame()
+    df.loc[df.index[:3], "x2"] = np.nan  # rows dropped: a note
+    res = estimate(df, outcome="y", regressors=["x1", "x2"], vcov="hc1")
+    assert res.warnings and all(isinstance(w, Text) for w in res.warnings)
+    for w in res.warnings:
+        assert w.languages == LANGUAGES
+    for lang in LANGUAGES:
+        texts = res.warnings_in(lang)
+        assert len(texts) == len(res.warnings) and all(isinstance(t, str) and t for t in texts)
+        assert res.vcov_label[lang] and res.family_label[lang] and res.inference_label[lang]
+    assert "dropped 3 of" in res.warnings_in("en")[0] and "删除 3 行" in res.warnings_in("zh")[0]
+    with pytest.raises(TranslationError, match="not offered"):
+        res.warnings_in("fr")
+    # JSON: one {lang: text} per warning; a result built from it again reads the same
+    back = json.loads(json.dumps(res.to_dict(), ensure_ascii=False))
+    assert back["warnings"] == [w.to_json() for w in res.warnings] and "warnings_zh" not in back
+    assert dataclasses.replace(res, warnings=tuple(back["warnings"])).warnings == res.warnings
+    # a warning missing a language is refused when the result is made
+    with pytest.raises(TranslationError, match=r"no 'en' entry"):
+        dataclasses.replace(res, warnings=(Text(zh="只有中文"),))
+    with pytest.raises(TranslationError, match="every language"):
+        dataclasses.replace(res, warnings=("English only",))
+
+
+def test_notes_reject_a_note_missing_a_language():
+    notes = Notes()
+    notes.add(Text({lang: f"note in {lang}" for lang in LANGUAGES}))
+    with pytest.raises(TranslationError, match=r"no 'en' entry") as info:
+        notes.add(Text(zh="只有中文"))
+    assert info.value.lang == "en"
+    with pytest.raises(TranslationError, match="every language"):
+        notes.add("a plain string")  # type: ignore[arg-type]
+    assert len(notes) == 1 and notes.in_language("zh") == ["note in zh"]
+    with pytest.raises(TranslationError, match=r"no 'en' entry"):
+        Notes([Text(zh="只有中文")])

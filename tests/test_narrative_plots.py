@@ -6,12 +6,12 @@ from types import SimpleNamespace
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import pytest
 
-from reportkit.analysis import narrative, plots  # noqa: E402
-from reportkit.errors import AnalysisError, RenderError  # noqa: E402
-from reportkit.record import make_record  # noqa: E402
+from reportkit.analysis import narrative, plots
+from reportkit.errors import AnalysisError, RenderError
+from reportkit.record import make_record
 
 LATEST = {"year": 2024, "level": 155225.0, "yoy_official_pct": 7.2, "yoy_from_levels_pct": 0.623, "gap_pp": 6.577}
 CAGR = SimpleNamespace(start_year=2019, end_year=2024, cagr_pct=7.861)

@@ -8,15 +8,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from reportkit.data.io import file_sha256, load_data, project_root, resolve_data_path
+from reportkit.data.io import file_sha256, load_data
 from reportkit.data.nbs import (
     ANNUAL_FILE,
     MONTHLY_YTD_FILE,
     SERIES,
     load_nbs_annual,
     load_nbs_monthly_ytd,
-    parse_ytd_period,
 )
+from reportkit.data.paths import PROJECT_ENV, project_root, resolve_data_path
+from reportkit.data.periods import parse_ytd_period
 from reportkit.errors import DataError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -187,10 +188,26 @@ def test_monthly_bad_period_and_decreasing_cumulative(tmp_path):
 def test_project_root_and_resolve(tmp_path, monkeypatch):
     assert project_root(REPO / "data") == REPO
     assert project_root(REPO / "data" / ANNUAL_FILE) == REPO
-    # no data/ + reports/ above tmp_path: falls back to the folder above the package
+    # no data/ + reports/ above tmp_path: the folder named by REPORTKIT_PROJECT
+    monkeypatch.setenv(PROJECT_ENV, str(REPO))
     assert project_root(tmp_path) == REPO
     monkeypatch.chdir(tmp_path)
     assert resolve_data_path(f"data/{ANNUAL_FILE}") == REPO / "data" / ANNUAL_FILE
+
+
+def test_project_root_never_falls_back_to_the_package_folder(tmp_path, monkeypatch):
+    """Installed from a wheel, the package sits in site-packages: only the working directory
+    and REPORTKIT_PROJECT say where the project is."""
+    monkeypatch.delenv(PROJECT_ENV, raising=False)
+    with pytest.raises(DataError, match=PROJECT_ENV) as info:
+        project_root(tmp_path)
+    assert str(tmp_path.resolve()) in str(info.value)
+    monkeypatch.setenv(PROJECT_ENV, str(tmp_path))  # a folder without data/
+    with pytest.raises(DataError, match="no data/ folder"):
+        project_root(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(DataError, match="project root: not found"):
+        resolve_data_path(f"data/{ANNUAL_FILE}")
 
 
 def test_missing_file_raises_with_path(tmp_path, monkeypatch):

@@ -5,8 +5,8 @@ import pytest
 
 import reportkit as rk
 from reportkit.errors import RenderError
-from reportkit.section_preview import preview_html
 from reportkit.record import clear_session
+from reportkit.section_preview import preview_html
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
 
@@ -54,3 +54,13 @@ def test_preview_returns_an_isolated_frame():
     rk.record("n", 3, label="个数", decimals=0)
     shown = rk.preview(title="T")
     assert '<iframe srcdoc="' in shown.data and 'sandbox=""' in shown.data
+
+
+def test_the_preview_renders_with_a_real_build_info():
+    from reportkit.manifest import BuildInfo
+    from reportkit.section_preview import preview_build_info, section_results
+
+    rk.record("n", 3, label="个数", decimals=0)
+    info = preview_build_info(section_results())
+    assert isinstance(info, BuildInfo) and info.sections["preview"].notebook == "(this kernel)"
+    assert info.sections["preview"].run_key == "" and info.data == () and info.reportkit_version == rk.__version__

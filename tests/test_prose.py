@@ -8,9 +8,9 @@ from markupsafe import Markup
 
 from reportkit.errors import RenderError
 from reportkit.record import Metric, SectionResults, Table, Text
-from reportkit.render.checks import Problem
-from reportkit.render.formatting import MINUS
+from reportkit.render.problems import Problem
 from reportkit.render.prose import check_placeholders, environment, find_placeholders, render_markdown
+from reportkit.style.formatting import MINUS
 
 EVIL = "<script>alert(1)</script>"
 

@@ -8,9 +8,11 @@ import os
 from pathlib import Path
 
 import pytest
+from test_manifest import sample_manifest
 from typer.testing import CliRunner
 
-from reportkit.errors import PublishError
+from reportkit.errors import ManifestError, PublishError
+from reportkit.manifest import OutputFile, SectionEntry
 from reportkit.publish import check_client_id, open_store, publish, share, verify
 from reportkit.publish.release import releases_of
 
@@ -22,14 +24,15 @@ def fake_build(folder: Path, *, report: str = "china-ecommerce-2024", html: str 
     outputs = {"report.html": html.encode("utf-8"), "report.pdf": b"%PDF-1.7 " + html.encode("utf-8")}
     for name, data in outputs.items():
         (folder / name).write_bytes(data)
-    manifest = {
-        "report": report, "title": "中国电子商务行业发展报告", "language": "zh", "generated": generated,
-        "outputs": {"html": "report.html", "pdf": "report.pdf"},
-        "files": {n: {"bytes": len(d), "sha256": hashlib.sha256(d).hexdigest()} for n, d in outputs.items()},
-        "sections": [{"id": "market", "notebook": "notebooks/market_trends.ipynb", "parameters": {"series": "online_retail"},
-                      "run_key": "abc", "metrics": {}}],
-    }
-    (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    manifest = sample_manifest(
+        report=report, title="中国电子商务行业发展报告", language="zh", generated=generated,
+        outputs={"html": "report.html", "pdf": "report.pdf"},
+        files=tuple(OutputFile(n, len(d), hashlib.sha256(d).hexdigest()) for n, d in outputs.items()),
+        sections=(SectionEntry(id="market", notebook="notebooks/market_trends.ipynb", executed_notebook="runs/market.ipynb",
+                               parameters={"series": "online_retail"}, run_key="abc", reused_from_cache=False,
+                               inputs={}, metrics={}),),
+    )
+    (folder / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
     return folder
 
 
@@ -112,6 +115,17 @@ def test_a_publish_stopped_part_way_leaves_nothing_visible_and_the_rerun_complet
     [release] = publish(build, dest, client="acme")
     assert release.created and verify(report / release.version) == []
     assert json.loads((report / "latest.json").read_text(encoding="utf-8"))["version"] == release.version
+
+
+def test_a_build_with_an_older_manifest_is_refused_naming_the_key(tmp_path):
+    build = fake_build(tmp_path / "build")
+    data = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+    del data["build_key"]  # written by a reportkit without build keys
+    (build / "manifest.json").write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ManifestError, match="'build_key'") as exc:
+        publish(build, tmp_path / "dest", client="acme")
+    assert exc.value.path == str(build / "manifest.json") and exc.value.key == "build_key"
+    assert not (tmp_path / "dest" / "acme").exists()
 
 
 def test_a_build_changed_after_it_was_built_is_not_published(tmp_path):

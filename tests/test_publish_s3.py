@@ -10,13 +10,13 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from seaweed import ADMIN, S3Server
+from test_publish import fake_build
 from typer.testing import CliRunner
 
 from reportkit.publish import publish, verify
 from reportkit.publish.release import releases_of, verify_release
 from reportkit.publish.store import Store
-from seaweed import ADMIN, S3Server
-from test_publish import fake_build
 
 pytest_plugins = ["seaweed"]
 pytestmark = pytest.mark.e2e
@@ -128,8 +128,9 @@ def test_cli_publish_verify_share_with_credentials_from_the_environment(s3_env, 
 def test_a_real_build_published_for_24_clients(s3_server, tmp_path):
     """The demo's engagement chapter, built for real (HTML + PDF), published 24 times under
     different clients; every release verifies, and its PDF is the build's PDF byte for byte."""
-    from reportkit.build import build_report
     from test_batch_run import write_spec
+
+    from reportkit.build import build_report
 
     spec = write_spec(tmp_path / "project", outputs="[html, pdf]")
     build = build_report(spec, out=tmp_path / "build", cache_dir=tmp_path / "cache")
@@ -141,7 +142,7 @@ def test_a_real_build_published_for_24_clients(s3_server, tmp_path):
         assert verify_release(store, r.client, r.report, r.version) == []
         assert store.read(r.client, r.report, r.version, "report.pdf") == pdf
         manifest = json.loads(store.read(r.client, r.report, r.version, "manifest.json"))
-        assert manifest["build"]["sections"][0]["run_key"] == build.manifest["sections"][0]["run_key"]
+        assert manifest["build"]["sections"][0]["run_key"] == build.manifest.sections[0].run_key
     assert sorted(store.list()) == sorted(CLIENTS)
 
 

@@ -10,9 +10,9 @@ import pytest
 from reportkit.errors import RenderError
 from reportkit.record import Figure, Metric, SectionResults, Table, Text, make_record
 from reportkit.render import check_html, render_html, write_pdf
-from reportkit.render.formatting import MINUS, format_cell, format_metric, format_number, format_value, split_number
 from reportkit.render.html import default_templates_dir, load_strings
 from reportkit.spec import ReportSpec
+from reportkit.style.formatting import MINUS, format_cell, format_metric, format_number, format_value, split_number
 
 EVIL = "<script>alert(1)</script>"
 BUILD_INFO_SECTIONS = {
@@ -385,7 +385,7 @@ def test_fontconfig_falls_back_to_a_cjk_font_for_chinese(tmp_path):
 
 
 def test_cjk_font_check_fails_when_no_cjk_font_is_embedded(tmp_path, monkeypatch):
-    import reportkit.render.pdf as pdf
+    from reportkit.render import pdf
 
     monkeypatch.setattr(pdf, "embedded_fonts", lambda path: ("DejaVuSans",))
     with pytest.raises(RenderError, match="a CJK font is missing.*fonts-noto-cjk"):

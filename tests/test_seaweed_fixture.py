@@ -15,7 +15,6 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 
 import pytest
-
 from seaweed import ADMIN, S3Server
 
 botocore_exceptions = pytest.importorskip("botocore.exceptions")

@@ -17,8 +17,8 @@ from reportkit.data.simulate import (
     COLUMNS,
     COUNT_COLUMNS,
     DEFAULT_SEED,
-    DEMO_FOLDER,
     SimulatedPanel,
+    demo_folder,
     load_demo_panel,
     load_true_params,
     pooled_log_correlation,
@@ -111,7 +111,7 @@ def test_truth_holds_the_model(panel):
 
 
 def test_committed_csv_matches_a_fresh_regeneration(panel):
-    path = DEMO_FOLDER / sim.PANEL_FILE
+    path = demo_folder() / sim.PANEL_FILE
     assert path.is_file(), "run `python -m reportkit.data.simulate`"
     assert path.stat().st_size < 1_000_000
     committed = load_demo_panel()
@@ -121,7 +121,7 @@ def test_committed_csv_matches_a_fresh_regeneration(panel):
 def test_committed_true_params_round_trip(panel):
     params = load_true_params()
     assert params == panel.truth.to_dict()
-    text = (DEMO_FOLDER / sim.PARAMS_FILE).read_text(encoding="utf-8")
+    text = (demo_folder() / sim.PARAMS_FILE).read_text(encoding="utf-8")
     assert "美妆个护" in text  # ensure_ascii=False
     assert json.loads(text)["lag_elasticities"] == [0.35, 0.15, 0.05]
 
@@ -178,7 +178,7 @@ def test_other_sizes_work():
 
 
 def test_readme_states_the_committed_truth():
-    readme = (DEMO_FOLDER / "README.md").read_text(encoding="utf-8")
+    readme = (demo_folder() / "README.md").read_text(encoding="utf-8")
     params = load_true_params()
     assert f"seed {params['seed']}" in readme or f"seed = {params['seed']}" in readme
     for beta in params["lag_elasticities"]:
@@ -200,3 +200,19 @@ def test_calibrated_claim_is_named_only_for_the_calibrated_analysis():
     assert calibrated_claim(truth, **{**same, "category": "母婴"}) is None
     assert calibrated_claim(truth, **{**same, "conversion": "orders"}) is None
     assert calibrated_claim(None, **same) is None  # real data: no truth file
+
+
+def test_demo_folder_is_in_the_project_not_next_to_the_package(tmp_path, monkeypatch):
+    """Installed from a wheel the package sits in site-packages; the demo files are the project's."""
+    project = tmp_path / "project"
+    (project / "data").mkdir(parents=True)
+    (project / "reports").mkdir()
+    monkeypatch.chdir(project)
+    assert demo_folder() == project.resolve() / "data" / "simulated"
+    with pytest.raises(DataError, match="demo panel is missing"):
+        load_demo_panel()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    monkeypatch.setenv("REPORTKIT_PROJECT", str(project))
+    assert demo_folder() == project.resolve() / "data" / "simulated"

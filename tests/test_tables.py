@@ -13,6 +13,7 @@ import pytest
 from reportkit.analysis.models import Coef, ModelResult, ModelSpec, estimate
 from reportkit.analysis.tables import RegressionTable, regression_table
 from reportkit.errors import AnalysisError
+from reportkit.i18n import Text
 
 MINUS = "\u2212"
 
@@ -39,9 +40,9 @@ def _model(
                      fixed_effects=fixed_effects, family=family, vcov=vcov, cluster=cluster,
                      entity="brand", time="week")
     labels = {
-        "cluster": {"zh": "按 brand 聚类（CRV1）", "en": "clustered by brand (CRV1)"},
-        "hc1": {"zh": "稳健标准误（HC1）", "en": "heteroskedasticity-robust standard errors (HC1)"},
-        "twoway": {"zh": "双向聚类（brand、week）", "en": "two-way clustered by brand and week (CRV1)"},
+        "cluster": Text(zh="按 brand 聚类（CRV1）", en="clustered by brand (CRV1)"),
+        "hc1": Text(zh="稳健标准误（HC1）", en="heteroskedasticity-robust standard errors (HC1)"),
+        "twoway": Text(zh="双向聚类（brand、week）", en="two-way clustered by brand and week (CRV1)"),
     }
     return ModelResult(
         spec=spec,
@@ -55,12 +56,11 @@ def _model(
         log_likelihood=None,
         formula="y ~ x",
         vcov_label=labels[vcov],
-        warnings=warnings,
+        warnings=tuple(Text(zh=f"中文：{w}", en=w) for w in warnings),
         dropped_rows=0,
-        family_label={"zh": "双对数回归（OLS，弹性）", "en": "log-log regression (OLS, elasticities)"}
+        family_label=Text(zh="双对数回归（OLS，弹性）", en="log-log regression (OLS, elasticities)")
         if family == "loglog"
-        else {"zh": "Logit 回归", "en": "logit"},
-        warnings_zh=tuple(f"中文：{w}" for w in warnings),
+        else Text(zh="Logit 回归", en="logit"),
         df_t=df_t,
         resid_se=resid_se,
         f_statistic=None if f is None else f[0],

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from test_render import FIXED_BUILD_INFO, fixed_results, fixed_spec
 
 from reportkit.errors import RenderError
 from reportkit.render import check_html, render_html
-from reportkit.render.themes import available_themes, default_templates_dir, load_theme
-from test_render import FIXED_BUILD_INFO, fixed_results, fixed_spec
+from reportkit.style.themes import available_themes, default_templates_dir, load_theme
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ from reportkit.analysis.trends import monthly_from_ytd
 from reportkit.data.nbs import load_nbs_annual, load_nbs_monthly_ytd
 from reportkit.data.timeseries import QualityNote, TimeSeries, ytd_blocks
 from reportkit.errors import AnalysisError, DataError
+from reportkit.i18n import Text, TranslationError
 
 US_ECOMSA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real" / "us_ecommerce_sales_ECOMSA.csv"
 ONLINE = "online_retail_ytd_100m_yuan"
@@ -225,6 +227,21 @@ def test_out_of_order_can_be_sorted_with_a_note():
     note = ts.quality[0]
     assert isinstance(note, QualityNote) and note.code == "sorted" and note.periods == ("2024Q2",)
     assert "2024Q2" in note.text("en") and "排序" in note.text("zh")
+
+
+def test_a_quality_note_holds_a_text_and_keeps_its_json_shape():
+    df = frame(["2024Q1", "2024Q3", "2024Q2", "2024Q4"], [1, 3, 2, 4])
+    note = TimeSeries.from_frame(df, date="date", value="sales", on_unsorted="sort").quality[0]
+    assert isinstance(note.message, Text) and note.message["en"] == note.text("en")
+    assert json.loads(json.dumps(note.to_dict(), ensure_ascii=False)) == {
+        "code": "sorted", "message": {"zh": note.text("zh"), "en": note.text("en")},
+        "periods": ["2024Q2"]}
+    assert QualityNote("x", {"zh": "甲", "en": "a"}) == QualityNote("x", Text(zh="甲", en="a"))
+    assert hash(QualityNote("x", Text(zh="甲", en="a"))) == hash(QualityNote("x", Text(zh="甲", en="a")))
+    with pytest.raises(TranslationError):
+        QualityNote("x", Text(zh="甲")).text("en")
+    with pytest.raises(AnalysisError, match="lang"):
+        TimeSeries.from_frame(df, date="date", value="sales", on_unsorted="sort").quality_messages("fr")
 
 
 def test_duplicate_period_is_always_an_error():

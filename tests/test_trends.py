@@ -276,3 +276,17 @@ def test_growth_caveat_states_both_numbers_and_the_reason(annual):
     assert growth_caveat(table, threshold_pp=1.0, series_label="Online", lang="en").startswith("Online:")
     with pytest.raises(AnalysisError, match="lang"):
         growth_caveat(table, threshold_pp=1.0, lang="fr")
+
+
+def test_growth_labels_and_caveat_come_from_the_catalogue_in_every_language(annual):
+    from reportkit import i18n
+
+    df = pd.DataFrame({"m": ["2024-01", "2024-02", "2024-03"], "v": [100.0, 110.0, 121.0]})
+    growth = mom(TimeSeries.from_frame(df, date="m", value="v"))
+    label = i18n.message("trends.growth_mom_monthly")
+    assert all(growth.attrs[f"label_{lang}"] == label[lang] for lang in i18n.LANGUAGES)
+    table = contribution_to_growth(annual)
+    assert table.attrs["labels_zh"]["year"] == "年份" and table.attrs["labels"]["year"] == "Year"
+    assert table.attrs["labels_zh"].keys() == table.attrs["labels"].keys()
+    with pytest.raises(AnalysisError, match="lang: language 'fr' is not offered; expected one of zh, en"):
+        growth_caveat(growth_table(annual), lang="fr")

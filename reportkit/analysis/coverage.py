@@ -31,7 +31,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .. import i18n
 from ..errors import AnalysisError
+from ..i18n import Language
 from .inputs import check_conf_level, check_count, check_frame
 from .model_data import prepare
 from .wild_bootstrap import DEFAULT_DRAWS, DEFAULT_SEED, WildDesign
@@ -73,29 +75,17 @@ class CoverageCertificate:
     def mc_se_naive(self) -> float:
         return math.sqrt(self.coverage_naive * (1 - self.coverage_naive) / self.replications)
 
-    def sentence(self, lang: str = "zh") -> str:
-        """「在本设计的 500 次模拟中……覆盖真值的比例为 94.2%（蒙特卡洛误差 ±1.0）；按常规聚类标准误为 86.0%」, or in English."""
-        level = f"{self.conf_level * 100:.0f}%"
-        wild, naive = f"{self.coverage * 100:.1f}%", f"{self.coverage_naive * 100:.1f}%"
-        df = self.n_clusters - 1
-        design_zh = (f"在本设计的 {self.replications:,} 次模拟中（相同的品牌、周期、滞后项与固定效应，误差按残差估计的"
-                     f"一阶自相关 ρ = {self.rho:.2f} 生成），")
-        design_en = (f"In {self.replications:,} simulations of this design (the same brands, periods, lags and fixed "
-                     f"effects; errors with the residuals' first-order autocorrelation ρ = {self.rho:.2f}), ")
-        if self.method == "wild":
-            err = f"{self.mc_se * 100:.1f}"
-            if lang == "zh":
-                return (design_zh + f"本报告所用的野聚类自助法 {level} 置信区间覆盖真值的比例为 {wild}（蒙特卡洛误差 ±{err}）；"
-                        f"按常规聚类标准误（t 分布，自由度 {df}）为 {naive}。")
-            return (design_en + f"the wild cluster bootstrap {level} confidence interval this report uses covered the true "
-                    f"value in {wild} of them (Monte Carlo error ±{err} points); with conventional clustered standard "
-                    f"errors (t with {df} df), {naive}.")
-        err = f"{self.mc_se_naive * 100:.1f}"
-        if lang == "zh":
-            return (design_zh + f"本报告所用的聚类标准误（t 分布，自由度 {df}）{level} 置信区间覆盖真值的比例为 {naive}"
-                    f"（蒙特卡洛误差 ±{err}）；限制性野聚类自助法为 {wild}。")
-        return (design_en + f"the clustered-standard-error {level} interval (t with {df} df) this report uses covered the "
-                f"true value in {naive} of them (Monte Carlo error ±{err} points); the wild cluster bootstrap, {wild}.")
+    def sentence(self, lang: Language = i18n.DEFAULT_LANGUAGE) -> str:
+        """「在本设计的 500 次模拟中……覆盖真值的比例为 94.2%（蒙特卡洛误差 ±1.0）；按常规聚类标准误为 86.0%」
+        in ``lang`` (the catalogue's ``coverage`` group): the design, then the report's own interval
+        (``method``: wild bootstrap or analytic CRV1) first and the other one second."""
+        lang = i18n.check_language(lang, source="lang", error=AnalysisError)
+        mc_se = self.mc_se if self.method == "wild" else self.mc_se_naive
+        values = dict(level=f"{self.conf_level * 100:.0f}%", wild=f"{self.coverage * 100:.1f}%",
+                      naive=f"{self.coverage_naive * 100:.1f}%", df=self.n_clusters - 1, err=f"{mc_se * 100:.1f}")
+        design = i18n.message("coverage.design")[lang].format(replications=self.replications, rho=self.rho)
+        own = "wild" if self.method == "wild" else "analytic"
+        return design + i18n.message(f"coverage.{own}")[lang].format(**values)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -3,7 +3,7 @@
 * :func:`decompose`: statsmodels STL (robust LOESS by default) on a quarterly or monthly
   :class:`~reportkit.data.timeseries.TimeSeries` with at least two full years of consecutive
   known values. When that is not the case (annual data, unknown periods, too short, values
-  ≤ 0 with ``log=True``) the result says so in ``reason`` (zh and en) with
+  ≤ 0 with ``log=True``) the result says so in ``reason`` (a Text, in every language) with
   ``available=False`` instead of raising, so a report can print why.
 * :func:`calendar_events` and :func:`calendar_regressors`: the moving Spring Festival (春节,
   Chinese New Year) and the fixed 618 (June) and Double 11 (双11, November) promotion periods,
@@ -24,9 +24,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import i18n
 from ..data.timeseries import SEASON_LENGTH, TimeSeries
 from ..errors import AnalysisError
-from .inputs import check_choice
 
 __all__ = [
     "SPRING_FESTIVAL",
@@ -72,19 +72,27 @@ SPRING_FESTIVAL: Mapping[int, _dt.date] = MappingProxyType({
     2035: _dt.date(2035, 2, 8),
 })
 
-# event key -> (zh label, en label). 618 and Double 11 are fixed-date promotions: the sale around
+# event key -> its label (the catalogue's ``decompose.event_<key>``). 618 and Double 11 are fixed-date promotions: the sale around
 # JD.com's anniversary on 18 June, and the Singles' Day sale on 11 November (Taobao/Tmall since
 # 2009). Their pre-sales now start weeks earlier (late May, late October), so part of the effect
 # falls in the month before; the annotation marks the month of the day itself.
-EVENTS: Mapping[str, tuple[str, str]] = MappingProxyType({
-    "spring_festival": ("春节", "Spring Festival"),
-    "m618": ("618大促", "618 promotion"),
-    "double11": ("双11", "Double 11 / Singles' Day"),
+EVENTS: Mapping[str, i18n.Text] = MappingProxyType({
+    key: i18n.message(f"decompose.event_{key}") for key in ("spring_festival", "m618", "double11")
 })
 _EVENT_MONTH = {"m618": 6, "double11": 11}
 _EVENT_DAY = {"m618": 18, "double11": 11}
 _EVENT_COLOURS = {"spring_festival": "#c0504d", "m618": "#e3a21a", "double11": "#8064a2"}
-_EVENT_COLUMNS = ["period", "event", "label_zh", "label_en"]
+_EVENT_COLUMNS = ["period", "event", *(f"label_{lang}" for lang in i18n.LANGUAGES)]
+
+
+def _text(key: str, **values: Any) -> i18n.Text:
+    """The catalogue's ``decompose.<key>`` in every language, filled with ``values`` (a Text value
+    contributes its entry in the same language)."""
+    return i18n.message(f"decompose.{key}").format(**values)
+
+
+def _check_lang(lang: Any) -> str:
+    return i18n.check_language(lang, source="lang", error=AnalysisError)
 
 
 # --------------------------------------------------------------------------- result
@@ -103,14 +111,14 @@ class Decomposition:
         trend_strength    = max(0, 1 − Var(R) / Var(T + R))
 
     (0: none, near 1: strong). :attr:`frame` builds the components as a DataFrame on access.
-    When not ``available``: ``reason`` ``{"zh", "en"}`` says why, the tuples are empty and the
-    strengths NaN.
+    When not ``available``: ``reason`` (an :class:`~reportkit.i18n.Text`, ``reason[lang]``; a
+    ``{lang: str}`` mapping is accepted) says why, the tuples are empty and the strengths NaN.
     """
 
     name: str
     freq: str
     available: bool
-    reason: Mapping[str, str] | None = None
+    reason: i18n.Text | None = None
     periods: tuple[pd.Period, ...] = ()
     observed: tuple[float, ...] = ()
     trend: tuple[float, ...] = ()
@@ -127,7 +135,7 @@ class Decomposition:
 
     def __post_init__(self) -> None:
         if self.reason is not None:
-            object.__setattr__(self, "reason", MappingProxyType(dict(self.reason)))
+            object.__setattr__(self, "reason", i18n.Text.coerce(self.reason, source="Decomposition.reason"))
 
     @property
     def index(self) -> pd.PeriodIndex:
@@ -143,9 +151,9 @@ class Decomposition:
             index=self.index, dtype=float,
         )
 
-    def reason_text(self, lang: str = "zh") -> str:
+    def reason_text(self, lang: str = i18n.DEFAULT_LANGUAGE) -> str:
         """Why there is no decomposition, in ``lang``; ``""`` when there is one."""
-        check_choice("lang", lang, ("zh", "en"))
+        lang = _check_lang(lang)
         return "" if self.reason is None else self.reason[lang]
 
 
@@ -156,9 +164,9 @@ def _strength(component: np.ndarray, resid: np.ndarray) -> float:
     return max(0.0, 1.0 - float(np.var(resid)) / total)
 
 
-def _unavailable(ts: TimeSeries, *, log: bool, robust: bool, en: str, zh: str) -> Decomposition:
+def _unavailable(ts: TimeSeries, reason: i18n.Text, *, log: bool, robust: bool) -> Decomposition:
     return Decomposition(name=ts.name, freq=ts.freq, available=False,
-                         reason={"zh": zh, "en": en}, season_length=ts.season_length, log=log,
+                         reason=reason, season_length=ts.season_length, log=log,
                          robust=robust, unit=ts.unit)
 
 
@@ -171,10 +179,6 @@ def _known_runs(known: np.ndarray) -> list[tuple[int, int]]:
         elif ok:
             runs.append((i, i))
     return runs
-
-
-_UNIT_EN = {"quarterly": "quarters", "monthly": "months", "annual": "years"}
-_UNIT_ZH = {"quarterly": "个季度", "monthly": "个月", "annual": "年"}
 
 
 def decompose(ts: TimeSeries, *, robust: bool = True, log: bool = True, seasonal: int = 7) -> Decomposition:
@@ -204,59 +208,41 @@ def decompose(ts: TimeSeries, *, robust: bool = True, log: bool = True, seasonal
     if isinstance(seasonal, bool) or not isinstance(seasonal, (int, np.integer)) or seasonal < 3 \
             or seasonal % 2 == 0:
         raise AnalysisError(f"decompose: seasonal must be an odd integer >= 3; got {seasonal!r}")
-    name = ts.name or "the series"
-    name_zh = ts.name or "该序列"
+    name = i18n.Text.same(ts.name) if ts.name else i18n.message("decompose.the_series")
     if ts.freq == "annual":
-        return _unavailable(
-            ts, log=log, robust=robust,
-            en=f"{name}: annual values have no within-year season to decompose; STL needs "
-               "quarterly or monthly data",
-            zh=f"{name_zh}：年度数据没有年内季节性，无法做季节分解；STL 需要季度或月度数据",
-        )
+        return _unavailable(ts, _text("reason_annual", name=name), log=log, robust=robust)
     m = SEASON_LENGTH[ts.freq]
     need = 2 * m
     values = ts.values.to_numpy(dtype=float)
     known = ~np.isnan(values)
     n = len(values)
-    unit_en, unit_zh = _UNIT_EN[ts.freq], _UNIT_ZH[ts.freq]
+    unit = i18n.message(f"decompose.unit_{ts.freq}")
     if not known.all():
         runs = _known_runs(known)
         gaps = _known_runs(~known)
         longest = max(runs, key=lambda r: (r[1] - r[0], r[1]), default=None)
         if longest is None:
-            run_en, run_zh, length = "no value is known", "没有已知数值", 0
+            run = i18n.message("decompose.run_none")
         else:
             length = longest[1] - longest[0] + 1
             a, b = ts.values.index[longest[0]], ts.values.index[longest[1]]
-            run_en = f"the longest run of consecutive known {unit_en} is {length} ({a} to {b})"
-            run_zh = f"最长的连续已知区间为{length}{unit_zh}（{a}至{b}）"
+            run = _text("run_longest", unit=unit, length=length, first=a, last=b)
         n_unknown = int((~known).sum())
         return _unavailable(
-            ts, log=log, robust=robust,
-            en=f"{name}: {n} {unit_en} from {ts.start} to {ts.end}, {n - n_unknown} known and "
-               f"{n_unknown} unknown in {len(gaps)} run(s) (periods inside multi-period totals "
-               f"or gaps); {run_en}; STL needs at least {need} consecutive known {unit_en} "
-               "(two full years)",
-            zh=f"{name_zh}：{ts.start}至{ts.end}共{n}{unit_zh}，已知{n - n_unknown}期，"
-               f"未知{n_unknown}期，分布在{len(gaps)}段（合并发布或缺失的期间）；{run_zh}；"
-               f"STL 至少需要连续{need}{unit_zh}（两个完整年度）的已知数值",
+            ts, _text("reason_unknown", name=name, n=n, unit=unit, start=ts.start, end=ts.end, known=n - n_unknown,
+                      unknown=n_unknown, gaps=len(gaps), run=run, need=need),
+            log=log, robust=robust,
         )
     if n < need:
         return _unavailable(
-            ts, log=log, robust=robust,
-            en=f"{name}: {n} {unit_en} ({ts.start} to {ts.end}); STL needs at least {need} "
-               f"consecutive known {unit_en} (two full years)",
-            zh=f"{name_zh}：仅有{n}{unit_zh}（{ts.start}至{ts.end}）；STL 至少需要连续{need}"
-               f"{unit_zh}（两个完整年度）的已知数值",
+            ts, _text("reason_short", name=name, n=n, unit=unit, start=ts.start, end=ts.end, need=need),
+            log=log, robust=robust,
         )
     if log and (values <= 0).any():
         bad = ts.values[ts.values <= 0]
         return _unavailable(
-            ts, log=log, robust=robust,
-            en=f"{name}: {len(bad)} value(s) ≤ 0 (first {bad.index[0]} = {bad.iloc[0]:g}), so the "
-               "log is undefined; decompose with log=False",
-            zh=f"{name_zh}：有{len(bad)}个数值 ≤ 0（首个为{bad.index[0]} = {bad.iloc[0]:g}），"
-               "无法取对数；请使用 log=False",
+            ts, _text("reason_non_positive", name=name, count=len(bad), period=bad.index[0], value=bad.iloc[0]),
+            log=log, robust=robust,
         )
 
     from statsmodels.tsa.seasonal import STL
@@ -330,7 +316,7 @@ def calendar_events(periods: Any) -> pd.DataFrame:
     (quarterly data) containing the date of the Spring Festival (正月初一, from
     :data:`SPRING_FESTIVAL`, 2010–2035), 18 June (618) and 11 November (Double 11).
     Columns ``period``, ``event`` (``spring_festival``, ``m618``, ``double11``),
-    ``label_zh``, ``label_en`` (the labels include the date). Sorted by period. Annual data get
+    ``label_<lang>`` for every language (``label_zh``, ``label_en``; the labels include the date). Sorted by period. Annual data get
     no rows (every year has every event). Years outside the Spring Festival table get no
     Spring Festival row; they are listed in ``attrs["missing_years"]``.
     """
@@ -352,12 +338,10 @@ def calendar_events(periods: Any) -> pd.DataFrame:
             period = pd.Period(day, freq=index.freq)
             if period not in inside:
                 continue
-            zh, en = EVENTS[event]
-            rows.append({
-                "period": period, "event": event,
-                "label_zh": f"{zh}（{day.year}年{day.month}月{day.day}日）",
-                "label_en": f"{en} ({day.day} {day.strftime('%b')} {day.year})",
-            })
+            label = _text("event_on", event=EVENTS[event], year=day.year, month=day.month, day=day.day,
+                          month_label=day.strftime("%b"))
+            rows.append({"period": period, "event": event,
+                         **{f"label_{lang}": label[lang] for lang in i18n.LANGUAGES}})
     if rows:
         out = pd.DataFrame(rows, columns=_EVENT_COLUMNS)
         order = {key: i for i, key in enumerate(EVENTS)}
@@ -403,19 +387,13 @@ def calendar_regressors(index: Any) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- figure
 
-_PANEL_LABELS = {
-    "zh": ("观测值", "趋势", "季节", "残差", "（对数）"),
-    "en": ("Observed", "Trend", "Seasonal", "Remainder", " (log)"),
-}
-
-
 def _midpoints(index: pd.PeriodIndex) -> pd.DatetimeIndex:
     start = index.start_time
     end = index.end_time
     return start + (end - start) / 2
 
 
-def decomposition_plot(dec: Decomposition, events: pd.DataFrame | None = None, *, lang: str = "zh") -> Any:
+def decomposition_plot(dec: Decomposition, events: pd.DataFrame | None = None, *, lang: str = i18n.DEFAULT_LANGUAGE) -> Any:
     """Four stacked panels (observed, trend, seasonal, remainder) of an available decomposition.
 
     ``events`` (from :func:`calendar_events`) are drawn as light vertical bands over their
@@ -429,20 +407,21 @@ def decomposition_plot(dec: Decomposition, events: pd.DataFrame | None = None, *
 
     from . import plots
 
-    check_choice("lang", lang, ("zh", "en"))
+    lang = _check_lang(lang)
     if not isinstance(dec, Decomposition):
         raise AnalysisError(f"decomposition_plot: expected a Decomposition; got {type(dec).__name__}")
     if not dec.available:
         raise AnalysisError(f"decomposition_plot: no decomposition to draw: {dec.reason_text(lang)}")
-    obs, trend_l, seas_l, resid_l, log_suffix = _PANEL_LABELS[lang]
+    say = i18n.catalogue("decompose", lang)
+    obs, trend_l, seas_l, resid_l = (say[f"panel_{k}"] for k in ("observed", "trend", "seasonal", "remainder"))
     index = dec.index
     x = _midpoints(index)
     frame = dec.frame
     fig, axes = plt.subplots(4, 1, sharex=True, figsize=(plots.FIGSIZE[0], plots.FIGSIZE[1] * 1.9))
-    suffix = log_suffix if dec.log else (f"（{dec.unit}）" if lang == "zh" and dec.unit else
-                                          f" ({dec.unit})" if dec.unit else "")
+    observed_label = (say["panel_log"].format(panel=obs) if dec.log else
+                      say["panel_unit"].format(panel=obs, unit=dec.unit) if dec.unit else obs)
     specs = [
-        (frame["observed"], obs + suffix, plots.PALETTE[2], "line"),
+        (frame["observed"], observed_label, plots.PALETTE[2], "line"),
         (frame["trend"], trend_l, plots.PALETTE[0], "line"),
         (frame["seasonal"], seas_l, plots.PALETTE[3], "line"),
         (frame["resid"], resid_l, plots.PALETTE[1], "stem"),
@@ -472,7 +451,7 @@ def decomposition_plot(dec: Decomposition, events: pd.DataFrame | None = None, *
                 for ax in axes:
                     ax.axvspan(p.start_time, p.end_time, color=colour, alpha=0.12, linewidth=0)
             handles.append(Patch(facecolor=colour, alpha=0.3))
-            labels.append(EVENTS[key][0 if lang == "zh" else 1])
+            labels.append(EVENTS[key][lang])
     for ax in axes:
         ax.margins(x=0.01)
     if handles:

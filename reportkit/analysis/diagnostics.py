@@ -27,15 +27,17 @@ Cook's distances, which is what the summary is used for, is not affected either.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Sequence
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from .. import i18n
 from ..errors import AnalysisError
+from ..i18n import Language
 from .inputs import check_alpha, check_columns, check_complete, check_frame, check_positive, numeric_values
-from .narrative import words
 
 __all__ = [
     "CookObservation",
@@ -45,23 +47,23 @@ __all__ = [
     "residual_plot",
 ]
 
-Lang = Literal["zh", "en"]
-
 #: Significance level used by the verdicts.
 ALPHA = 0.05
 
-_TABLE_COLUMNS = {
-    "zh": ("检验", "统计量", "p 值", "解读"),
-    "en": ("Test", "Statistic", "p-value", "Reading"),
-}
+#: catalogue keys (``diagnostics`` group) of the :meth:`Diagnostics.table` columns
+_TABLE_COLUMNS = ("column_test", "column_statistic", "column_p_value", "column_reading")
 
 
 # --------------------------------------------------------------------------- helpers
 
 
-def _check_lang(lang: Any) -> str:
-    words(lang)  # raises AnalysisError "expected one of zh, en"
-    return lang
+def _check_lang(lang: Any) -> Language:
+    return i18n.check_language(lang, source="lang", error=AnalysisError)  # "… expected one of zh, en"
+
+
+def _say(key: str, lang: Language, **values: Any) -> str:
+    """The catalogue's ``diagnostics.<key>`` text in ``lang``, filled with ``values``."""
+    return i18n.message(f"diagnostics.{key}")[lang].format(**values)
 
 
 def _numeric_matrix(df: pd.DataFrame, columns: Sequence[str], *, log: bool) -> np.ndarray:
@@ -194,63 +196,44 @@ class Diagnostics:
             columns=["index", "position", "entity", "time", "cooks_distance", "residual"],
         )
 
-    def verdict(self, test: Literal["breusch_pagan", "reset", "cooks"], lang: Lang = "zh") -> str:
-        """A short reading of one test's result in ``lang``."""
-        _check_lang(lang)
-        zh = lang == "zh"
+    def verdict(self, test: Literal["breusch_pagan", "reset", "cooks"], lang: Language = i18n.DEFAULT_LANGUAGE) -> str:
+        """A short reading of one test's result in ``lang`` (the catalogue's ``diagnostics`` group)."""
+        lang = _check_lang(lang)
         a = _fmt(self.alpha)
         if test == "breusch_pagan":
-            if self.heteroskedastic:
-                return (f"p < {a}：存在异方差 → 应使用稳健/聚类标准误（本报告已采用）" if zh else
-                        f"p < {a}: heteroskedasticity present → use robust/clustered SEs (as done)")
-            return (f"p ≥ {a}：未发现异方差的证据；稳健/聚类标准误仍然适用" if zh else
-                    f"p ≥ {a}: no evidence of heteroskedasticity; robust/clustered SEs remain valid")
+            return _say("bp_rejected" if self.heteroskedastic else "bp_not_rejected", lang, alpha=a)
         if test == "reset":
-            if self.misspecified:
-                return (f"p < {a}：函数形式可能有误（遗漏非线性项）→ 考虑加入非线性项或检查对数-对数设定" if zh else
-                        f"p < {a}: functional form may be misspecified (neglected nonlinearity) → "
-                        "consider nonlinear terms or check the log-log form")
-            return (f"p ≥ {a}：未发现遗漏非线性的证据" if zh else
-                    f"p ≥ {a}: no evidence of neglected nonlinearity")
+            return _say("reset_rejected" if self.misspecified else "reset_not_rejected", lang, alpha=a)
         if test == "cooks":
             n, thr = self.cooks_n_above, _fmt(self.cooks_threshold, 4)
             top = self.cooks_top[0] if self.cooks_top else None
             where = ""
             if top is not None:
-                where = (f"；最大值在 {top.entity} / {top.time}" if zh else
-                         f"; the largest is {top.entity} / {top.time}")
                 if top.entity is None and top.time is None:
-                    where = (f"；最大值在第 {top.index} 行" if zh else f"; the largest is row {top.index}")
+                    where = _say("cooks_largest_row", lang, row=top.index)
+                else:
+                    where = _say("cooks_largest_at", lang, entity=top.entity, time=top.time)
             if self.cooks_max > 1.0:
-                return (f"有观测的 Cook 距离 > 1（强影响点）{where} → 核查数据，并做剔除后的稳健性检验" if zh else
-                        f"an observation has Cook's D > 1 (highly influential){where} → check the data and "
-                        "re-estimate without it as a robustness check")
-            return (f"{n} 个观测超过 4/N = {thr}{where}；无 D > 1 的强影响点" if zh else
-                    f"{n} observations above 4/N = {thr}{where}; none with D > 1")
+                return _say("cooks_influential", lang, where=where)
+            return _say("cooks_none_influential", lang, n=n, threshold=thr, where=where)
         raise AnalysisError(f"test: expected one of 'breusch_pagan', 'reset', 'cooks'; got {test!r}")
 
-    def table(self, lang: Lang = "zh") -> pd.DataFrame:
+    def table(self, lang: Language = i18n.DEFAULT_LANGUAGE) -> pd.DataFrame:
         """Test, statistic, p-value and reading, one row per test, with column labels in ``lang``.
 
         The Cook's distance row gives the largest D as its statistic and has no p-value (NaN).
         """
-        _check_lang(lang)
-        zh = lang == "zh"
-        names = (
-            ("Breusch–Pagan 异方差检验（LM）" if zh else "Breusch–Pagan heteroskedasticity (LM)"),
-            ("RESET 函数形式检验（F，拟合值 2–3 次方）" if zh else "RESET functional form (F, fitted^2–3)"),
-            ("Cook 距离（最大值）" if zh else "Cook's distance (max)"),
-        )
+        lang = _check_lang(lang)
         rows = [
-            (names[0], self.bp_lm, self.bp_lm_p, self.verdict("breusch_pagan", lang)),
-            (names[1], self.reset_f, self.reset_p, self.verdict("reset", lang)),
-            (names[2], self.cooks_max, float("nan"), self.verdict("cooks", lang)),
+            (_say("test_breusch_pagan", lang), self.bp_lm, self.bp_lm_p, self.verdict("breusch_pagan", lang)),
+            (_say("test_reset", lang), self.reset_f, self.reset_p, self.verdict("reset", lang)),
+            (_say("test_cooks", lang), self.cooks_max, float("nan"), self.verdict("cooks", lang)),
         ]
-        return pd.DataFrame(rows, columns=list(_TABLE_COLUMNS[lang]))
+        return pd.DataFrame(rows, columns=[_say(key, lang) for key in _TABLE_COLUMNS])
 
 
 def _fmt(value: float, decimals: int = 2) -> str:
-    from ..render.formatting import format_number
+    from ..style.formatting import format_number
 
     return format_number(value, decimals)
 
@@ -391,31 +374,8 @@ def _plain(value: Any) -> Any:
 
 # --------------------------------------------------------------------------- plot
 
-_PLOT_WORDS = {
-    "zh": {
-        "fitted": "拟合值",
-        "fitted_within": "拟合值（去除固定效应后）",
-        "residual": "残差",
-        "obs": "观测序号",
-        "cooks": "Cook 距离",
-        "threshold": "4/N 阈值",
-        "title_resid": "拟合值与残差",
-        "title_cooks": "Cook 距离",
-    },
-    "en": {
-        "fitted": "Fitted value",
-        "fitted_within": "Fitted value (fixed effects removed)",
-        "residual": "Residual",
-        "obs": "Observation",
-        "cooks": "Cook's distance",
-        "threshold": "4/N threshold",
-        "title_resid": "Fitted vs residuals",
-        "title_cooks": "Cook's distance",
-    },
-}
 
-
-def residual_plot(diag: Diagnostics, *, lang: Lang = "zh") -> Any:
+def residual_plot(diag: Diagnostics, *, lang: Language = i18n.DEFAULT_LANGUAGE) -> Any:
     """Two panels: fitted vs residuals (with a zero line), and Cook's distances as stems with the
     4/N line, the largest ones marked and the very largest labelled with its entity / time.
     Call :func:`reportkit.analysis.plots.use_theme` first."""
@@ -425,23 +385,26 @@ def residual_plot(diag: Diagnostics, *, lang: Lang = "zh") -> Any:
 
     if not isinstance(diag, Diagnostics):
         raise AnalysisError(f"expected a Diagnostics result; got {type(diag).__name__}")
-    _check_lang(lang)
-    w = _PLOT_WORDS[lang]
+    lang = _check_lang(lang)
+
+    def w(key: str) -> str:
+        return _say(f"plot_{key}", lang)
+
     fitted = np.asarray(diag.fitted)
     resid = np.asarray(diag.residuals)
     cooks = np.asarray(diag.cooks)
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(FIGSIZE[0], FIGSIZE[1]))
     ax1.scatter(fitted, resid, s=8, alpha=0.45, color=PALETTE[2], linewidths=0)
     ax1.axhline(0.0, color=PALETTE[1], linewidth=1.0)
-    ax1.set_xlabel(w["fitted_within"] if diag.transform != "none" else w["fitted"])
-    ax1.set_ylabel(w["residual"])
-    ax1.set_title(w["title_resid"], loc="left")
+    ax1.set_xlabel(w("fitted_within" if diag.transform != "none" else "fitted"))
+    ax1.set_ylabel(w("residual"))
+    ax1.set_title(w("title_residuals"), loc="left")
 
     obs = np.arange(len(cooks))
     markerline, stemlines, baseline = ax2.stem(obs, cooks, basefmt=" ")
     plt.setp(stemlines, color=PALETTE[0], linewidth=0.6)
     plt.setp(markerline, color=PALETTE[0], markersize=2)
-    ax2.axhline(diag.cooks_threshold, color=PALETTE[1], linestyle="--", linewidth=1.0, label=w["threshold"])
+    ax2.axhline(diag.cooks_threshold, color=PALETTE[1], linestyle="--", linewidth=1.0, label=w("threshold"))
     top_pos = [o.position for o in diag.cooks_top]
     ax2.scatter(top_pos, cooks[top_pos], s=14, color=PALETTE[1], zorder=3)
     if diag.cooks_top:
@@ -450,9 +413,9 @@ def residual_plot(diag: Diagnostics, *, lang: Lang = "zh") -> Any:
         right = o.position > 0.6 * len(cooks)
         ax2.annotate(label, (o.position, o.cooks_distance), xytext=(-4 if right else 4, 0), textcoords="offset points",
                      fontsize=7, ha="right" if right else "left", va="center")
-    ax2.set_xlabel(w["obs"])
-    ax2.set_ylabel(w["cooks"])
-    ax2.set_title(w["title_cooks"], loc="left")
+    ax2.set_xlabel(w("observation"))
+    ax2.set_ylabel(w("cooks"))
+    ax2.set_title(w("title_cooks"), loc="left")
     ax2.legend(loc="upper right", frameon=False)
     fig.tight_layout()
     return fig

@@ -30,14 +30,17 @@ effects, standard errors clustered by entity).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from typing import Any, Callable, Iterable, Literal, Mapping, Sequence, get_args
+from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
 from scipy import optimize, signal, stats
 
+from .. import i18n
 from ..errors import AnalysisError, DataError
+from ..i18n import Language, Text
 from .inputs import (
     check_alpha,
     check_choice,
@@ -50,7 +53,7 @@ from .inputs import (
     numeric_values,
 )
 from .models import TIDY_COLUMNS, Coef, ModelResult, estimate
-from .narrative import column_label, words
+from .narrative import column_label
 
 __all__ = [
     "GapPolicy",
@@ -75,6 +78,16 @@ _GAP_POLICIES: tuple[str, ...] = get_args(GapPolicy)
 
 DEFAULT_GRID: tuple[float, ...] = tuple(float(round(v, 10)) for v in np.linspace(0.0, 0.9, 19))
 ALPHA = 0.05
+
+
+def _say(key: str, lang: Language, **values: Any) -> str:
+    """The catalogue's ``dynamics.<key>`` text in ``lang``, filled with ``values``."""
+    return i18n.message(f"dynamics.{key}")[lang].format(**values)
+
+
+def _text(key: str, **values: Any) -> Text:
+    """The catalogue's ``dynamics.<key>`` text in every language, filled with ``values``."""
+    return i18n.message(f"dynamics.{key}").format(**values)
 
 
 # --------------------------------------------------------------------------- panel helpers
@@ -277,7 +290,7 @@ def wald_test(result: ModelResult, restrictions: Sequence[Mapping[str, float]] |
 
 def format_wald(f_stat: float, chi2: float, df_num: int, df_denom: int | None) -> str:
     """The Wald statistic for a sentence: "F(q, d) = …" when ``df_denom`` is known, else "χ²(q) = …"."""
-    from ..render.formatting import format_number
+    from ..style.formatting import format_number
 
     if df_denom:
         return f"F({df_num}, {df_denom}) = {format_number(f_stat, 2)}"
@@ -326,7 +339,7 @@ class AdstockResult:
     decay_se: float | None = None  # its CRV1 sandwich standard error
     decay_ci_low: float | None = None  # decay_nls ± t(G−1)·decay_se, clipped to [0, 1]
     decay_ci_high: float | None = None
-    decay_method: dict[str, str] = field(default_factory=dict, hash=False)  # how the interval was computed, zh/en
+    decay_method: Text | None = None  # how the interval was computed, in every language (None when the decay was given)
 
     @property
     def profile(self) -> pd.DataFrame:
@@ -338,17 +351,18 @@ class AdstockResult:
         """The decay to report with its interval: the least-squares refinement when estimated, else ``decay``."""
         return self.decay if self.decay_nls is None else self.decay_nls
 
-    def decay_note(self, lang: str = "zh") -> str:
-        """「95% 置信区间 0.15–0.40（…）；半衰期 0.6 期」, or in English; without an interval when the decay was given."""
-        from ..render.formatting import format_number
+    def decay_note(self, lang: Language = i18n.DEFAULT_LANGUAGE) -> str:
+        """「95% 置信区间 0.15–0.40（…）；半衰期 0.6 期」 in ``lang`` (the catalogue's ``dynamics``
+        group); without an interval when the decay was given. The method in full is in
+        ``decay_method`` and the methods text."""
+        from ..style.formatting import format_number
 
+        lang = i18n.check_language(lang, source="lang", error=AnalysisError)
         half = format_number(self.half_life, 1)
         if self.decay_ci_low is None or self.decay_ci_high is None:
-            return f"半衰期 {half} 期" if lang == "zh" else f"half-life {half} periods"
+            return _say("half_life", lang, half=half)
         lo, hi = format_number(self.decay_ci_low, 2), format_number(self.decay_ci_high, 2)
-        if lang == "zh":  # the method in full is in decay_method and the methods text
-            return f"95% 置信区间 {lo}–{hi}（非线性最小二乘，聚类稳健）；半衰期 {half} 期"
-        return f"95% CI {lo} to {hi} (nonlinear least squares, clustered); half-life {half} periods"
+        return _say("decay_interval", lang, lo=lo, hi=hi, half=half)
 
     @property
     def half_life(self) -> float:
@@ -481,7 +495,7 @@ def fit_adstock(
     Estimation: :func:`reportkit.analysis.models.estimate` with ``family="loglog"``,
     ``fixed_effects=(entity, time)``, ``vcov="cluster"`` by ``cluster`` (default ``entity``).
 
-    Interval for the decay (``decay=None`` only; ``decay_method`` says the same in zh/en). The
+    Interval for the decay (``decay=None`` only; ``decay_method`` says the same in every language). The
     model is treated as nonlinear least squares in (β, d) with the entity and time effects
     partialled out. ``decay_nls`` is the least-squares decay found by a bounded search between
     the best grid value's neighbours (so within one grid step of ``decay``); at it, the CRV1
@@ -551,7 +565,7 @@ def fit_adstock(
         time=time,
         formula=str(res.formula),
         at_grid_edge=decay is None and best in (0, len(decays) - 1),
-        warnings=tuple(res.warnings),
+        warnings=tuple(res.warnings_in("en")),
         **interval,
     )
 
@@ -575,42 +589,39 @@ def _decay_interval(df: pd.DataFrame, keep: np.ndarray, *, outcome: str, engagem
         "decay_se": se,
         "decay_ci_low": max(0.0, d_hat - half),
         "decay_ci_high": min(1.0, d_hat + half),
-        "decay_method": {
-            "zh": (f"衰减率的 {level} 区间：把模型视为（弹性，衰减率）的非线性最小二乘"
-                   f"（剔除{column_label(entity, 'zh')}与{column_label(time, 'zh')}固定效应），"
-                   f"按{column_label(cluster, 'zh')}聚类的 CRV1 三明治标准误，t({g - 1}) 临界值，截断在 [0, 1]"),
-            "en": (f"{level} interval for the decay: nonlinear least squares in (elasticity, decay) with the {entity} "
-                   f"and {time} effects partialled out, CRV1 sandwich standard error clustered by {cluster}, "
-                   f"t({g - 1}) critical value, clipped to [0, 1]"),
-        },
+        # each language names the columns as it likes: by their labels ({entity_label}) or as given ({entity})
+        "decay_method": Text({
+            lang: _say("decay_method", lang, level=level, df=g - 1, entity=entity, time=time, cluster=cluster,
+                       entity_label=column_label(entity, lang), time_label=column_label(time, lang),
+                       cluster_label=column_label(cluster, lang))
+            for lang in i18n.LANGUAGES
+        }),
     }
 
 
 # --------------------------------------------------------------------------- lead placebo
 
 #: A joint test of the lead coefficients: called with the fitted model and the lead terms, it
-#: returns (statistic, p_value, method label {"zh": …, "en": …}). :func:`wald_f_joint_test` is the
-#: default; a restricted wild cluster bootstrap fits the same shape.
-JointTest = Callable[[ModelResult, Sequence[str]], tuple[float, float, Mapping[str, str]]]
+#: returns (statistic, p_value, method label): the label an :class:`~reportkit.i18n.Text` or a
+#: mapping with an entry in every language of :data:`reportkit.i18n.LANGUAGES`.
+#: :func:`wald_f_joint_test` is the default; a restricted wild cluster bootstrap fits the same shape.
+JointTest = Callable[[ModelResult, Sequence[str]], tuple[float, float, "Text | Mapping[str, str]"]]
 
 POWER = 0.8
 
 
-def wald_f_joint_test(result: ModelResult, terms: Sequence[str]) -> tuple[float, float, dict[str, str]]:
+def wald_f_joint_test(result: ModelResult, terms: Sequence[str]) -> tuple[float, float, Text]:
     """The analytic joint test of ``terms`` = 0: cluster-robust Wald F = W/q against F(q, G − 1).
 
     Returns (F, p, label) in the :data:`JointTest` shape; see :func:`wald_test`.
     """
     test = wald_test(result, list(terms))
     if test.df_denom:
-        label = {"zh": f"聚类稳健 Wald 检验，F({test.df_num}, {test.df_denom}) 分布",
-                 "en": f"cluster-robust Wald test, F({test.df_num}, {test.df_denom}) reference"}
-        return test.f_stat, test.p_value, label
-    label = {"zh": f"Wald 检验，χ²({test.df_num}) 分布", "en": f"Wald test, χ²({test.df_num}) reference"}
-    return test.chi2, test.p_value, label
+        return test.f_stat, test.p_value, _text("wald_f", df_num=test.df_num, df_denom=test.df_denom)
+    return test.chi2, test.p_value, _text("wald_chi2", df_num=test.df_num)
 
 
-def wild_joint_test(result: ModelResult, terms: Sequence[str]) -> tuple[float, float, dict[str, str]]:
+def wild_joint_test(result: ModelResult, terms: Sequence[str]) -> tuple[float, float, Text]:
     """The restricted wild cluster bootstrap joint test of ``terms`` = 0 (Wald statistic / q).
 
     Needs a model whose inference is the wild bootstrap (``estimate(..., inference="auto")`` with
@@ -620,23 +631,25 @@ def wild_joint_test(result: ModelResult, terms: Sequence[str]) -> tuple[float, f
     if test is None:
         raise AnalysisError("wild_joint_test needs a model fitted with the wild cluster bootstrap "
                             "(estimate(..., inference='wild')); this one uses analytic inference")
-    weights_zh = {"webb": "Webb 六点权重", "rademacher": "Rademacher 权重"}[test.weights]
-    weights_en = {"webb": "Webb weights", "rademacher": "Rademacher weights"}[test.weights]
-    return test.statistic, test.p_value, {
-        "zh": f"限制性野聚类自助法 Wald 联合检验，{test.n_clusters} 个聚类，{weights_zh}，{test.draws:,} 次",
-        "en": f"restricted wild cluster bootstrap joint Wald test, {test.n_clusters} clusters, {weights_en}, {test.draws:,} draws",
-    }
+    weights = i18n.message(f"dynamics.weights_{test.weights}")  # webb, rademacher
+    return test.statistic, test.p_value, _text("wild_joint", n_clusters=test.n_clusters, weights=weights,
+                                               draws=test.draws)
 
 
-def _run_joint_test(joint_test: Any, result: ModelResult, terms: Sequence[str]) -> tuple[float, float, dict[str, str]]:
-    """Call a :data:`JointTest` and check what it returns."""
+def _label_languages() -> str:
+    """"'zh' and 'en'": the languages a joint test's label needs, for error messages."""
+    return " and ".join(repr(lang) for lang in i18n.LANGUAGES)
+
+
+def _run_joint_test(joint_test: Any, result: ModelResult, terms: Sequence[str]) -> tuple[float, float, Text]:
+    """Call a :data:`JointTest` and check what it returns (the label as a Text)."""
     if not callable(joint_test):
         raise AnalysisError(f"joint_test: expected a callable (ModelResult, lead terms) → (statistic, p_value, "
-                            f"label dict with 'zh' and 'en'); got {joint_test!r}")
+                            f"label with {_label_languages()}); got {joint_test!r}")
     out = joint_test(result, tuple(terms))
     if not isinstance(out, tuple) or len(out) != 3:
         raise AnalysisError(
-            f"joint_test returned {out!r}; expected a tuple (statistic, p_value, label dict with 'zh' and 'en')"
+            f"joint_test returned {out!r}; expected a tuple (statistic, p_value, label with {_label_languages()})"
         )
     statistic, p_value, label = out
     try:
@@ -649,11 +662,18 @@ def _run_joint_test(joint_test: Any, result: ModelResult, terms: Sequence[str]) 
         raise AnalysisError(f"joint_test returned p-value {p_value!r}; expected a number in [0, 1]")
     if math.isnan(statistic):
         raise AnalysisError(f"joint_test returned statistic {statistic!r}; expected a number")
-    if not isinstance(label, Mapping) or not all(isinstance(label.get(k), str) and label.get(k) for k in ("zh", "en")):
+    text: Text | None = None
+    if isinstance(label, (Text, Mapping)):
+        try:
+            text = Text.coerce(label, source="joint_test label")
+        except i18n.TranslationError:
+            text = None
+    if text is None or not all(lang in text and text[lang] for lang in i18n.LANGUAGES):
         raise AnalysisError(
-            f"joint_test returned label {label!r}; expected a mapping with non-empty 'zh' and 'en' strings"
+            f"joint_test returned label {label!r}; expected a Text or a mapping with non-empty "
+            f"{_label_languages()} strings"
         )
-    return statistic, p_value, {"zh": str(label["zh"]), "en": str(label["en"])}
+    return statistic, p_value, Text({lang: text[lang] for lang in i18n.LANGUAGES})
 
 
 def _noncentrality_for_power(df_num: int, df_denom: int | None, alpha: float, power: float) -> float:
@@ -711,11 +731,11 @@ def _check_power(power: Any, alpha: float) -> float:
     return float(power)
 
 
-def _metric(name: str, lang: str) -> str:
-    """A column's label inside an English sentence ("add-to-cart"), or the Chinese label."""
-    label = column_label(name, lang)
-    if lang == "en" and label[:1].isupper() and not label[:2].isupper():
-        label = label[0].lower() + label[1:]
+def _lower_first(label: str) -> str:
+    """A label inside a sentence: "Add-to-cart" → "add-to-cart" (acronyms such as "GMV" and
+    scripts without case are left as they are)."""
+    if label[:1].isupper() and not label[:2].isupper():
+        return label[0].lower() + label[1:]
     return label
 
 
@@ -751,7 +771,7 @@ class PlaceboResult:
     warnings: tuple[str, ...] = ()  # the model's notes (rows dropped, …), English
     statistic: float = float("nan")  # the joint test's statistic (default: f_stat, or chi2 without df_denom)
     p_value_analytic: float = float("nan")  # the analytic Wald test's p-value (F, or χ²)
-    test_method: dict[str, str] = field(default_factory=dict, hash=False)  # the joint test, zh/en
+    test_method: Text | None = field(default=None, hash=False)  # the joint test, in every language
     mde: float = float("nan")  # minimum detectable first-lead effect at `power`
     mde_common: float = float("nan")  # minimum detectable common effect on every lead
     power: float = POWER
@@ -781,53 +801,37 @@ class PlaceboResult:
                 value = [dict(zip(_TIDY, row)) for row in value]
             elif isinstance(value, tuple):
                 value = list(value)
+            elif isinstance(value, Text):
+                value = value.to_json()  # {"zh": …, "en": …}
             elif isinstance(value, dict):
                 value = dict(value)
             out[f.name] = value
         return out
 
-    def sentence(self, lang: Literal["zh", "en"] = "zh") -> str:
-        """What the lead placebo test shows and what it does not rule out, in ``lang``."""
-        from ..render.formatting import format_number
+    def sentence(self, lang: Language = i18n.DEFAULT_LANGUAGE) -> str:
+        """What the lead placebo test shows and what it does not rule out, in ``lang`` (the
+        catalogue's ``dynamics.placebo_*`` texts)."""
+        from ..style.formatting import format_number
 
-        words(lang)
+        lang = i18n.check_language(lang, source="lang", error=AnalysisError)
         p = format_number(self.p_value, 3)
-        method = self.test_method.get(lang, "")
+        method = self.test_method[lang] if self.test_method is not None else ""
         if self.analytic:
             stat = format_wald(self.f_stat, self.chi2, self.df_num, self.df_denom)
         else:
-            stat = ("检验统计量 = " if lang == "zh" else "statistic = ") + format_number(self.statistic, 2)
-        k = self.n_leads
-        outcome = _metric(self.outcome, lang)
-        mde = format_number(self.mde, 2)
-        pw = f"{self.power * 100:g}%"
-        lag1 = abs(float(self.lag_rows[1][1])) if len(self.lag_rows) > 1 else None
-        lag1_text = format_number(lag1, 2) if lag1 is not None else ""
-        if lang == "zh":
-            head = f"加入未来 {k} 周互动量的安慰剂检验（{method}）：联合 {stat}，p = {p}"
-            if self.rejected:
-                return (head + f"；未来互动量与当周{outcome}存在联合关联，提示时间顺序可能相反，或存在同时驱动两者的共同因素"
-                        "（如营销活动）。这是相关关系而非因果，互动量对转化的弹性也不宜作因果解读。")
-            tail = f"；未发现未来互动量与当周{outcome}的联合关联，但在 {pw} 检验力下可检出的最小超前 1 期效应为 {mde}，"
-            if lag1 is None:
-                return head + tail + "更小的超前关联无法排除。"
-            if lag1 < self.mde:
-                return head + tail + f"更小的超前关联（例如与滞后 1 期效应 {lag1_text} 同等大小）无法排除。"
-            return head + tail + f"与滞后 1 期效应（{lag1_text}）同等大小的超前关联多半能被检出，更小的超前关联无法排除。"
-        head = f"Lead placebo test adding engagement in the next {k} weeks ({method}): joint {stat}, p = {p}"
+            stat = _say("statistic", lang, stat=format_number(self.statistic, 2))
+        outcome = column_label(self.outcome, lang)
+        # the label as given ({outcome}) and as inside a sentence ({outcome_lower}): each language picks one
+        names = {"outcome": outcome, "outcome_lower": _lower_first(outcome)}
+        head = _say("placebo_head", lang, k=self.n_leads, method=method, stat=stat, p=p)
         if self.rejected:
-            return (head + f"; future engagement is jointly associated with this week's {outcome}, which points to "
-                    "reverse timing or a common driver of both, such as a campaign. This is an association, not "
-                    "causation, and the engagement elasticities should not be read causally either.")
-        tail = (f"; no joint association of future engagement with this week's {outcome} was found, but the smallest "
-                f"first-lead effect the test detects with {pw} power is {mde}")
+            return head + _say("placebo_rejected", lang, **names)
+        tail = _say("placebo_clear", lang, power=f"{self.power * 100:g}%", mde=format_number(self.mde, 2), **names)
+        lag1 = abs(float(self.lag_rows[1][1])) if len(self.lag_rows) > 1 else None
         if lag1 is None:
-            return head + tail + ", so smaller lead associations cannot be ruled out."
-        if lag1 < self.mde:
-            return head + tail + (f", so smaller lead associations (e.g. one as large as the estimated lag-1 effect, "
-                                  f"{lag1_text}) cannot be ruled out.")
-        return head + tail + (f": a lead association as large as the estimated lag-1 effect ({lag1_text}) would "
-                              "probably have been detected, but smaller ones cannot be ruled out.")
+            return head + tail + _say("placebo_clear_end", lang)
+        key = "placebo_clear_lag_below" if lag1 < self.mde else "placebo_clear_lag_above"
+        return head + tail + _say(key, lang, lag1=format_number(lag1, 2))
 
 
 def lead_placebo(
@@ -853,7 +857,8 @@ def lead_placebo(
     ``n_lags`` and last ``n_leads`` periods drop out). Leads and lags are raw engagement shifted
     within entity (:func:`shift_within`); the model logs them. H0: all lead coefficients are 0.
 
-    The joint test is ``joint_test(model, lead_terms) → (statistic, p_value, {"zh", "en"} label)``
+    The joint test is ``joint_test(model, lead_terms) → (statistic, p_value, label)``, the label a
+    :class:`~reportkit.i18n.Text` or a mapping with an entry in every language
     (:data:`JointTest`). By default it follows the model's inference: with fewer than 30 clusters
     :func:`~reportkit.analysis.models.estimate` uses the wild cluster bootstrap, and so does the
     joint test (:func:`wild_joint_test`, Wald statistic, null imposed); otherwise the analytic
@@ -881,7 +886,7 @@ def lead_placebo(
     power = _check_power(power, alpha)
     if joint_test is not None and not callable(joint_test):
         raise AnalysisError(f"joint_test: expected a callable (ModelResult, lead terms) → (statistic, p_value, "
-                            f"label dict with 'zh' and 'en'), or None for the analytic F test; got {joint_test!r}")
+                            f"label with {_label_languages()}), or None for the analytic F test; got {joint_test!r}")
     cluster = entity if cluster is None else cluster
     check_panel_model(df, outcome=outcome, engagement=engagement, entity=entity, time=time, cluster=cluster)
 
@@ -933,7 +938,7 @@ def lead_placebo(
         formula=str(res.formula),
         outcome=outcome,
         engagement=engagement,
-        warnings=tuple(res.warnings),
+        warnings=tuple(res.warnings_in("en")),
         statistic=statistic,
         p_value_analytic=test.p_value,
         test_method=method,

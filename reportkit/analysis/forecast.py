@@ -88,8 +88,9 @@ from typing import Any, Literal, get_args
 import numpy as np
 import pandas as pd
 
-from ..errors import AnalysisError
+from .. import i18n
 from ..choices import check_choices
+from ..errors import AnalysisError
 from .inputs import check_choice, check_count
 
 __all__ = [
@@ -108,21 +109,12 @@ __all__ = [
 Method = Literal["naive", "seasonal_naive", "drift", "theta", "ets", "arima"]
 METHODS: tuple[str, ...] = get_args(Method)
 BENCHMARKS: tuple[str, ...] = ("naive", "seasonal_naive")
-_LANGS = ("zh", "en")
 _BACKTEST_LEVELS = (80, 95)
 _MIN_ORIGINS = 3
 _ARIMA_PQ = (0, 1, 2)
 _ARIMA_SEASONAL_PQ = ((1, 0), (0, 1), (1, 1))
 _TEST_LEVEL = 0.05
 
-_LABELS: dict[str, dict[str, str]] = {
-    "naive": {"zh": "朴素法（随机游走）", "en": "Naive (random walk)"},
-    "seasonal_naive": {"zh": "季节性朴素法", "en": "Seasonal naive"},
-    "drift": {"zh": "带漂移的随机游走", "en": "Random walk with drift"},
-    "theta": {"zh": "Theta 法", "en": "Theta method"},
-    "ets": {"zh": "ETS 指数平滑", "en": "ETS exponential smoothing"},
-    "arima": {"zh": "ARIMA（自动定阶）", "en": "ARIMA (automatic order)"},
-}
 _FREQ_NAMES = {1: ("annual", "Y"), 4: ("quarterly", "Q"), 12: ("monthly", "M")}
 
 
@@ -144,7 +136,7 @@ class Forecast:
     """
 
     method: str
-    label: dict[str, str]
+    label: i18n.Text
     spec: str
     freq: str
     season_length: int
@@ -192,26 +184,26 @@ class Backtest:
     skipped: pd.DataFrame
     best: str
     benchmark: str | None
-    reason: dict[str, str]
-    note: dict[str, str]
+    reason: i18n.Text
+    note: i18n.Text
     warnings: tuple[str, ...] = ()
 
-    def table(self, lang: str = "zh") -> pd.DataFrame:
+    def table(self, lang: str = i18n.DEFAULT_LANGUAGE) -> pd.DataFrame:
         """The backtest table in ``lang``: model, MASE, 80 % and 95 % coverage, forecasts.
 
         One row per evaluated method (in the order compared); coverages are shares in [0, 1].
         ``attrs["note"]`` holds :attr:`note` and ``attrs["reason"]`` :attr:`reason` in ``lang``.
         """
-        check_choice("lang", lang, _LANGS)
-        cols = _TABLE_COLUMNS[lang]
+        lang = _check_lang(lang)
         rows = self.scores[self.scores["n_forecasts"] > 0]
         out = pd.DataFrame(
             {
-                cols[0]: [method_label(m, lang, season_length=self.season_length) for m in rows["method"]],
-                cols[1]: rows["mase"].to_numpy(dtype=float),
-                cols[2]: rows["coverage80"].to_numpy(dtype=float),
-                cols[3]: rows["coverage95"].to_numpy(dtype=float),
-                cols[4]: rows["n_forecasts"].to_numpy(dtype=int),
+                _say("table_model", lang): [method_label(m, lang, season_length=self.season_length)
+                                            for m in rows["method"]],
+                _say("table_mase", lang): rows["mase"].to_numpy(dtype=float),
+                _say("table_coverage", lang, level=80): rows["coverage80"].to_numpy(dtype=float),
+                _say("table_coverage", lang, level=95): rows["coverage95"].to_numpy(dtype=float),
+                _say("table_forecasts", lang): rows["n_forecasts"].to_numpy(dtype=int),
             }
         )
         out.attrs["note"] = self.note[lang]
@@ -220,20 +212,29 @@ class Backtest:
         return out
 
 
-_TABLE_COLUMNS = {
-    "zh": ("模型", "MASE", "80% 区间覆盖率", "95% 区间覆盖率", "预测数"),
-    "en": ("Model", "MASE", "80% coverage", "95% coverage", "Forecasts"),
-}
+def _check_lang(lang: Any) -> str:
+    return i18n.check_language(lang, source="lang", error=AnalysisError)
 
 
-def method_label(method: str, lang: str = "zh", *, season_length: int | None = None) -> str:
+def _text(key: str, **values: Any) -> i18n.Text:
+    """The catalogue's ``forecast.<key>`` in every language, filled with ``values``."""
+    return i18n.message(f"forecast.{key}").format(**values)
+
+
+def _say(key: str, lang: str, **values: Any) -> str:
+    """The catalogue's ``forecast.<key>`` in ``lang``, filled with ``values``."""
+    return i18n.message(f"forecast.{key}")[lang].format(**values)
+
+
+def _method_text(method: str, season_length: int | None = None) -> i18n.Text:
+    annual = method == "seasonal_naive" and season_length == 1
+    return i18n.message(f"forecast.label_{method}{'_annual' if annual else ''}")
+
+
+def method_label(method: str, lang: str = i18n.DEFAULT_LANGUAGE, *, season_length: int | None = None) -> str:
     """How a method is named in the report (the seasonal naive of annual data says it is the naive)."""
     check_choice("method", method, METHODS, as_list=True)
-    check_choice("lang", lang, _LANGS)
-    label = _LABELS[method][lang]
-    if method == "seasonal_naive" and season_length == 1:
-        label += "（年度数据即朴素法）" if lang == "zh" else " (= naive for annual data)"
-    return label
+    return _method_text(method, season_length)[_check_lang(lang)]
 
 
 # --------------------------------------------------------------------------- input checks
@@ -394,7 +395,7 @@ class _Fit:
     mean: np.ndarray
     bounds: dict[Any, tuple[np.ndarray, np.ndarray]]
     spec: str
-    label: dict[str, str]
+    label: i18n.Text | None
     order: tuple[int, int, int] | None = None
     seasonal_order: tuple[int, int, int, int] | None = None
     trend: str | None = None
@@ -456,11 +457,16 @@ def _arima_spec(order: tuple[int, int, int], seasonal: tuple[int, int, int, int]
     return text
 
 
-def _arima_label(spec: str) -> dict[str, str]:
-    zh = spec.replace(" with constant", "，含常数项").replace(" with drift", "，含漂移项").replace(
-        " with linear trend", "，含线性趋势"
-    )
-    return {"zh": zh, "en": spec}
+_ARIMA_TERMS = {" with constant": "arima_with_constant", " with drift": "arima_with_drift",
+                " with linear trend": "arima_with_linear_trend"}
+
+
+def _arima_label(spec: str) -> i18n.Text:
+    """``ARIMA(1,1,0) with drift`` → its report label (the deterministic term in words)."""
+    for term, key in _ARIMA_TERMS.items():
+        if spec.endswith(term):
+            return _text(key, model=spec[: -len(term)])
+    return _text("arima_plain", model=spec)
 
 
 def _fit_arima_model(z: np.ndarray, order, seasonal, trend):
@@ -484,7 +490,7 @@ def _fit_fixed_arima(z, h, levels, order, seasonal, trend) -> _Fit:
     mean, bounds = _arima_bounds(result, h, levels)
     spec = _arima_spec(order, seasonal, trend)
     return _Fit(
-        mean=mean, bounds=bounds, spec=spec, label={}, order=order,
+        mean=mean, bounds=bounds, spec=spec, label=None, order=order,
         seasonal_order=seasonal if seasonal[3] > 1 else None, trend=trend,
         params=_arima_params(result, trend, order[1] + seasonal[1]),
         aic=_finite_or_none(result.aic), aicc=_finite_or_none(result.aicc),
@@ -574,18 +580,13 @@ def _fit_auto_arima(z: np.ndarray, s: int, h: int, levels) -> _Fit:
     )
 
 
-_ETS_PARTS = {
-    "A": ("加法趋势", "additive trend"),
-    "Ad": ("阻尼加法趋势", "additive damped trend"),
-}
-
-
-def _ets_label(spec: str) -> dict[str, str]:
+def _ets_label(spec: str) -> i18n.Text:
     """``ETS(A,Ad,N)`` → its report label, e.g. "ETS(A,Ad,N) exponential smoothing (additive error, ...)"."""
     _, trend, season = spec[4:-1].split(",")
-    zh = ["加法误差", _ETS_PARTS[trend][0]] + (["加法季节"] if season == "A" else [])
-    en = ["additive error", _ETS_PARTS[trend][1]] + (["additive season"] if season == "A" else [])
-    return {"zh": f"{spec} 指数平滑（{'、'.join(zh)}）", "en": f"{spec} exponential smoothing ({', '.join(en)})"}
+    parts = [i18n.message("forecast.ets_additive_error"), i18n.message(f"forecast.ets_trend_{trend}")]
+    if season == "A":
+        parts.append(i18n.message("forecast.ets_additive_season"))
+    return _text("ets_spec", spec=spec, parts=i18n.Text.join(i18n.message("forecast.ets_sep"), parts))
 
 
 def _fit_ets(z: np.ndarray, s: int, h: int, levels) -> _Fit:
@@ -658,10 +659,7 @@ def _fit_theta(z: np.ndarray, s: int, h: int, levels, log: bool) -> _Fit:
         bounds[level] = (pi["lower"].to_numpy(dtype=float), pi["upper"].to_numpy(dtype=float))
     deseason = bool(seasonal and model._has_seasonality)  # noqa: SLF001 (statsmodels keeps the test result here)
     spec = "Theta(θ=2)" + (", deseasonalised" if deseason else "")
-    label = {
-        "zh": "Theta 法（θ = 2" + ("，季节调整后" if deseason else "") + "）",
-        "en": "Theta method (θ = 2" + (", deseasonalised" if deseason else "") + ")",
-    }
+    label = i18n.message("forecast.theta_spec_deseasonalised" if deseason else "forecast.theta_spec")
     params = _named_params(list(res.params.index), res.params.to_numpy())
     params["sigma2"] = float(res.sigma2)
     notes = []
@@ -689,8 +687,8 @@ def _fit_predict(z: np.ndarray, method: str, s: int, h: int, levels, *, log: boo
                 fit = _fit_auto_arima(z, s, h, levels)
         except (ValueError, np.linalg.LinAlgError, IndexError) as exc:
             raise AnalysisError(f"{method}: statsmodels could not fit the model on {len(z)} observations: {exc}") from exc
-    if not fit.label:
-        fit.label = {lang: method_label(method, lang, season_length=s) for lang in _LANGS}
+    if fit.label is None:
+        fit.label = _method_text(method, s)
     if method == "seasonal_naive" and s == 1:
         fit.notes.append("annual data: the seasonal naive method is the naive method")
     for w in caught:
@@ -785,7 +783,7 @@ def forecast(
     table.attrs.update({"method": method, "spec": fit.spec, "log": log, "series": y.name})
     return Forecast(
         method=method,
-        label=dict(fit.label),
+        label=fit.label,
         spec=fit.spec,
         freq=y.freq,
         season_length=s,
@@ -844,8 +842,7 @@ def backtest(
     y = _check_series(series, log=log)
     s, n = y.season_length, y.n
     step = check_count("step", step, 1)
-    notes_en: list[str] = []
-    notes_zh: list[str] = []
+    extra_notes: list[i18n.Text] = []
     if horizon is None:
         h = _default_backtest_horizon(s)
         floor = 3
@@ -857,10 +854,7 @@ def backtest(
         cap = n - h - (_MIN_ORIGINS - 1)
         t0 = min(wanted, cap)
         if t0 < wanted:
-            notes_en.append(
-                f"the first training window has {t0} observations (not {wanted}) so that {_MIN_ORIGINS} origins remain"
-            )
-            notes_zh.append(f"为保留 {_MIN_ORIGINS} 个预测起点，首个训练窗口为 {t0} 期（而非 {wanted} 期）")
+            extra_notes.append(_text("note_first_window", t0=t0, wanted=wanted, n_origins=_MIN_ORIGINS))
     else:
         t0 = check_count("min_train", min_train, 3)
     if t0 < 3 or t0 + h > n:
@@ -932,7 +926,7 @@ def backtest(
     scores = scores.astype({"n_forecasts": int, "n_origins": int})
 
     best, benchmark, reason = _choose(scores, methods, len(origins), s)
-    note = _backtest_note(y, origins, h, step, scores, skipped, s, notes_en, notes_zh)
+    note = _backtest_note(y, origins, h, step, scores, skipped, s, extra_notes)
     return Backtest(
         methods=methods, freq=y.freq, season_length=s, n=n, horizon=h, min_train=t0, step=step, log=log,
         origins=tuple(y.label(t - 1) for t in origins), scores=scores, errors=errors, skipped=skipped,
@@ -942,19 +936,19 @@ def backtest(
     )
 
 
-_BENCH_NAMES = {
-    "zh": {"naive": "朴素法", "seasonal_naive": "季节性朴素法"},
-    "en": {"naive": "naive", "seasonal_naive": "seasonal naive"},
-}
+def _after_text(label: str, lang: str) -> str:
+    """A label placed right after the text of a sentence: a label that starts with a Latin letter
+    gets the language's ``forecast.latin_gap`` before it (a space in Chinese: "选用 Theta 法")."""
+    return _say("latin_gap", lang) + label if label[:1].isascii() else label
 
 
-def _zh_after(prefix: str, label: str) -> str:
-    """Chinese text followed by a label, with a space before a label in Latin letters."""
-    return f"{prefix} {label}" if label[:1].isascii() else f"{prefix}{label}"
+def _in_every_language(build: Any) -> i18n.Text:
+    """A Text with ``build(lang)`` in every language of the catalogue."""
+    return i18n.Text({lang: build(lang) for lang in i18n.LANGUAGES})
 
 
-def _choose(scores: pd.DataFrame, methods: tuple[str, ...], n_origins: int, s: int) -> tuple[str, str | None, dict[str, str]]:
-    """The chosen method, the benchmark it was compared with, and the reason in both languages."""
+def _choose(scores: pd.DataFrame, methods: tuple[str, ...], n_origins: int, s: int) -> tuple[str, str | None, i18n.Text]:
+    """The chosen method, the benchmark it was compared with, and the reason in every language."""
     by = scores.set_index("method")
     complete = [m for m in methods if by.at[m, "n_origins"] == n_origins and math.isfinite(by.at[m, "mase"])]
     if not complete:
@@ -971,80 +965,61 @@ def _choose(scores: pd.DataFrame, methods: tuple[str, ...], n_origins: int, s: i
     best_cand = min(cands, key=lambda m: mase[m]) if cands else None
     best_bench = min(benches, key=lambda m: mase[m]) if benches else None
 
-    def en_lab(m: str) -> str:
-        return method_label(m, "en", season_length=s)
+    def coverage(m: str, lang: str) -> str:
+        return _say("coverage", lang, share=cov[m] * 100, n=n_fc[m])
 
-    def zh_lab(m: str) -> str:
-        return method_label(m, "zh", season_length=s)
-
-    def pct(x: float) -> str:
-        return f"{x * 100:.0f}%"
-
-    def coverage(m: str) -> tuple[str, str]:
-        return (f"its 80% interval covered {pct(cov[m])} of the {n_fc[m]} actual values",
-                f"其 80% 预测区间覆盖了 {n_fc[m]} 个实际值中的 {pct(cov[m])}")
+    def bench(m: str, lang: str) -> str:
+        return _say(f"bench_{m}", lang)
 
     if best_cand is not None and (best_bench is None or mase[best_cand] < mase[best_bench]):
         best = best_cand
-        cover_en, cover_zh = coverage(best)
-        if best_bench is None:
-            en = (f"{en_lab(best)} is chosen: it has the lowest MASE of the models compared in the backtest "
-                  f"({mase[best]:.2f}; no naive benchmark was included), and {cover_en}.")
-            zh = (f"{_zh_after('选用', zh_lab(best))}：它在回测中 MASE 最低（{mase[best]:.2f}；未纳入朴素基准），"
-                  f"{cover_zh}。")
-        else:
-            en = (f"{en_lab(best)} is chosen: it has the lowest MASE in the rolling-origin backtest "
-                  f"({mase[best]:.2f}, against {mase[best_bench]:.2f} for the {_BENCH_NAMES['en'][best_bench]} "
-                  f"benchmark), and {cover_en}.")
-            zh = (f"{_zh_after('选用', zh_lab(best))}：它在滚动起点回测中 MASE 最低（{mase[best]:.2f}，"
-                  f"{_BENCH_NAMES['zh'][best_bench]}基准为 {mase[best_bench]:.2f}），{cover_zh}。")
-        return best, best_bench, {"zh": zh, "en": en}
+
+        def chosen(lang: str) -> str:
+            label = _after_text(method_label(best, lang, season_length=s), lang)
+            values = {"method": label, "mase": mase[best], "coverage": coverage(best, lang)}
+            if best_bench is None:
+                return _say("reason_chosen_no_benchmark", lang, **values)
+            return _say("reason_chosen", lang, bench=bench(best_bench, lang), bench_mase=mase[best_bench], **values)
+
+        return best, best_bench, _in_every_language(chosen)
     assert best_bench is not None
     best = best_bench
-    cover_en, cover_zh = coverage(best)
-    if best_cand is None:
-        en = (f"The {_BENCH_NAMES['en'][best]} benchmark is kept: no other model was evaluated at every origin "
-              f"(its MASE is {mase[best]:.2f}), and {cover_en}.")
-        zh = (f"保留{_BENCH_NAMES['zh'][best]}基准：没有其他模型在全部预测起点上完成评估"
-              f"（其 MASE 为 {mase[best]:.2f}），{cover_zh}。")
-    else:
-        en = (f"The {_BENCH_NAMES['en'][best]} benchmark is kept: no other model beat its MASE in the backtest "
-              f"({mase[best]:.2f}; best other model: {en_lab(best_cand)}, {mase[best_cand]:.2f}), and {cover_en}.")
-        zh = (f"保留{_BENCH_NAMES['zh'][best]}基准：回测中没有其他模型的 MASE 低于它（{mase[best]:.2f}；"
-              f"{_zh_after('其余模型中最优的', zh_lab(best_cand))}为 {mase[best_cand]:.2f}），{cover_zh}。")
-    return best, best_bench, {"zh": zh, "en": en}
+
+    def kept(lang: str) -> str:
+        values = {"bench": bench(best, lang), "mase": mase[best], "coverage": coverage(best, lang)}
+        if best_cand is None:
+            return _say("reason_kept_alone", lang, **values)
+        other = _after_text(method_label(best_cand, lang, season_length=s), lang)
+        return _say("reason_kept", lang, other=other, other_mase=mase[best_cand], **values)
+
+    return best, best_bench, _in_every_language(kept)
 
 
 def _backtest_note(y: _Series, origins: list[int], h: int, step: int, scores: pd.DataFrame,
-                   skipped: pd.DataFrame, s: int, extra_en: list[str], extra_zh: list[str]) -> dict[str, str]:
+                   skipped: pd.DataFrame, s: int, extra: list[i18n.Text]) -> i18n.Text:
     k = len(origins)
     first, last = y.label(origins[0] - 1), y.label(origins[-1] - 1)
-    span = first if k == 1 else f"{first}–{last}"
-    steps_en = "1 step" if h == 1 else f"1–{h} steps"
-    steps_zh = "1 期" if h == 1 else f"1–{h} 期"
-    every_en = "" if step == 1 else f", every {step} periods"
-    every_zh = "" if step == 1 else f"，每隔 {step} 期"
-    ref_en = "naive" if s == 1 else "seasonal naive"
-    ref_zh = "朴素法" if s == 1 else "季节性朴素法"
-    en = (f"Rolling-origin backtest: {k} origin{'s' if k != 1 else ''} (training windows ending {span}{every_en}), "
-          f"forecasts {steps_en} ahead, scored on the original scale (not logs). MASE divides the mean absolute "
-          f"error by the in-sample one-step {ref_en} error of each training window (Hyndman & Koehler 2006); coverage is the share of "
-          f"actual values inside the 80% and 95% prediction intervals.")
-    zh = (f"滚动起点回测：共 {k} 个预测起点（训练窗口截至 {span}{every_zh}），向前预测 {steps_zh}，按原始尺度（非对数）评分。"
-          f"MASE 为平均绝对误差除以各训练窗口内一步{ref_zh}的平均绝对误差（Hyndman & Koehler 2006）；"
-          f"覆盖率为实际值落入 80% 与 95% 预测区间的比例。")
-    if extra_en:
-        en += " Note: " + "; ".join(extra_en) + "."
-        zh += "注：" + "；".join(extra_zh) + "。"
     partial = scores[scores["n_origins"] < k]
-    if len(partial):
-        en += " Not evaluated at every origin (too few observations or a failed fit; not eligible for the choice): " + \
-            ", ".join(f"{method_label(m, 'en', season_length=s)} ({c} of {k})" for m, c in
-                      zip(partial["method"], partial["n_origins"])) + "."
-        zh += "未在全部起点完成评估（观测过少或拟合失败，不参与选择）：" + \
-            "、".join(f"{method_label(m, 'zh', season_length=s)}（{c}/{k}）" for m, c in
-                     zip(partial["method"], partial["n_origins"])) + "。"
-    return {"zh": zh, "en": en}
+
+    def note(lang: str) -> str:
+        text = _say(
+            "note", lang,
+            origins=_say("note_origins_one" if k == 1 else "note_origins_many", lang, k=k),
+            span=first if k == 1 else _say("note_span", lang, first=first, last=last),
+            every="" if step == 1 else _say("note_every", lang, step=step),
+            steps=_say("note_steps_one", lang) if h == 1 else _say("note_steps_many", lang, h=h),
+            ref=_say("bench_naive" if s == 1 else "bench_seasonal_naive", lang),
+        )
+        if extra:
+            text += _say("note_extra", lang, items=_say("note_extra_sep", lang).join(e[lang] for e in extra))
+        if len(partial):
+            items = _say("note_partial_sep", lang).join(
+                _say("note_partial_item", lang, method=method_label(m, lang, season_length=s), count=c, k=k)
+                for m, c in zip(partial["method"], partial["n_origins"]))
+            text += _say("note_partial", lang, items=items)
+        return text
+
+    return _in_every_language(note)
 
 
 # --------------------------------------------------------------------------- both

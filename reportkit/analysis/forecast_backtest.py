@@ -42,9 +42,10 @@ from typing import Any, Literal, get_args
 import numpy as np
 import pandas as pd
 
+from .. import i18n
+from ..choices import check_choices
 from ..errors import AnalysisError
 from .forecast import _check_series, _fit_predict
-from ..choices import check_choices
 from .inputs import check_choice, check_count
 
 __all__ = [
@@ -62,26 +63,15 @@ __all__ = [
 
 Candidate = Literal["naive", "drift", "theta", "ets_damped", "arima", "growth"]
 CANDIDATES: tuple[str, ...] = get_args(Candidate)
-_LANGS = ("zh", "en")
 DEFAULT_MIN_TRAIN = 5
 #: the least history (observations) each candidate is fitted on
 MIN_OBSERVATIONS: dict[str, int] = {"naive": 2, "drift": 3, "theta": 5, "ets_damped": 5, "arima": 5, "growth": 5}
 
-_LABELS: dict[str, dict[str, str]] = {
-    "naive": {"zh": "朴素法（随机游走）", "en": "Naive (random walk)"},
-    "drift": {"zh": "带漂移的随机游走", "en": "Random walk with drift"},
-    "theta": {"zh": "Theta 法", "en": "Theta method"},
-    "ets_damped": {"zh": "ETS 阻尼趋势", "en": "ETS, damped trend"},
-    "arima": {"zh": "ARIMA（自动定阶）", "en": "ARIMA (automatic order)"},
-    "growth": {"zh": "官方可比增速局部水平模型", "en": "Local level of official growth"},
-}
 
-
-def candidate_label(model: str, lang: str = "zh") -> str:
-    """How a candidate model is named in the report."""
+def candidate_label(model: str, lang: str = i18n.DEFAULT_LANGUAGE) -> str:
+    """How a candidate model is named in the report (the catalogue's ``forecast_backtest.label_<model>``)."""
     check_choice("model", model, CANDIDATES, as_list=True)
-    check_choice("lang", lang, _LANGS)
-    return _LABELS[model][lang]
+    return i18n.message(f"forecast_backtest.label_{model}")[i18n.check_language(lang, source="lang", error=AnalysisError)]
 
 
 # --------------------------------------------------------------------------- point forecasts

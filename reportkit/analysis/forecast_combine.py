@@ -40,8 +40,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import i18n
 from ..errors import AnalysisError
-from .forecast import _check_levels, _horizon, _check_series
+from .forecast import _check_levels, _check_series, _horizon
 from .forecast_backtest import (
     CANDIDATES,
     HorizonBacktest,
@@ -52,11 +53,10 @@ from .forecast_backtest import (
     log_growth_for,
     point_forecast,
 )
-from .inputs import check_choice, check_count
+from .inputs import check_count
 
 __all__ = ["CombinedForecast", "combine_forecast"]
 
-_LANGS = ("zh", "en")
 DEFAULT_TOP = 3
 _MIN_ORIGINS = 3
 
@@ -72,8 +72,8 @@ class CombinedForecast:
     ``scores``: one row per step: ``step``, ``n_origins``, ``mase_combined``, ``mase_naive``
     (NaN without the naive model), ``mean_log_error`` and ``coverage<L>`` of the combination
     (cross-validated by origin), and ``sigma`` (the smoothed log-error scale used for the
-    final intervals). ``coverage`` is the pooled coverage per level. ``note`` (per language)
-    describes the method for the report.
+    final intervals). ``coverage`` is the pooled coverage per level. ``note`` (an
+    :class:`~reportkit.i18n.Text`, ``note[lang]``) describes the method for the report.
     """
 
     table: pd.DataFrame
@@ -87,21 +87,25 @@ class CombinedForecast:
     levels: tuple[int | float, ...]
     top: int
     sigma_exponent: float
-    note: dict[str, str]
+    note: i18n.Text
     warnings: tuple[str, ...] = ()
 
-    def spread_table(self, lang: str = "zh") -> pd.DataFrame:
+    def combination_label(self, lang: str = i18n.DEFAULT_LANGUAGE) -> str:
+        """How the forecast is named in ``lang``: the weighted combination of the models it combines
+        (e.g. "weighted combination of Theta method, Naive (random walk), …")."""
+        lang = _check_lang(lang)
+        models = _say("models_sep", lang).join(candidate_label(m, lang) for m in self.weights)
+        return _say("combination_label", lang, models=models)
+
+    def spread_table(self, lang: str = i18n.DEFAULT_LANGUAGE) -> pd.DataFrame:
         """The "model spread" table in ``lang``: each model's forecast for the last period, its
         weight and backtest MASE (longest step and mean over steps); the combination last."""
-        check_choice("lang", lang, _LANGS)
+        lang = _check_lang(lang)
         last = self.table["period"].iloc[-1]
         H = self.backtest.horizon
-        if lang == "zh":
-            cols = ("模型", f"{last} 年预测", "权重", f"MASE（{H} 年期）", f"MASE（1–{H} 年平均）")
-            comb = "组合预测"
-        else:
-            cols = ("Model", f"Forecast {last}", "Weight", f"MASE ({H}-year)", f"MASE (mean 1–{H} years)")
-            comb = "Combined forecast"
+        cols = (_say("col_model", lang), _say("col_forecast_last", lang, last=last), _say("col_weight", lang),
+                _say("col_mase_last", lang, H=H), _say("col_mase_mean", lang, H=H))
+        comb = _say("combined", lang)
         rows = self.models.sort_values(["weight", "mase_mean"], ascending=[False, True], kind="stable")
         sc = self.scores
         out = pd.DataFrame({
@@ -113,35 +117,33 @@ class CombinedForecast:
         })
         return out
 
-    def mase_table(self, lang: str = "zh") -> pd.DataFrame:
+    def mase_table(self, lang: str = i18n.DEFAULT_LANGUAGE) -> pd.DataFrame:
         """Backtest MASE of every model and of the combination at each step 1 … H, in ``lang``."""
-        check_choice("lang", lang, _LANGS)
+        lang = _check_lang(lang)
         per = self.backtest.mase()
         order = self.models.sort_values(["weight", "mase_mean"], ascending=[False, True], kind="stable")["model"]
         H = self.backtest.horizon
-        step_cols = [(f"MASE（{h} 年）" if lang == "zh" else f"MASE ({h} yr)") for h in range(1, H + 1)]
+        step_cols = [_say("col_mase_step", lang, h=h) for h in range(1, H + 1)]
         rows = []
         for m in order:
             pm = per[per["model"] == m].set_index("step")["mase"]
             rows.append([candidate_label(m, lang), *(float(pm[h]) for h in range(1, H + 1))])
-        rows.append(["组合预测" if lang == "zh" else "Combined forecast", *self.scores["mase_combined"].to_numpy(dtype=float)])
-        return pd.DataFrame(rows, columns=["模型" if lang == "zh" else "Model", *step_cols])
+        rows.append([_say("combined", lang), *self.scores["mase_combined"].to_numpy(dtype=float)])
+        return pd.DataFrame(rows, columns=[_say("col_model", lang), *step_cols])
 
-    def scores_table(self, lang: str = "zh") -> pd.DataFrame:
+    def scores_table(self, lang: str = i18n.DEFAULT_LANGUAGE) -> pd.DataFrame:
         """Per-step backtest of the combination beside the naive model, in ``lang``."""
-        check_choice("lang", lang, _LANGS)
+        lang = _check_lang(lang)
         sc = self.scores
-        names = ({"step": "预测步长（年）", "n_origins": "起点数", "mase_combined": "MASE（组合）",
-                  "mase_naive": "MASE（朴素法）", "mean_log_error": "平均对数误差"}
-                 if lang == "zh" else
-                 {"step": "Years ahead", "n_origins": "Origins", "mase_combined": "MASE (combined)",
-                  "mase_naive": "MASE (naive)", "mean_log_error": "Mean log error"})
+        names = {"step": _say("col_step", lang), "n_origins": _say("col_origins", lang),
+                 "mase_combined": _say("col_mase_combined", lang), "mase_naive": _say("col_mase_naive", lang),
+                 "mean_log_error": _say("col_mean_log_error", lang)}
         out = sc[["step", "n_origins", "mase_combined", "mase_naive", "mean_log_error"]].rename(columns=names)
         for level in self.levels:
-            out[(f"{level}% 区间覆盖率" if lang == "zh" else f"{level}% coverage")] = sc[f"coverage{level}"].to_numpy()
+            out[_say("col_coverage", lang, level=level)] = sc[f"coverage{level}"].to_numpy()
         return out.reset_index(drop=True)
 
-    def outturn_table(self, published: pd.Series, lang: str = "zh") -> pd.DataFrame:
+    def outturn_table(self, published: pd.Series, lang: str = i18n.DEFAULT_LANGUAGE) -> pd.DataFrame:
         """Forecast beside published values for the forecast periods that have one.
 
         ``published`` is indexed by period strings, Periods or integer years; periods outside the
@@ -149,7 +151,7 @@ class CombinedForecast:
         published ÷ forecast − 1 in %, and whether it falls inside the interval. Empty when no
         forecast period has a published value.
         """
-        check_choice("lang", lang, _LANGS)
+        lang = _check_lang(lang)
         if not isinstance(published, pd.Series):
             raise AnalysisError(f"published: expected a pandas Series of values by period; got {type(published).__name__}")
         keys = [str(int(k)) if isinstance(k, (int, np.integer)) else str(k) for k in published.index]
@@ -163,19 +165,25 @@ class CombinedForecast:
             lo, hi = float(r[f"lo{level}"]), float(r[f"hi{level}"])
             rows.append((r["period"], float(r["forecast"]), lo, hi, v, (v / float(r["forecast"]) - 1) * 100,
                          bool(lo <= v <= hi)))
-        if lang == "zh":
-            cols = ["年份", "预测值", f"{level}% 下限", f"{level}% 上限", "公布值（低可信度）", "公布值较预测（%）",
-                    f"落在 {level}% 区间内"]
-        else:
-            cols = ["Year", "Forecast", f"{level}% low", f"{level}% high", "Published (low confidence)",
-                    "Published vs forecast (%)", f"Inside {level}% interval"]
+        cols = [_say("col_year", lang), _say("col_forecast", lang), _say("col_low", lang, level=level),
+                _say("col_high", lang, level=level), _say("col_published", lang),
+                _say("col_published_vs_forecast", lang), _say("col_inside", lang, level=level)]
         out = pd.DataFrame(rows, columns=cols)
-        yes, no = ("是", "否") if lang == "zh" else ("yes", "no")
+        yes, no = _say("yes", lang), _say("no", lang)
         out[cols[-1]] = [yes if x else no for x in out[cols[-1]]]
         return out
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _check_lang(lang: Any) -> str:
+    return i18n.check_language(lang, source="lang", error=AnalysisError)
+
+
+def _say(key: str, lang: str, **values: Any) -> str:
+    """The catalogue's ``forecast_combine.<key>`` in ``lang``, filled with ``values``."""
+    return i18n.message(f"forecast_combine.{key}")[lang].format(**values)
 
 
 def _mase_mean(errors: pd.DataFrame, models: Sequence[str]) -> dict[str, float]:
@@ -350,32 +358,24 @@ def combine_forecast(
 
 
 def _note(bt: HorizonBacktest, weights: dict[str, float], eligible: list[str], top: int, coverage: dict,
-          n_cv: int, df: int, b: float, h_fc: int, levels) -> dict[str, str]:
+          n_cv: int, df: int, b: float, h_fc: int, levels) -> i18n.Text:
     k = len(bt.origins)
-    span = f"{bt.origins[0]}–{bt.origins[-1]}"
     H = bt.horizon
-    used_en = ", ".join(f"{candidate_label(m, 'en')} {w:.2f}" for m, w in weights.items())
-    used_zh = "、".join(f"{candidate_label(m, 'zh')} {w:.2f}" for m, w in weights.items())
-    cov_en = ", ".join(f"{level}%: {coverage[level] * 100:.0f}%" for level in levels)
-    cov_zh = "，".join(f"{level}% 区间 {coverage[level] * 100:.0f}%" for level in levels)
-    en = (f"Rolling-origin backtest on log errors: {k} origins (training windows ending {span}, each from the first "
-          f"year), every horizon 1–{H} years; MASE divides the absolute log error by the mean absolute log growth of "
-          f"the training window. Combination: inverse-MASE weights (MASE averaged over 1–{H} years) over the best {top} "
-          f"models ({used_en}). Intervals are empirical: at each horizon, a Student-t quantile ({df} df) times the "
-          f"root-mean-square backtest log error of the combination, smoothed as a power of the horizon (exponent "
-          f"{b:.2f}); symmetric on the log scale. The combination's backtest is cross-validated by origin (weights and "
-          f"widths from the other origins); pooled coverage over {n_cv} forecasts: {cov_en}.")
-    zh = (f"基于对数误差的滚动起点回测：共 {k} 个预测起点（训练窗口均自首年开始，截至 {span}），逐一评估向前 1–{H} 年的每个步长；"
-          f"MASE 为对数绝对误差除以训练窗口内对数增速绝对值的均值。组合方式：按 1–{H} 年平均 MASE 的倒数加权，取最优的 {top} 个模型"
-          f"（{used_zh}）。预测区间为经验区间：各步长的半宽为组合模型回测对数误差的均方根（按步长的幂函数平滑，指数 {b:.2f}）"
-          f"乘以 t 分布分位数（自由度 {df}），在对数尺度上对称。组合模型的回测按起点交叉验证（权重与区间宽度只用其他起点估计）；"
-          f"{n_cv} 个预测的合并覆盖率：{cov_zh}。")
-    if H < h_fc:
-        en += (f" The history allows backtests up to {H} years ahead only; widths for years {H + 1}–{h_fc} follow "
-               f"the fitted power law.")
-        zh += f"历史数据仅支持向前 {H} 年的回测；第 {H + 1}–{h_fc} 年的区间宽度按拟合的幂函数外推。"
     dropped = [m for m in bt.models if m not in eligible]
-    if dropped:
-        en += " Not evaluated at every origin and step (not combined): " + ", ".join(candidate_label(m, "en") for m in dropped) + "."
-        zh += "未在全部起点与步长完成评估、未纳入组合：" + "、".join(candidate_label(m, "zh") for m in dropped) + "。"
-    return {"zh": zh, "en": en}
+
+    def note(lang: str) -> str:
+        sep = _say("models_sep", lang)
+        text = _say(
+            "note", lang, k=k, span=_say("note_span", lang, first=bt.origins[0], last=bt.origins[-1]), H=H, top=top,
+            used=sep.join(_say("note_weight", lang, model=candidate_label(m, lang), weight=w) for m, w in weights.items()),
+            df=df, b=b, n_cv=n_cv,
+            coverage=_say("note_coverage_sep", lang).join(
+                _say("note_coverage", lang, level=level, share=coverage[level] * 100) for level in levels),
+        )
+        if H < h_fc:
+            text += _say("note_extrapolated", lang, H=H, first=H + 1, last=h_fc)
+        if dropped:
+            text += _say("note_dropped", lang, models=sep.join(candidate_label(m, lang) for m in dropped))
+        return text
+
+    return i18n.Text({lang: note(lang) for lang in i18n.LANGUAGES})

@@ -19,7 +19,9 @@ from typing import Any, Literal, get_args
 import numpy as np
 import pandas as pd
 
+from .. import i18n
 from ..errors import AnalysisError
+from ..i18n import Language
 from .inputs import check_alpha, check_choice, check_columns, check_complete, check_count, check_frame, numeric_values
 from .narrative import column_label, words
 
@@ -70,19 +72,19 @@ class GrangerResult:
         check_choice("direction", direction, ("forward", "reverse"))
         return tuple(r[4] for r in self.rows if r[1] == direction and r[0] == group)
 
-    def table(self, lang: Literal["zh", "en"] = "zh") -> pd.DataFrame:
-        """The tests with column labels and direction names in ``lang``."""
-        w = words(lang)
-        x_name = column_label(self.engagement, lang)
+    def table(self, lang: Language = i18n.DEFAULT_LANGUAGE) -> pd.DataFrame:
+        """The tests with column labels and direction names in ``lang`` (the catalogue's ``granger`` group)."""
+        lang = i18n.check_language(lang, source="lang", error=AnalysisError)
+
+        def say(key: str, **values: Any) -> str:
+            return i18n.message(f"granger.{key}")[lang].format(**values)
+
+        # the engagement label without its qualifier: 互动量（点赞+评论+收藏） → 互动量
+        x_name = column_label(self.engagement, lang).split(say("label_qualifier_start"))[0]
         y_name = column_label(self.outcome, lang)
-        if lang == "zh":
-            x_name = x_name.split("（")[0]
-            directions = {"forward": f"{x_name} → {y_name}", "reverse": f"{y_name} → {x_name}（反向）"}
-            cols = ["分组", "方向", "滞后阶数", "F 统计量", w["p_value"], "分子自由度", "分母自由度"]
-        else:
-            x_name = x_name.split(" (")[0]
-            directions = {"forward": f"{x_name} → {y_name}", "reverse": f"{y_name} → {x_name} (reverse)"}
-            cols = ["Group", "Direction", "Lags", "F", w["p_value"], "df (num.)", "df (denom.)"]
+        directions = {d: say(d, x=x_name, y=y_name) for d in ("forward", "reverse")}
+        cols = [say("column_group"), say("column_direction"), say("column_lag"), say("column_f"),
+                words(lang)["p_value"], say("column_df_num"), say("column_df_denom")]
         frame = self.tests
         frame["direction"] = frame["direction"].map(directions)
         if self.group is None:

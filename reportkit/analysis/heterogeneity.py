@@ -15,17 +15,20 @@ is rough.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .. import i18n
 from ..errors import AnalysisError
+from ..i18n import Language
 from .dynamics import _coef, _n_clusters, format_wald, shift_within, wald_test
 from .inputs import check_alpha, check_conf_level, check_count, check_frame, check_panel_model
 from .models import MIN_CLUSTERS, Coef, ModelResult, estimate
-from .narrative import category_label, words
+from .narrative import category_label
 
 __all__ = [
     "BY_GROUP_COLUMNS",
@@ -43,7 +46,11 @@ BY_GROUP_COLUMNS: tuple[str, ...] = (
 #: The ``group`` value of the pooled row.
 POOLED = "(pooled)"
 
-_POOLED_LABEL = {"zh": "全部（合并估计）", "en": "All (pooled)"}
+
+
+def _say(key: str, lang: Language, **values: Any) -> str:
+    """The catalogue's ``heterogeneity.<key>`` text in ``lang``, filled with ``values``."""
+    return i18n.message(f"heterogeneity.{key}")[lang].format(**values)
 
 
 def _lagged_frame(
@@ -160,22 +167,16 @@ class InteractionResult:
         return pd.DataFrame(list(self.slope_rows),
                             columns=["group", "estimate", "std_error", "ci_low", "ci_high", "p_value"])
 
-    def sentence(self, lang: Literal["zh", "en"] = "zh") -> str:
-        """One sentence on the equal-slopes test in ``lang``."""
-        from ..render.formatting import format_number
+    def sentence(self, lang: Language = i18n.DEFAULT_LANGUAGE) -> str:
+        """One sentence on the equal-slopes test in ``lang`` (the catalogue's ``heterogeneity`` group)."""
+        from ..style.formatting import format_number
 
-        words(lang)
+        lang = i18n.check_language(lang, source="lang", error=AnalysisError)
         p = format_number(self.p_value, 3)
         stat = format_wald(self.f_stat, self.chi2, self.df_num, self.df_denom)
-        what = ("长期弹性" if self.n_lags else "弹性") if lang == "zh" else ("long-run elasticity" if self.n_lags else "elasticity")
-        if lang == "zh":
-            if self.equal:
-                return f"各类目{what}相等的联合检验不拒绝原假设（{stat}，p = {p}），没有证据表明{what}因类目而异。"
-            return f"各类目{what}相等的联合检验拒绝原假设（{stat}，p = {p}），{what}在类目之间存在差异。"
-        if self.equal:
-            return (f"The joint test that the {what} is equal across groups does not reject ({stat}, p = {p}): "
-                    f"no evidence that the {what} differs between groups.")
-        return f"The joint test that the {what} is equal across groups rejects ({stat}, p = {p}): the {what} differs."
+        what = _say("elasticity_long_run" if self.n_lags else "elasticity", lang)
+        key = "equal_slopes_not_rejected" if self.equal else "equal_slopes_rejected"
+        return _say(key, lang, what=what, stat=stat, p=p)
 
 
 def interaction_model(
@@ -275,25 +276,17 @@ def interaction_model(
         n_obs=int(res.n_obs),
         n_clusters=_n_clusters(res),
         formula=str(res.formula),
-        warnings=tuple(res.warnings),
+        warnings=tuple(res.warnings_in("en")),
     )
 
 
 # --------------------------------------------------------------------------- plot
 
 
-_FOREST_WORDS = {
-    "zh": {"x": "弹性（对数-对数系数）", "x_lr": "长期弹性（对数-对数系数）", "ci": "95% 置信区间",
-           "pooled": "合并估计", "truth": "模拟真实值"},
-    "en": {"x": "Elasticity (log-log coefficient)", "x_lr": "Long-run elasticity (log-log coefficient)",
-           "ci": "95% CI", "pooled": "Pooled estimate", "truth": "Simulated true value"},
-}
-
-
 def forest_plot(
     table: pd.DataFrame,
     *,
-    lang: Literal["zh", "en"] = "zh",
+    lang: Language = i18n.DEFAULT_LANGUAGE,
     truth: float | None = None,
     long_run: bool = False,
 ) -> Any:
@@ -313,8 +306,7 @@ def forest_plot(
     missing = [c for c in ("group", "estimate", "ci_low", "ci_high", "pooled") if c not in table.columns]
     if missing:
         raise AnalysisError(f"the table lacks columns {missing}; expected the columns of by_group: {list(BY_GROUP_COLUMNS)}")
-    words(lang)
-    w = _FOREST_WORDS[lang]
+    lang = i18n.check_language(lang, source="lang", error=AnalysisError)
     if truth is not None and (isinstance(truth, bool) or not isinstance(truth, (int, float))):
         raise AnalysisError(f"truth: expected a number or None; got {truth!r}")
     pooled_mask = table["pooled"].astype(bool).to_numpy()
@@ -330,24 +322,24 @@ def forest_plot(
     est = groups["estimate"].to_numpy(dtype=float)
     lo = groups["ci_low"].to_numpy(dtype=float)
     hi = groups["ci_high"].to_numpy(dtype=float)
-    ax.errorbar(est, ypos, xerr=[est - lo, hi - est], fmt="o", color=PALETTE[0], capsize=4, label=w["ci"])
+    ax.errorbar(est, ypos, xerr=[est - lo, hi - est], fmt="o", color=PALETTE[0], capsize=4, label=_say("legend_ci", lang))
     yticks = list(ypos)
     ylabels = list(labels)
     if not pooled.empty:
         p = pooled.iloc[0]
-        ax.axvline(float(p["estimate"]), color=PALETTE[1], linestyle="--", linewidth=1.2, label=w["pooled"])
+        ax.axvline(float(p["estimate"]), color=PALETTE[1], linestyle="--", linewidth=1.2, label=_say("legend_pooled", lang))
         ax.axvspan(float(p["ci_low"]), float(p["ci_high"]), color=PALETTE[1], alpha=0.12, linewidth=0)
         ax.errorbar([float(p["estimate"])], [0.0],
                     xerr=[[float(p["estimate"]) - float(p["ci_low"])], [float(p["ci_high"]) - float(p["estimate"])]],
                     fmt="D", color=PALETTE[1], capsize=4)
         yticks.append(0.0)
-        ylabels.append(_POOLED_LABEL[lang])
+        ylabels.append(_say("pooled_row", lang))
     if truth is not None:
-        ax.axvline(float(truth), color=PALETTE[4], linestyle=":", linewidth=1.6, label=w["truth"])
+        ax.axvline(float(truth), color=PALETTE[4], linestyle=":", linewidth=1.6, label=_say("legend_truth", lang))
     ax.set_yticks(yticks)
     ax.set_yticklabels(ylabels)
     ax.set_ylim(-0.7 if not pooled.empty else 0.3, n + 0.7)
-    ax.set_xlabel(w["x_lr"] if long_run else w["x"])
+    ax.set_xlabel(_say("axis_elasticity_long_run" if long_run else "axis_elasticity", lang))
     ax.grid(axis="y", visible=False)
     handles, names = ax.get_legend_handles_labels()
     fig.legend(handles, names, loc="lower center", ncol=min(len(names), 3), frameon=False, bbox_to_anchor=(0.5, 0.0))

@@ -6,8 +6,14 @@ under the zeros policy, codes the fixed effects and clusters as integers, drops 
 singletons and (logit, PPML) groups whose outcome is all 0 (or all 1), checks variation, the
 number of parameters, clusters (at least 2; fewer than :data:`MIN_CLUSTERS` only when the spec
 forces it, with a warning) and the Driscoll–Kraay panel, and returns a :class:`Prepared`.
-Every row dropped and every transform chosen is written to its :class:`Notes` (English and
-Chinese), which become the result's warnings.
+Every row dropped and every transform chosen is written to its :class:`Notes`, one
+:class:`~reportkit.i18n.Text` per note with an entry in every language of
+:data:`~reportkit.i18n.LANGUAGES` (the sentences are the catalogue's ``models.note_*`` entries);
+they become the result's warnings. Each phase of :func:`prepare` is a function of its own, in
+the order it runs: :func:`_read_columns`, :func:`_drop_missing_rows`, :func:`_check_outcome`,
+:func:`_transform`, :func:`_code_keys`, :func:`_drop_groups`, :func:`_check_variation`,
+:func:`_count_parameters`, :func:`_check_clusters`, :func:`_driscoll_kraay`,
+:func:`_check_dummy_levels` and :func:`_formula`.
 
 :func:`design_problems` / :func:`design_error` explain a design the estimator cannot fit:
 regressors absorbed by the fixed effects and exact linear dependencies, by name.
@@ -16,13 +22,15 @@ regressors absorbed by the fixed effects and exact linear dependencies, by name.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 import pandas as pd
 
 from ..errors import AnalysisError, DataError
+from ..i18n import LANGUAGES, Language, Text, TranslationError, check_language, message
 from .inputs import as_float, check_columns, check_frame
 
 if TYPE_CHECKING:
@@ -62,16 +70,60 @@ def fe_parts(fe: str) -> tuple[str, ...]:
 # --------------------------------------------------------------------------- notes (warnings)
 
 
-class Notes:
-    """Warnings for the result, in English and Chinese."""
+class Notes(Sequence[Text]):
+    """Warnings for the result: a sequence of :class:`~reportkit.i18n.Text`, one per note, each
+    with an entry in every language of :data:`~reportkit.i18n.LANGUAGES` (a note missing one is
+    refused when it is added, not when a report in that language is written)."""
 
-    def __init__(self) -> None:
-        self.en: list[str] = []
-        self.zh: list[str] = []
+    def __init__(self, notes: Iterable[Text | Mapping[str, str]] = ()) -> None:
+        self._notes: list[Text] = []
+        for note in notes:
+            self.add(note)
 
-    def add(self, en: str, zh: str) -> None:
-        self.en.append(en)
-        self.zh.append(zh)
+    @staticmethod
+    def check(note: Any) -> Text:
+        """``note`` as a Text with an entry in every language; else :class:`TranslationError`."""
+        if isinstance(note, Mapping) and not isinstance(note, Text):
+            note = Text(dict(note))
+        if not isinstance(note, Text):
+            raise TranslationError(
+                f"a note must be a Text with an entry in every language ({', '.join(LANGUAGES)}); "
+                f"got {type(note).__name__} {note!r}"
+            )
+        missing = [lang for lang in LANGUAGES if lang not in note]
+        if missing:
+            raise TranslationError(
+                f"the note {note!r} has no {', '.join(repr(lang) for lang in missing)} entry; every note needs "
+                f"one in each language ({', '.join(LANGUAGES)})",
+                lang=missing[0],
+            )
+        return note
+
+    def add(self, note: Text | Mapping[str, str]) -> None:
+        self._notes.append(self.check(note))
+
+    @overload
+    def __getitem__(self, index: int) -> Text: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Text]: ...
+
+    def __getitem__(self, index: int | slice) -> Text | list[Text]:
+        return self._notes[index]
+
+    def __len__(self) -> int:
+        return len(self._notes)
+
+    def __iter__(self) -> Iterator[Text]:
+        return iter(self._notes)
+
+    def __repr__(self) -> str:
+        return f"Notes({self._notes!r})"
+
+    def in_language(self, lang: Language) -> list[str]:
+        """Every note in ``lang`` (one of :data:`~reportkit.i18n.LANGUAGES`)."""
+        lang = check_language(lang, source="notes")
+        return [note[lang] for note in self._notes]
 
 
 # --------------------------------------------------------------------------- codes and logs
@@ -121,14 +173,8 @@ def _log_transform(
             "negative values (zeros='log1p' only handles zeros)"
         )
     if n_zero:
-        notes.add(
-            f"log1p: {col!r} has {fmt_int(n_zero)} zero row(s) of {fmt_int(n)}, so log(1 + {col}) is used instead "
-            f"of log({col}) (term log1p_{col}); near zero its coefficient is not an exact elasticity"
-            + ("; PPML (family='ppml') handles zeros in the outcome without a transform" if role == "outcome" else ""),
-            f"log1p：{col!r} 有 {fmt_int(n_zero)} 行为零（共 {fmt_int(n)} 行），故以 log(1 + {col}) 代替 log({col})"
-            f"（项名 log1p_{col}）；在零附近其系数并非严格的弹性"
-            + ("；泊松伪极大似然（PPML）可直接处理结果变量中的零" if role == "outcome" else ""),
-        )
+        note = message("models.note_log1p").format(col=col, n_zero=fmt_int(n_zero), n=fmt_int(n))
+        notes.add(note + message("models.note_log1p_outcome") if role == "outcome" else note)
         return np.log1p(values), "log1p_"
     return np.log(values), "log_"
 
@@ -195,15 +241,61 @@ def _prune(y: np.ndarray, fe_codes: list[np.ndarray], family: str) -> tuple[np.n
 
 
 def prepare(data: Any, spec: ModelSpec) -> Prepared:
-    """Check ``data`` against ``spec`` and build the arrays to fit (``spec.dk_lags`` resolved)."""
+    """Check ``data`` against ``spec`` and build the arrays to fit (``spec.dk_lags`` resolved).
+
+    The phases run in this order, each a function of its own; every check of a phase runs before
+    the next phase starts, so the first problem found is the one reported."""
     data = check_frame(data, nonempty=True)
     n_input = len(data)
     notes = Notes()
-    keys = list(dict.fromkeys([*spec.fe_columns, *spec.cluster, *(c for c in (spec.entity, spec.time) if c)]))
+    keys = _key_columns(spec)
+    raw, weights = _read_columns(data, spec, keys)
+    keep, vals, weights = _drop_missing_rows(raw, weights, n_input, notes)
+    _check_outcome(vals[spec.outcome], spec, weights)
+    y, y_term, x, x_cols, terms = _transform(vals, spec, notes)
+    codes = _code_keys(data, spec, keys, keep)
+    y, x, weights, codes = _drop_groups(y, x, weights, codes, spec.family, notes)
+    n = len(y)
+    _check_variation(y, x, x_cols, terms, spec)
+    n_params, n_fe_params = _count_parameters(n, x, codes.fe_codes)
+    _check_clusters(spec, codes, n, notes)
+    spec, dk_time, dk_entity = _driscoll_kraay(spec, codes, n)
+    _check_dummy_levels(spec, codes.fe_codes)
+    return Prepared(
+        spec=spec,
+        y=y,
+        x=x,
+        columns=tuple(x_cols),
+        terms=tuple(terms),
+        y_term=y_term,
+        fe_codes=codes.fe_codes,
+        key_codes={codes.internal[c]: codes.codes_of[c] for c in spec.cluster},
+        fe_names=codes.fe_names,
+        cluster_names=[codes.internal[c] for c in spec.cluster],
+        dk_time=dk_time,
+        dk_entity=dk_entity,
+        weights=weights,
+        n_input=n_input,
+        notes=notes,
+        formula=_formula(y_term, terms, spec),
+        n_params=n_params,
+        n_fe_params=n_fe_params,
+    )
+
+
+def _key_columns(spec: ModelSpec) -> list[str]:
+    """The key columns (fixed effects, clusters, entity, time) in order, no repeats."""
+    return list(dict.fromkeys([*spec.fe_columns, *spec.cluster, *(c for c in (spec.entity, spec.time) if c)]))
+
+
+def _read_columns(data: pd.DataFrame, spec: ModelSpec, keys: list[str]) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
+    """Columns present; keys complete; outcome, regressors and controls numeric and finite (NaN
+    allowed); weights finite and positive. Returns the numeric columns as floats and the weights."""
     numeric_cols = [spec.outcome, *spec.regressors, *spec.controls]
     check_columns(data, *numeric_cols, *keys, *([spec.weights] if spec.weights else []))
 
     # keys: no missing values (never dropped silently)
+    n_input = len(data)
     for col in keys:
         n_missing = int(data[col].isna().sum())
         if n_missing:
@@ -231,8 +323,14 @@ def prepare(data: Any, spec: ModelSpec) -> Prepared:
                 f"column {spec.weights!r} (weights: the number of trials) has {n_nonpos} zero or negative value(s)",
                 column=spec.weights,
             )
+    return raw, weights
 
-    # rows with missing outcome/regressors/controls: dropped, and said so
+
+def _drop_missing_rows(
+    raw: dict[str, np.ndarray], weights: np.ndarray | None, n_input: int, notes: Notes
+) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray | None]:
+    """Rows with missing outcome/regressors/controls: dropped, and said so. Returns the rows kept
+    (a mask of the input), the numeric columns and the weights of those rows."""
     missing = {col: np.isnan(v) for col, v in raw.items()}
     any_missing = np.zeros(n_input, dtype=bool)
     for m in missing.values():
@@ -241,19 +339,21 @@ def prepare(data: Any, spec: ModelSpec) -> Prepared:
     if n_missing_rows == n_input:
         raise AnalysisError("every row has a missing value in the outcome, a regressor or a control; nothing to fit")
     if n_missing_rows:
-        detail = ", ".join(f"{col}: {fmt_int(int(m.sum()))}" for col, m in missing.items() if m.any())
-        detail_zh = "，".join(f"{col}：{fmt_int(int(m.sum()))}" for col, m in missing.items() if m.any())
-        notes.add(
-            f"dropped {fmt_int(n_missing_rows)} of {fmt_int(n_input)} rows with missing values ({detail})",
-            f"删除 {fmt_int(n_missing_rows)} 行含缺失值的观测（共 {fmt_int(n_input)} 行；{detail_zh}）",
-        )
+        detail = Text.join(message("models.list_sep"), [
+            message("models.note_missing_column").format(col=col, count=fmt_int(int(m.sum())))
+            for col, m in missing.items() if m.any()
+        ])
+        notes.add(message("models.note_missing_rows").format(n_missing=fmt_int(n_missing_rows), n=fmt_int(n_input),
+                                                             detail=detail))
     keep = ~any_missing
     vals = {col: v[keep] for col, v in raw.items()}
     if weights is not None:
         weights = weights[keep]
+    return keep, vals, weights
 
-    # the outcome's values and the logs
-    y = vals[spec.outcome]
+
+def _check_outcome(y: np.ndarray, spec: ModelSpec, weights: np.ndarray | None) -> None:
+    """The outcome's values suit the family: 0/1 (logit), a rate in [0, 1] (binomial), ≥ 0 (PPML)."""
     family = spec.family
     if family == "logit":
         if weights is None:
@@ -276,6 +376,15 @@ def prepare(data: Any, spec: ModelSpec) -> Prepared:
             raise AnalysisError(
                 f"family='ppml' needs a non-negative outcome (a count or an amount); {spec.outcome!r} has {n_neg} negative row(s)"
             )
+
+
+def _transform(
+    vals: dict[str, np.ndarray], spec: ModelSpec, notes: Notes
+) -> tuple[np.ndarray, str, np.ndarray, list[str], list[str]]:
+    """The logs of the log families (outcome, then regressors) under the zeros policy. Returns
+    y, its term, x (regressors then controls), the data columns behind x and their terms."""
+    y = vals[spec.outcome]
+    family = spec.family
     y_term = spec.outcome
     if family == "loglog":
         y, prefix = _log_transform(y, spec.outcome, "outcome", spec.zeros, family, notes)
@@ -294,9 +403,33 @@ def prepare(data: Any, spec: ModelSpec) -> Prepared:
         dup = [t for t in terms if terms.count(t) > 1 or t == y_term]
         raise AnalysisError(f"two model terms would share the name {dup[0]!r}; rename one of the columns")
     x = np.column_stack(x_list) if x_list else np.empty((len(y), 0))
+    return y, y_term, x, x_cols, terms
 
-    # keys as integer codes (same internal name for the same column: pyfixest detects fixed
-    # effects nested in a cluster by name)
+
+@dataclass
+class _KeyCodes:
+    """The key columns of the rows in use: raw values, integer codes, fixed effects as codes."""
+
+    internal: dict[str, str]  # column → internal name ("rk_k0", …)
+    key_raw: dict[str, np.ndarray]  # column → raw values (every key column)
+    codes_of: dict[str, np.ndarray]  # column → integer codes (fixed-effect and cluster columns)
+    fe_codes: list[np.ndarray]  # one code vector per fixed effect (interactions combined)
+    fe_names: list[str]  # internal names of the fixed effects
+
+    def rows(self, alive: np.ndarray) -> _KeyCodes:
+        """The same keys restricted to the rows where ``alive`` is True."""
+        return _KeyCodes(
+            internal=self.internal,
+            key_raw={col: v[alive] for col, v in self.key_raw.items()},
+            codes_of={col: c[alive] for col, c in self.codes_of.items()},
+            fe_codes=[c[alive] for c in self.fe_codes],
+            fe_names=self.fe_names,
+        )
+
+
+def _code_keys(data: pd.DataFrame, spec: ModelSpec, keys: list[str], keep: np.ndarray) -> _KeyCodes:
+    """Keys as integer codes (same internal name for the same column: pyfixest detects fixed
+    effects nested in a cluster by name)."""
     internal = {col: f"rk_k{j}" for j, col in enumerate(keys)}
     key_raw = {col: data[col].to_numpy()[keep] for col in keys}
     codes_of = {col: _codes(key_raw[col], col) for col in dict.fromkeys([*spec.fe_columns, *spec.cluster])}
@@ -309,35 +442,32 @@ def prepare(data: Any, spec: ModelSpec) -> Prepared:
         else:
             fe_codes.append(_combine_codes([codes_of[p] for p in parts]))
             fe_names.append(f"rk_fx{j}")
+    return _KeyCodes(internal=internal, key_raw=key_raw, codes_of=codes_of, fe_codes=fe_codes, fe_names=fe_names)
 
-    # separated groups and singletons
-    alive, n_sep, n_single = _prune(y, fe_codes, family)
+
+def _drop_groups(
+    y: np.ndarray, x: np.ndarray, weights: np.ndarray | None, codes: _KeyCodes, family: str, notes: Notes
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, _KeyCodes]:
+    """Separated groups (logit, PPML) and singletons dropped, and said so; at least one row left."""
+    alive, n_sep, n_single = _prune(y, codes.fe_codes, family)
     if n_sep:
-        what = "all 0 or all 1" if family == "logit" else "all 0"
-        what_zh = "全为 0 或全为 1" if family == "logit" else "全为 0"
-        notes.add(
-            f"dropped {fmt_int(n_sep)} row(s) in fixed-effect groups whose outcome is {what} (perfect separation: "
-            "their effects are not finite and the rows carry no information on the coefficients)",
-            f"删除 {fmt_int(n_sep)} 行：其固定效应组内结果变量{what_zh}（完全分离，该组效应不是有限值，"
-            "这些行对系数没有信息）",
-        )
+        what = message("models.separated_all_0_or_1" if family == "logit" else "models.separated_all_0")
+        notes.add(message("models.note_separated").format(n=fmt_int(n_sep), what=what))
     if n_single:
-        notes.add(
-            f"dropped {fmt_int(n_single)} singleton row(s) (the only row of their fixed-effect group), as fixest does",
-            f"删除 {fmt_int(n_single)} 个单例观测（其固定效应组内仅此一行），与 fixest 的做法一致",
-        )
+        notes.add(message("models.note_singletons").format(n=fmt_int(n_single)))
     if not alive.all():
         y, x = y[alive], x[alive]
-        fe_codes = [c[alive] for c in fe_codes]
-        codes_of = {col: c[alive] for col, c in codes_of.items()}
-        key_raw = {col: v[alive] for col, v in key_raw.items()}
+        codes = codes.rows(alive)
         if weights is not None:
             weights = weights[alive]
-    n = len(y)
-    if n == 0:
+    if len(y) == 0:
         raise AnalysisError("no rows are left after dropping missing values, singletons and separated groups")
+    return y, x, weights, codes
 
-    # variation
+
+def _check_variation(y: np.ndarray, x: np.ndarray, x_cols: list[str], terms: list[str], spec: ModelSpec) -> None:
+    """The outcome and every regressor and control vary over the rows used."""
+    n = len(y)
     if np.ptp(y) == 0:
         raise AnalysisError(
             f"the outcome {spec.outcome!r} has no variation: all {fmt_int(n)} rows used have the value {y[0]:g}"
@@ -350,7 +480,9 @@ def prepare(data: Any, spec: ModelSpec) -> Prepared:
                 f"({x[0, j]:g}{' after the log' if terms[j] != col else ''}); its coefficient is not identified"
             )
 
-    # parameters vs observations
+
+def _count_parameters(n: int, x: np.ndarray, fe_codes: list[np.ndarray]) -> tuple[int, int]:
+    """(parameters, fixed-effect parameters); more rows than parameters, else an error."""
     k = x.shape[1]
     if fe_codes:
         n_fe_params = sum(n_levels(c) for c in fe_codes) - (len(fe_codes) - 1)
@@ -364,11 +496,14 @@ def prepare(data: Any, spec: ModelSpec) -> Prepared:
             f"fewer observations than parameters: {n} row(s) but {n_params} parameters ({detail}); "
             "the model needs more rows than parameters"
         )
+    return n_params, n_fe_params
 
-    # clusters
-    cluster_names = [internal[c] for c in spec.cluster]
+
+def _check_clusters(spec: ModelSpec, codes: _KeyCodes, n: int, notes: Notes) -> None:
+    """At least 2 clusters per clustering column; fewer than :data:`MIN_CLUSTERS` only when
+    forced (``allow_few_clusters``), with a note."""
     for col in spec.cluster:
-        g = n_levels(codes_of[col])
+        g = n_levels(codes.codes_of[col])
         if g < 2:
             raise AnalysisError(f"clustering by {col!r} needs at least 2 clusters; the rows used have {g}")
         if g < MIN_CLUSTERS:
@@ -380,66 +515,50 @@ def prepare(data: Any, spec: ModelSpec) -> Prepared:
                     "periods), cluster by a column with more groups, or pass allow_few_clusters=True to force it "
                     "(the result then carries a warning)"
                 )
-            notes.add(
-                f"only {g} clusters of {col!r} (fewer than {MIN_CLUSTERS}; forced with allow_few_clusters=True): "
-                f"with {g} clusters the clustered standard errors and p-values are unreliable",
-                f"聚类变量 {col} 仅有 {g} 个聚类（少于 {MIN_CLUSTERS} 个，经 allow_few_clusters=True 强制估计）："
-                f"聚类数为 {g} 时，聚类标准误和 p 值不可靠",
-            )
+            notes.add(message("models.note_few_clusters").format(g=g, col=col, min_clusters=MIN_CLUSTERS))
 
-    # Driscoll–Kraay
-    dk_time = dk_entity = None
-    if spec.vcov == "driscoll_kraay":
-        assert spec.entity is not None and spec.time is not None
-        dk_time = _codes(key_raw[spec.time], spec.time, sort=True)
-        dk_entity = _codes(key_raw[spec.entity], spec.entity)
-        n_periods = int(dk_time.max()) + 1
-        pair = dk_entity * n_periods + dk_time
-        if len(np.unique(pair)) != n:
+
+def _driscoll_kraay(spec: ModelSpec, codes: _KeyCodes, n: int) -> tuple[ModelSpec, np.ndarray | None, np.ndarray | None]:
+    """For vcov='driscoll_kraay': the panel checked (one row per entity and period, at least 2
+    periods), the lag resolved into the spec, and the period and entity codes; else (spec, None, None)."""
+    if spec.vcov != "driscoll_kraay":
+        return spec, None, None
+    assert spec.entity is not None and spec.time is not None
+    dk_time = _codes(codes.key_raw[spec.time], spec.time, sort=True)
+    dk_entity = _codes(codes.key_raw[spec.entity], spec.entity)
+    n_periods = int(dk_time.max()) + 1
+    pair = dk_entity * n_periods + dk_time
+    if len(np.unique(pair)) != n:
+        raise AnalysisError(
+            f"vcov='driscoll_kraay' needs one row per {spec.entity} and {spec.time}; some pairs repeat"
+        )
+    if n_periods < 2:
+        raise AnalysisError(f"vcov='driscoll_kraay' needs at least 2 periods of {spec.time!r}; the rows used have {n_periods}")
+    lags = spec.dk_lags if spec.dk_lags is not None else int(math.floor(n_periods**0.25))
+    if lags >= n_periods:
+        raise AnalysisError(f"dk_lags={lags} must be smaller than the number of periods ({n_periods})")
+    return replace(spec, dk_lags=lags), dk_time, dk_entity
+
+
+def _check_dummy_levels(spec: ModelSpec, fe_codes: list[np.ndarray]) -> None:
+    """The weighted binomial GLM puts fixed effects in as dummies: only a few levels each."""
+    if spec.weights is None:
+        return
+    for fe, codes in zip(spec.fixed_effects, fe_codes):
+        levels = n_levels(codes)
+        if levels > MAX_DUMMY_LEVELS:
             raise AnalysisError(
-                f"vcov='driscoll_kraay' needs one row per {spec.entity} and {spec.time}; some pairs repeat"
+                f"fixed effect {fe!r} has {levels} levels; the weighted binomial GLM (rate outcome with weights=) "
+                f"adds fixed effects as dummy columns, which is refused above {MAX_DUMMY_LEVELS} levels (memory, "
+                "time and the incidental-parameter bias); use a binary outcome (one row per trial) with "
+                "family='logit', which absorbs fixed effects, or fewer levels"
             )
-        if n_periods < 2:
-            raise AnalysisError(f"vcov='driscoll_kraay' needs at least 2 periods of {spec.time!r}; the rows used have {n_periods}")
-        lags = spec.dk_lags if spec.dk_lags is not None else int(math.floor(n_periods**0.25))
-        if lags >= n_periods:
-            raise AnalysisError(f"dk_lags={lags} must be smaller than the number of periods ({n_periods})")
-        spec = replace(spec, dk_lags=lags)
 
-    # the weighted binomial GLM puts fixed effects in as dummies: only a few levels each
-    if spec.weights is not None:
-        for fe, codes in zip(spec.fixed_effects, fe_codes):
-            levels = n_levels(codes)
-            if levels > MAX_DUMMY_LEVELS:
-                raise AnalysisError(
-                    f"fixed effect {fe!r} has {levels} levels; the weighted binomial GLM (rate outcome with weights=) "
-                    f"adds fixed effects as dummy columns, which is refused above {MAX_DUMMY_LEVELS} levels (memory, "
-                    "time and the incidental-parameter bias); use a binary outcome (one row per trial) with "
-                    "family='logit', which absorbs fixed effects, or fewer levels"
-                )
 
+def _formula(y_term: str, terms: list[str], spec: ModelSpec) -> str:
+    """``y ~ a + b | fe1 + fe2`` (display)."""
     rhs = " + ".join(terms)
-    formula = f"{y_term} ~ {rhs}" + (f" | {' + '.join(spec.fixed_effects)}" if spec.fixed_effects else "")
-    return Prepared(
-        spec=spec,
-        y=y,
-        x=x,
-        columns=tuple(x_cols),
-        terms=tuple(terms),
-        y_term=y_term,
-        fe_codes=fe_codes,
-        key_codes={internal[c]: codes_of[c] for c in spec.cluster},
-        fe_names=fe_names,
-        cluster_names=cluster_names,
-        dk_time=dk_time,
-        dk_entity=dk_entity,
-        weights=weights,
-        n_input=n_input,
-        notes=notes,
-        formula=formula,
-        n_params=n_params,
-        n_fe_params=n_fe_params,
-    )
+    return f"{y_term} ~ {rhs}" + (f" | {' + '.join(spec.fixed_effects)}" if spec.fixed_effects else "")
 
 
 # --------------------------------------------------------------------------- diagnosis

@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import AnalysisError
+from ..i18n import message
 from .model_data import Notes, Prepared, design_error, design_problems, fmt_int, n_levels
 
 __all__ = [
@@ -80,7 +81,7 @@ def quiet(notes: Notes, source: str) -> Iterator[None]:
         if "dropped due to multicollinearity" in text or text in seen:  # handled: raises with names
             continue
         seen.add(text)
-        notes.add(f"{source}: {text}", f"{source} 提示：{text}")
+        notes.add(message("models.note_estimator").format(source=source, text=text))
 
 
 def _scaling(x: np.ndarray, center: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -219,10 +220,7 @@ def fit_pyfixest(p: Prepared) -> dict[str, Any]:
 
     if got["n_obs"] != len(p.y):
         extra = len(p.y) - got["n_obs"]
-        p.notes.add(
-            f"pyfixest dropped {fmt_int(extra)} further row(s) (singletons or separation it detected)",
-            f"pyfixest 另删除 {fmt_int(extra)} 行（其检测到的单例或完全分离）",
-        )
+        p.notes.add(message("models.note_pyfixest_dropped").format(n=fmt_int(extra)))
     n = got["n_obs"]
     stats_: dict[str, Any] = {"df_t": t_df(p, got["df_t"])}
     if family in LINEAR_FAMILIES:

@@ -78,9 +78,10 @@ Inference: p-values and confidence intervals (of ``tidy()``, ``lincom()`` and th
 
 Few clusters: clustered inference (cluster, crv3, twoway: each clustering column) with fewer than
     :data:`MIN_CLUSTERS` (5) clusters raises :class:`AnalysisError` naming the column and the count,
-    unless ``allow_few_clusters=True`` forces it; the result then carries a warning (English and
-    Chinese) that with G clusters its clustered standard errors and p-values are unreliable, and
-    :func:`~reportkit.analysis.tables.regression_table` passes it on with the table's warnings.
+    unless ``allow_few_clusters=True`` forces it; the result then carries a warning (in every
+    language of :data:`~reportkit.i18n.LANGUAGES`) that with G clusters its clustered standard
+    errors and p-values are unreliable, and :func:`~reportkit.analysis.tables.regression_table`
+    passes it on with the table's warnings.
     Below :data:`FEW_CLUSTERS` (30) clusters CRV1 t-tests can still over-reject, so there the
     wild cluster bootstrap is the default for linear models (next paragraph).
 
@@ -104,6 +105,11 @@ Fit statistics: :attr:`ModelResult.f_statistic` is the Wald test, with the model
     that every regressor and control is zero (F = W/q with dfs (q, df_t); the χ² form when
     inference is normal); ``resid_se`` the residual standard error of linear models,
     sqrt(SSR / (N − K)) with K counting the absorbed fixed effects.
+
+Labels and warnings are :class:`~reportkit.i18n.Text` values, one entry per language, built from
+    the catalogue's ``models`` group (``reportkit/catalogue/<lang>.yaml``): ``vcov_label``,
+    ``family_label``, ``inference_label`` (``m.vcov_label[lang]``) and ``warnings``
+    (:meth:`ModelResult.warnings_in` gives them in one language).
 
 Rows that are dropped, and always reported in :attr:`ModelResult.warnings` and ``dropped_rows``:
 rows with a missing value in the outcome, a regressor or a control (e.g. the first weeks of each
@@ -132,11 +138,12 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import AnalysisError, DataError
+from ..i18n import LANGUAGES, Language, Text, message
 from .inputs import as_float, check_choice, check_columns, check_conf_level, check_frame
-from .model_data import FEW_CLUSTERS, MAX_DUMMY_LEVELS, MIN_CLUSTERS, fe_parts, n_levels, prepare
+from .model_data import FEW_CLUSTERS, MAX_DUMMY_LEVELS, MIN_CLUSTERS, Notes, fe_parts, n_levels, prepare
 from .model_fit import LINEAR_FAMILIES, fit_binomial_glm, fit_pyfixest
-from .wild_bootstrap import DEFAULT_DRAWS, DEFAULT_SEED, WEIGHT_TYPES, WeightType, WildDesign, WildTest
 from .narrative import column_label, vcov_label
+from .wild_bootstrap import DEFAULT_DRAWS, DEFAULT_SEED, WEIGHT_TYPES, WeightType, WildDesign, WildTest
 
 __all__ = [
     "Family",
@@ -171,13 +178,16 @@ ZERO_POLICIES: tuple[str, ...] = get_args(ZeroPolicy)
 INTERCEPT = "Intercept"  # pyfixest's (and formulaic's) name for the constant
 TIDY_COLUMNS: tuple[str, ...] = ("term", "estimate", "std_error", "statistic", "p_value", "ci_low", "ci_high")
 
-_FAMILY_LABELS: dict[str, dict[str, str]] = {
-    "ols": {"zh": "线性回归（OLS）", "en": "linear regression (OLS)"},
-    "loglog": {"zh": "双对数回归（OLS，弹性）", "en": "log-log regression (OLS, elasticities)"},
-    "ppml": {"zh": "泊松伪极大似然（PPML）", "en": "Poisson pseudo-maximum likelihood (PPML)"},
-    "logit": {"zh": "Logit 回归", "en": "logit"},
-}
-_BINOMIAL_LABEL = {"zh": "二项 GLM（logit 连接，按试验数加权）", "en": "binomial GLM (logit link, weighted by trials)"}
+
+def _family_label(spec: ModelSpec) -> Text:
+    """The model family in words (the catalogue's ``models.family_<family>``; the trials-weighted
+    logit is ``models.family_binomial``)."""
+    return message("models.family_binomial" if spec.weights is not None else f"models.family_{spec.family}")
+
+
+def _column_text(column: str) -> Text:
+    """A data column's label in every language (the column name where there is none)."""
+    return Text({lang: column_label(column, lang) for lang in LANGUAGES})
 
 
 # --------------------------------------------------------------------------- names
@@ -429,8 +439,12 @@ class ModelResult:
     ``df_t`` is the t distribution's degrees of freedom used for p-values and CIs (None: normal).
     ``r2``, ``adj_r2`` and ``resid_se`` are defined for linear models only, ``r2_within`` for
     linear models with fixed effects, ``pseudo_r2`` (McFadden, against an intercept-only model) for
-    logit and PPML. ``warnings`` (English) and ``warnings_zh`` (Chinese) say what the report must
-    show: rows dropped and why, log1p used, few clusters forced, anything the estimator reported.
+    logit and PPML. ``warnings`` say what the report must show: rows dropped and why, log1p used,
+    few clusters forced, anything the estimator reported; each is a :class:`~reportkit.i18n.Text`
+    with an entry in every language of :data:`~reportkit.i18n.LANGUAGES` (checked when the result
+    is made), and :meth:`warnings_in` gives them in one language. ``vcov_label`` and
+    ``family_label`` are Texts too (``m.vcov_label[lang]``); a ``{lang: str}`` mapping passed for
+    either is turned into one.
 
     ``resid_se`` is the residual standard error sqrt(SSR / (N − K)), K = the coefficients
     including the intercept plus every absorbed fixed-effect level (minus one per fixed effect
@@ -455,19 +469,30 @@ class ModelResult:
     pseudo_r2: float | None
     log_likelihood: float | None
     formula: str
-    vcov_label: dict[str, str] = field(hash=False)
-    warnings: tuple[str, ...]
+    vcov_label: Text = field(hash=False)
+    warnings: tuple[Text, ...]
     dropped_rows: int
-    family_label: dict[str, str] = field(hash=False)
+    family_label: Text = field(hash=False)
     df_t: int | None = None
     vcov_matrix: tuple[tuple[float, ...], ...] = ()
     resid_se: float | None = None
-    warnings_zh: tuple[str, ...] = ()
     f_statistic: float | None = None
     f_df: tuple[int, int | None] | None = None
     f_p_value: float | None = None
     wild: tuple[WildTest, ...] = ()  # the bootstrap test of each coefficient (inference by WCR), else ()
     _design: Any = field(default=None, compare=False, repr=False, hash=False)
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__  # frozen: normalise once, here
+        set_(self, "vcov_label", Text.coerce(self.vcov_label, source="vcov_label"))
+        set_(self, "family_label", Text.coerce(self.family_label, source="family_label"))
+        if isinstance(self.warnings, (str, Text)):
+            raise AnalysisError(f"warnings: expected a sequence of Text, one per warning; got {self.warnings!r}")
+        set_(self, "warnings", tuple(Notes(self.warnings)))
+
+    def warnings_in(self, lang: Language) -> list[str]:
+        """The warnings in ``lang`` (one of :data:`~reportkit.i18n.LANGUAGES`), in order."""
+        return Notes(self.warnings).in_language(lang)
 
     @property
     def terms(self) -> tuple[str, ...]:
@@ -479,19 +504,17 @@ class ModelResult:
         return "wild" if self.wild else "analytic"
 
     @property
-    def inference_label(self) -> dict[str, str]:
+    def inference_label(self) -> Text:
         """How p-values and CIs were obtained: the wild bootstrap's description, "t(7)", or normal."""
         if self.wild:
-            label = dict(self.wild[0].label)
+            label = self.wild[0].label
             floor = [w for w in self.wild if w.at_floor]
             if floor:
-                m = floor[0].min_p_value
-                label["zh"] += f"；{len(floor)} 个系数的 p 值为该方法最小可得值 {m:.4f}（真实 p 值可能更小）"
-                label["en"] += f"; {len(floor)} coefficient(s) at the smallest attainable p-value, {m:.4f} (the p-value may be smaller)"
+                label += message("models.inference_at_floor").format(n=len(floor), p=floor[0].min_p_value)
             return label
         if self.df_t is None:
-            return {"zh": "正态分布", "en": "normal"}
-        return {"zh": f"t 分布（自由度 {self.df_t}）", "en": f"t({self.df_t})"}
+            return message("models.inference_normal")
+        return message("models.inference_t").format(df=self.df_t)
 
     def tidy(self) -> pd.DataFrame:
         """Columns term, estimate, std_error, statistic, p_value, ci_low, ci_high (one row per term)."""
@@ -554,8 +577,8 @@ class ModelResult:
         return {
             "spec": self.spec.to_dict(),
             "formula": self.formula,
-            "family_label": dict(self.family_label),
-            "vcov_label": dict(self.vcov_label),
+            "family_label": self.family_label.to_json(),
+            "vcov_label": self.vcov_label.to_json(),
             "coefficients": [
                 {
                     "term": c.term,
@@ -580,12 +603,11 @@ class ModelResult:
             "f_df": None if self.f_df is None else [int(self.f_df[0]), None if self.f_df[1] is None else int(self.f_df[1])],
             "f_p_value": _jsonable(self.f_p_value),
             "inference": self.inference,
-            "inference_label": dict(self.inference_label),
+            "inference_label": self.inference_label.to_json(),
             "wild": [w.to_dict() for w in self.wild],
             "df_t": self.df_t,
             "vcov_matrix": [[_jsonable(v) for v in row] for row in self.vcov_matrix],
-            "warnings": list(self.warnings),
-            "warnings_zh": list(self.warnings_zh),
+            "warnings": [w.to_json() for w in self.warnings],
             "dropped_rows": int(self.dropped_rows),
         }
 
@@ -673,26 +695,24 @@ def _wald_f(
 # --------------------------------------------------------------------------- estimation
 
 
-def _vcov_label(spec: ModelSpec) -> dict[str, str]:
+def _vcov_label(spec: ModelSpec) -> Text:
+    """The standard errors in words (the catalogue's ``models.vcov_*``; one-way CRV1 as
+    :func:`~reportkit.analysis.narrative.vcov_label` says it)."""
     v = spec.vcov
-    if v == "iid":
-        return {"zh": "普通标准误（iid）", "en": "conventional standard errors (iid)"}
-    if v == "hc1":
-        return {"zh": "稳健标准误（HC1）", "en": "heteroskedasticity-robust standard errors (HC1)"}
-    if v == "hc3":
-        return {"zh": "稳健标准误（HC3）", "en": "heteroskedasticity-robust standard errors (HC3)"}
+    if v in ("iid", "hc1", "hc3"):
+        return message(f"models.vcov_{v}")
     if v == "cluster":
         (c,) = spec.cluster
-        return {"zh": vcov_label(c, "zh"), "en": vcov_label(c, "en")}
+        return Text({lang: vcov_label(c, lang) for lang in LANGUAGES})
     if v == "crv3":
         (c,) = spec.cluster
-        return {"zh": f"按{column_label(c, 'zh')}聚类（CRV3 刀切法）", "en": f"clustered by {c} (CRV3 jackknife)"}
+        return message("models.vcov_crv3").format(column=c, column_label=_column_text(c))
     if v == "twoway":
         a, b = spec.cluster
-        return {"zh": f"双向聚类（{column_label(a, 'zh')}、{column_label(b, 'zh')}）",
-                "en": f"two-way clustered by {a} and {b} (CRV1)"}
+        return message("models.vcov_twoway").format(column_a=a, column_b=b, column_a_label=_column_text(a),
+                                                   column_b_label=_column_text(b))
     lags = int(spec.dk_lags or 0)
-    return {"zh": f"Driscoll–Kraay（滞后 {lags} 期）", "en": f"Driscoll–Kraay ({lags} lag{'s' if lags != 1 else ''})"}
+    return message("models.vcov_driscoll_kraay_one" if lags == 1 else "models.vcov_driscoll_kraay").format(lags=lags)
 
 
 def estimate(
@@ -769,7 +789,6 @@ def estimate(
         tests = iter(wild)
         coefs = tuple(c if c.term == INTERCEPT else _from_wild(c, next(tests)) for c in coefs)
     f_stat, f_df, f_p = _wald_f(terms, got["beta"], got["vcov"], got["df_t"])
-    family_label = dict(_BINOMIAL_LABEL if spec.weights is not None else _FAMILY_LABELS[spec.family])
     return ModelResult(
         spec=spec,
         coefficients=coefs,
@@ -782,13 +801,12 @@ def estimate(
         log_likelihood=got["log_likelihood"],
         formula=prepared.formula,
         vcov_label=_vcov_label(spec),
-        warnings=tuple(prepared.notes.en),
+        warnings=tuple(prepared.notes),
         dropped_rows=int(prepared.n_input - got["n_obs"]),
-        family_label=family_label,
+        family_label=_family_label(spec),
         df_t=got["df_t"],
         vcov_matrix=tuple(tuple(float(v) for v in row) for row in got["vcov"]),
         resid_se=got["resid_se"],
-        warnings_zh=tuple(prepared.notes.zh),
         f_statistic=f_stat,
         f_df=f_df,
         f_p_value=f_p,

@@ -1,17 +1,18 @@
 """Bilingual words and sentences of the report, written from results, never typed in.
 
 Each sentence takes the result objects and formats their numbers with the same functions the
-templates use (:mod:`reportkit.render.formatting`), so the text, the tables and the key-figure
+templates use (:mod:`reportkit.style.formatting`), so the text, the tables and the key-figure
 cards cannot disagree.
 """
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from .. import i18n
 from ..errors import AnalysisError
-from ..render.formatting import format_value
+from ..style.formatting import format_value
 
 #: Below this many clusters the methods text warns that clustered standard errors may be too small
 #: (Cameron, Gelbach and Miller 2008, "Bootstrap-based improvements for inference with clustered errors").

@@ -6,7 +6,9 @@ that font's files (Noto Sans CJK SC for the default theme, installed by ``make``
 directly, so a stale matplotlib font cache cannot hide them, and fails loudly when the font is
 missing or cannot write Chinese: labels must never fall back to empty boxes.
 
-The figure functions take their colours from :data:`PALETTE`, which :func:`use_theme` sets.
+The figure functions take their colours from :data:`PALETTE`, which :func:`use_theme` sets, and
+their few fixed words from the catalogue's ``plots`` group, in ``lang`` (default: the kernel's
+language, :func:`reportkit.i18n.current_language`); the other labels are passed in by the caller.
 """
 
 from __future__ import annotations
@@ -16,9 +18,12 @@ import os
 import re
 import shutil
 import subprocess
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
+from .. import i18n
 from ..errors import RenderError
+from ..i18n import Language
 
 CJK_FAMILY = "Noto Sans CJK SC"
 #: the default theme's palette (templates/themes/default/theme.yaml; a test checks they agree)
@@ -67,7 +72,7 @@ def use_theme(theme: str = "default", *, templates_dir: str | os.PathLike | None
     import seaborn as sns
     from matplotlib import font_manager
 
-    from ..render.themes import load_theme
+    from ..style.themes import load_theme
 
     global PALETTE
     spec = load_theme(theme, templates_dir)
@@ -119,6 +124,16 @@ def _thousands() -> Any:
     return StrMethodFormatter("{x:,.0f}")
 
 
+def _say(key: str, lang: Language | None, **values: Any) -> str:
+    """The catalogue's ``plots.<key>`` text in ``lang`` (None: the kernel's language), filled with ``values``."""
+    return i18n.message(f"plots.{key}").resolve(lang).format(**values)
+
+
+def _with_unit(label: str, unit: str, lang: Language | None) -> str:
+    """An axis label with its unit, "零售额（亿元）"; the label alone without a unit."""
+    return _say("axis_with_unit", lang, column_label=label, unit=unit) if unit else label
+
+
 def _legend_below(fig: Any, handles: list[Any], labels: list[str]) -> None:
     """One legend row under the axes, so it never covers the data."""
     fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 4), frameon=False,
@@ -126,14 +141,15 @@ def _legend_below(fig: Any, handles: list[Any], labels: list[str]) -> None:
     fig.tight_layout(rect=(0, 0.09, 1, 1))
 
 
-def growth_chart(growth: Any, *, level_label: str, official_label: str, levels_label: str, unit: str) -> Any:
+def growth_chart(growth: Any, *, level_label: str, official_label: str, levels_label: str, unit: str,
+                 lang: Language | None = None) -> Any:
     """Bars of the level by year, lines of both growth measures on a second axis."""
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots()
     years = growth["year"].astype(int)
     ax.bar(years, growth["level"], color=PALETTE[2], label=level_label, width=0.7)
-    ax.set_ylabel(f"{level_label}（{unit}）" if unit else level_label)
+    ax.set_ylabel(_with_unit(level_label, unit, lang))
     ax.set_xticks(list(years))
     ax.tick_params(axis="x", rotation=0)
     ax2 = ax.twinx()
@@ -196,7 +212,7 @@ def _fan_ticks(labels: list[str], max_ticks: int = _FAN_MAX_TICKS) -> list[int]:
 
 
 def fan_chart(history: Any, forecast: Any, *, value_label: str, actual_label: str, forecast_label: str,
-              band80_label: str, band95_label: str, unit: str) -> Any:
+              band80_label: str, band95_label: str, unit: str, lang: Language | None = None) -> Any:
     """History as a line, the forecast as a line with 80 % and 95 % bands.
 
     ``history`` is a table with a ``period`` (strings such as ``"2024"``, ``"2024Q4"``,
@@ -223,7 +239,7 @@ def fan_chart(history: Any, forecast: Any, *, value_label: str, actual_label: st
     ax.fill_between(fx, forecast["lo80"], forecast["hi80"], color=PALETTE[1], alpha=0.30, label=band80_label)
     ax.plot([hx[-1], *fx], [h_values[-1], *forecast["forecast"]], marker=marker, linestyle="--",
             color=PALETTE[1], label=forecast_label)
-    ax.set_ylabel(f"{value_label}（{unit}）" if unit else value_label)
+    ax.set_ylabel(_with_unit(value_label, unit, lang))
     labels = list(position)
     ticks = _fan_ticks(labels)
     ax.set_xticks(ticks)
@@ -260,7 +276,7 @@ def scatter_fit(df: Any, *, x: str, y: str, x_label: str, y_label: str, hue: str
 
 
 def coefficient_plot(tidy: Any, *, labels: Sequence[str], x_label: str, truth: Sequence[float] | None = None,
-                     truth_label: str = "") -> Any:
+                     truth_label: str = "", lang: Language | None = None) -> Any:
     """Point estimates with 95 % CIs, one row per term (e.g. the lag profile of engagement)."""
     import matplotlib.pyplot as plt
 
@@ -270,7 +286,8 @@ def coefficient_plot(tidy: Any, *, labels: Sequence[str], x_label: str, truth: S
     lo = list(tidy["ci_low"])
     hi = list(tidy["ci_high"])
     ax.errorbar(est, ypos, xerr=[[e - l for e, l in zip(est, lo)], [h - e for e, h in zip(est, hi)]],
-                fmt="o", color=PALETTE[0], capsize=4, label="95% CI")
+                fmt="o", color=PALETTE[0], capsize=4,
+                label=_say("legend_ci95", lang))
     if truth is not None:
         ax.scatter(list(truth), ypos, marker="x", color=PALETTE[1], zorder=3, label=truth_label)
         ax.legend(loc="lower right", frameon=False)

@@ -28,15 +28,19 @@ statistic that is not defined for a model; a term a model does not have leaves b
 empty.
 
 Numbers use the typographic minus (U+2212) and thousands separators
-(:func:`reportkit.render.formatting.format_number`). A non-zero coefficient or SE that would
+(:func:`reportkit.style.formatting.format_number`). A non-zero coefficient or SE that would
 round to zero at ``decimals`` is shown with two significant digits instead (0.00010), never as a
 misleading 0.000. Stars: one per threshold the p-value is strictly below (default * p<0.1,
 ** p<0.05, *** p<0.01, so p = 0.05 exactly gets one star). ``.note`` is the legend in the
 table's language and, when the columns' p-values come from different distributions (t with
 different degrees of freedom, or the normal), which one each column uses
 (:attr:`ModelResult.inference_label`). ``.warnings`` are each model's warnings (log1p used, rows
-dropped, few clusters forced, …) prefixed by the model's column name; the notebook prints both
-under the table (``note=" ".join([reg.note, *reg.warnings])``).
+dropped, few clusters forced, …) in the table's language, prefixed by the model's column name; the
+notebook prints both under the table (``note=" ".join([reg.note, *reg.warnings])``).
+
+Every fixed word of the table is an entry of the catalogue's ``models`` group (``table_*``), so a
+table in a new language needs catalogue entries only; ``lang`` is one of
+:data:`~reportkit.i18n.LANGUAGES`.
 """
 
 from __future__ import annotations
@@ -44,70 +48,27 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, get_args
+from typing import Any
 
 import pandas as pd
 
 from ..errors import AnalysisError
-from ..render.formatting import MISSING, format_number
+from ..i18n import DEFAULT_LANGUAGE, LANGUAGES, Language, message
+from ..style.formatting import MISSING, format_number
 from .models import INTERCEPT, ModelResult
 from .narrative import column_label
 
 __all__ = ["Lang", "LANGS", "RegressionTable", "regression_table"]
 
-Lang = Literal["zh", "en"]
-LANGS: tuple[str, ...] = get_args(Lang)
+#: the language of a table: one of :data:`LANGS`
+Lang = Language
+#: the languages a table can be written in (:data:`reportkit.i18n.LANGUAGES`)
+LANGS: tuple[str, ...] = LANGUAGES
 
-_WORDS: dict[str, dict[str, str]] = {
-    "zh": {
-        "variable": "变量",
-        "constant": "常数项",
-        "fe": "固定效应：{name}",
-        "yes": "是",
-        "no": "否",
-        "model": "模型",
-        "se_type": "标准误类型",
-        "n": "观测数",
-        "clusters": "聚类数",
-        "r2": "R²",
-        "r2_within": "组内 R²",
-        "pseudo_r2": "伪 R²",
-        "resid_se": "残差标准误",
-        "f": "F 统计量（自由度）",
-        "chi2": "Wald χ²（自由度）",
-        "inference": "p 值与置信区间来自：{parts}。",
-        "and": "、",
-        "colon": "：",
-        "se_note": "括号内为标准误。",
-        "se_note_after": "括号内为标准误。",
-        "sep": "，",
-        "end": "；",
-    },
-    "en": {
-        "variable": "Variable",
-        "constant": "Constant",
-        "fe": "Fixed effects: {name}",
-        "yes": "Yes",
-        "no": "No",
-        "model": "Model",
-        "se_type": "SE type",
-        "n": "N",
-        "clusters": "Clusters",
-        "r2": "R²",
-        "r2_within": "Within R²",
-        "pseudo_r2": "Pseudo R²",
-        "resid_se": "Residual SE",
-        "f": "F statistic (df)",
-        "chi2": "Wald χ² (df)",
-        "inference": "p-values and confidence intervals from: {parts}.",
-        "and": ", ",
-        "colon": ": ",
-        "se_note": "Standard errors in parentheses.",
-        "se_note_after": "standard errors in parentheses.",
-        "sep": ", ",
-        "end": "; ",
-    },
-}
+
+def _word(key: str, lang: str) -> str:
+    """The catalogue's ``models.table_<key>`` in ``lang``."""
+    return message(f"models.table_{key}")[lang]
 
 
 @dataclass(frozen=True)
@@ -174,17 +135,16 @@ def _check_stars(stars: Any) -> tuple[float, ...]:
 
 
 def _legend(thresholds: tuple[float, ...], lang: str) -> str:
-    w = _WORDS[lang]
     parts = [f"{'*' * (i + 1)} p<{t:g}" for i, t in enumerate(thresholds)]
     if not parts:
-        return w["se_note"]
-    return w["sep"].join(parts) + w["end"] + w["se_note_after"]
+        return _word("se_note", lang)
+    return _word("sep", lang).join(parts) + _word("end", lang) + _word("se_note_after", lang)
 
 
 def _fe_label(fe: str, lang: str) -> str:
     """``category^week`` → "类目 × 周" / "category × week" (known column names in the reader's words)."""
     parts = [part.strip() for part in fe.split("^")]
-    return " × ".join(column_label(p, lang) if lang == "zh" else p for p in parts)
+    return " × ".join(_word("fe_column", lang).format(column=p, column_label=column_label(p, lang)) for p in parts)
 
 
 def _f_cell(m: ModelResult, decimals: int) -> str:
@@ -206,11 +166,15 @@ def _inference_note(heads: Sequence[str], models: Sequence[ModelResult], lang: s
         groups.setdefault(m.inference_label[lang], []).append(head)
     if len(groups) < 2 and not any(m.inference == "wild" for m in models):
         return ""  # one distribution for every column, said by the SE row; a bootstrap is always named
-    w = _WORDS[lang]
     if len(groups) == 1:
-        return w["inference"].format(parts=next(iter(groups)))
-    parts = [f"{w['and'].join(cols)}{w['colon']}{label}" for label, cols in groups.items()]
-    return w["inference"].format(parts=w["end"].join(parts))
+        return _word("inference", lang).format(parts=next(iter(groups)))
+    parts = [f"{_word('and', lang).join(cols)}{_word('colon', lang)}{label}" for label, cols in groups.items()]
+    return _word("inference", lang).format(parts=_word("end", lang).join(parts))
+
+
+#: the words of the table's rows and head (``models.table_<word>`` in the catalogue)
+_TABLE_WORDS: tuple[str, ...] = ("variable", "constant", "fe", "yes", "no", "model", "se_type", "n", "clusters", "r2",
+                                 "r2_within", "pseudo_r2", "resid_se", "f", "chi2")
 
 
 def regression_table(
@@ -219,7 +183,7 @@ def regression_table(
     names: Sequence[str] | None = None,
     terms: Sequence[str] | None = None,
     term_labels: Mapping[str, str] | None = None,
-    lang: str = "zh",
+    lang: str = DEFAULT_LANGUAGE,
     decimals: int = 3,
     stars: tuple[float, ...] = (0.10, 0.05, 0.01),
 ) -> RegressionTable:
@@ -231,7 +195,7 @@ def regression_table(
     """
     if lang not in LANGS:
         raise AnalysisError(f"lang: expected one of {', '.join(repr(x) for x in LANGS)}; got {lang!r}")
-    w = _WORDS[lang]
+    w = {key: _word(key, lang) for key in _TABLE_WORDS}
     models = list(models) if isinstance(models, (list, tuple)) else [models]  # type: ignore[list-item]
     if not models:
         raise AnalysisError("regression_table needs at least one model")
@@ -325,12 +289,11 @@ def regression_table(
 
     notes = []
     for head, m in zip(heads, models):
-        texts = m.warnings_zh if lang == "zh" and len(m.warnings_zh) == len(m.warnings) else m.warnings
-        notes.extend(f"{head}: {t}" for t in texts)
+        notes.extend(f"{head}: {t}" for t in m.warnings_in(lang))
     note = _legend(thresholds, lang)
     inference = _inference_note(heads, models, lang)
     if inference:
-        note += ("" if lang == "zh" else " ") + inference
+        note += _word("note_space", lang) + inference
     return RegressionTable(
         columns=(w["variable"], *heads),
         rows=tuple(rows),

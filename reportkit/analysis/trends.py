@@ -17,10 +17,12 @@ For 2024 online retail the first is +7.2 % and the second +0.6 %.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .. import i18n
 from ..data.nbs import SERIES, SeriesInfo
 from ..data.timeseries import TimeSeries, ytd_blocks
 from ..errors import AnalysisError
@@ -45,6 +47,23 @@ __all__ = [
 def _series(series: str) -> SeriesInfo:
     check_choice("series", series, tuple(SERIES), as_list=True)
     return SERIES[series]
+
+
+def _text(key: str, **values: Any) -> i18n.Text:
+    """The catalogue's ``trends.<key>`` in every language, filled with ``values`` (a Text value
+    contributes its entry in the same language)."""
+    return i18n.message(f"trends.{key}").format(**values)
+
+
+def _series_name(info: SeriesInfo) -> i18n.Text:
+    """The NBS series' name in every language (its ``label_<lang>`` attributes)."""
+    return i18n.Text({lang: getattr(info, f"label_{lang}") for lang in i18n.LANGUAGES
+                      if isinstance(getattr(info, f"label_{lang}", None), str)})
+
+
+def _by_language(prefix: str, text: i18n.Text) -> dict[str, Any]:
+    """``{prefix_<lang>: text[lang]}`` for every language (the ``label_zh``/``label_en`` attributes)."""
+    return {f"{prefix}_{lang}": text[lang] for lang in i18n.LANGUAGES}
 
 
 def _need_columns(frame: pd.DataFrame, columns: list[str], what: str) -> None:
@@ -324,7 +343,7 @@ def monthly_from_ytd(monthly_df: pd.DataFrame, series: str = "online_retail") ->
     """
     info = _series(series)
     if "year" not in monthly_df.columns or "end_month" not in monthly_df.columns:
-        from ..data.nbs import parse_ytd_period
+        from ..data.periods import parse_ytd_period
 
         _need_columns(monthly_df, ["period"], "the monthly frame")
         parsed = [parse_ytd_period(p) for p in monthly_df["period"]]
@@ -410,11 +429,9 @@ def monthly_from_ytd(monthly_df: pd.DataFrame, series: str = "online_retail") ->
 # --------------------------------------------------------------------------- period growth
 
 _POP_NAMES = {"monthly": "mom_pct", "quarterly": "qoq_pct", "annual": "yoy_pct"}
-_POP_LABELS = {
-    "monthly": ("环比增长（%）", "Month-on-month growth, %"),
-    "quarterly": ("环比增长（%）", "Quarter-on-quarter growth, %"),
-    "annual": ("同比增长（按总量计算，%）", "Year-on-year growth from levels, %"),
-}
+#: catalogue keys (group ``trends``) of the period-on-period growth labels, by frequency
+_POP_LABELS = {"monthly": "growth_mom_monthly", "quarterly": "growth_mom_quarterly",
+               "annual": "growth_yoy_from_levels"}
 
 
 def _level_series(ts: TimeSeries, what: str) -> pd.Series:
@@ -453,7 +470,7 @@ def mom(ts: TimeSeries) -> pd.Series:
     """
     values = _level_series(ts, "mom")
     out = _growth_over(values, 1).rename(_POP_NAMES[ts.freq])
-    out.attrs["label_zh"], out.attrs["label_en"] = _POP_LABELS[ts.freq]
+    out.attrs.update(_by_language("label", _text(_POP_LABELS[ts.freq])))
     out.attrs["series"] = ts.name
     return out
 
@@ -468,8 +485,7 @@ def yoy(ts: TimeSeries) -> pd.Series:
     """
     values = _level_series(ts, "yoy")
     out = _growth_over(values, ts.season_length).rename("yoy_pct")
-    out.attrs["label_zh"] = "同比增长（按总量计算，%）"
-    out.attrs["label_en"] = "Year-on-year growth from levels, %"
+    out.attrs.update(_by_language("label", _text("growth_yoy_from_levels")))
     out.attrs["series"] = ts.name
     return out
 
@@ -575,46 +591,45 @@ def contribution_to_growth(
     out = frame[columns].reset_index(drop=True)
 
     components = all((p, total) in _COMPONENT_OF for p in parts)
-    part_names_en = " and ".join(SERIES[p].label_en.lower() for p in parts)
-    part_names_zh = "、".join(SERIES[p].label_zh for p in parts)
+    total_name = _series_name(total_info)
+    part_names = [_series_name(SERIES[p]) for p in parts]
+    sep = i18n.message("trends.contribution_parts_sep")
+    names = {"total": total_name, "parts": i18n.Text.join(sep, part_names),
+             "parts_lower": i18n.Text.join(sep, [n.lower() for n in part_names])}
     if components:
-        other_en = f"{total_info.label_en} excluding {part_names_en}"
-        other_zh = f"{total_info.label_zh}中{part_names_zh}以外的部分"
+        other = _text("contribution_other_component", **names)
         caveat = ""
     else:
-        other_en = f"{total_info.label_en} minus {part_names_en} (not a true remainder)"
-        other_zh = f"{total_info.label_zh}减去{part_names_zh}（并非真实的其余部分）"
+        other = _text("contribution_other_remainder", **names)
         caveat = (
             f"{', '.join(p for p in parts if (p, total) not in _COMPONENT_OF)} is not a "
             f"component of {total} (online retail includes services, which total retail sales of "
             "consumer goods exclude), so 'other' is the arithmetic remainder, not offline sales"
         )
-    labels = {
-        "year": "Year",
-        "total_level": f"{total_info.label}, {total_info.unit}",
-        "total_growth_pct": f"{total_info.label_en} growth from published levels, %",
-        "other_level": f"{other_en}, {total_info.unit}",
-        "other_contribution_pp": f"Contribution of {other_en[0].lower() + other_en[1:]} to growth, pp",
-        "note": "Note",
+    unit = total_info.unit
+    texts = {
+        "year": _text("contribution_year"),
+        "total_level": _text("contribution_total_level", total=total_name, total_label=total_info.label, unit=unit),
+        "total_growth_pct": _text("contribution_total_growth", total=total_name),
+        "other_level": _text("contribution_other_level", other=other, unit=unit),
+        "other_contribution_pp": _text("contribution_other_pp", other=other,
+                                       other_lower=other.map(lambda t: t[:1].lower() + t[1:])),
+        "note": _text("contribution_note"),
     }
-    labels_zh = {
-        "year": "年份",
-        "total_level": f"{total_info.label_zh}（{total_info.unit}）",
-        "total_growth_pct": f"{total_info.label_zh}增速（按公布总量计算，%）",
-        "other_level": f"{other_zh}（{total_info.unit}）",
-        "other_contribution_pp": f"{other_zh}对增长的拉动（百分点）",
-        "note": "说明",
-    }
-    for p in parts:
+    for p, name in zip(parts, part_names, strict=True):
         info = SERIES[p]
-        labels[f"{p}_level"] = f"{info.label}, {info.unit}"
-        labels[f"{p}_contribution_pp"] = (
-            f"Contribution of {info.label_en.lower()} to {total_info.label_en.lower()} growth, pp"
-        )
-        labels_zh[f"{p}_level"] = f"{info.label_zh}（{info.unit}）"
-        labels_zh[f"{p}_contribution_pp"] = f"{info.label_zh}对{total_info.label_zh}增长的拉动（百分点）"
+        texts[f"{p}_level"] = _text("contribution_part_level", part=name, part_label=info.label, unit=info.unit)
+        texts[f"{p}_contribution_pp"] = _text("contribution_part_pp", part=name, part_lower=name.lower(),
+                                              total=total_name, total_lower=total_name.lower())
+    order = ["year", "total_level", "total_growth_pct", "other_level", "other_contribution_pp", "note"]
+    order += [k for k in texts if k not in order]
+    # ``labels`` is the English table (the attribute predates the others), ``labels_<lang>`` each
+    # other language's (a language needs the series' names, SeriesInfo.label_<lang>)
+    by_lang = {lang: {k: texts[k][lang] for k in order} for lang in i18n.LANGUAGES}
+    labels = by_lang.pop("en")
     out.attrs.update({
-        "parts": parts, "total": total, "labels": labels, "labels_zh": labels_zh,
+        "parts": parts, "total": total, "labels": labels,
+        **{f"labels_{lang}": table for lang, table in by_lang.items()},
         "caveat": caveat,
         "basis": "published levels (亿元); contributions add up to growth from levels, not to "
                  "NBS official (comparable-basis) growth",
@@ -626,7 +641,7 @@ def contribution_to_growth(
 
 
 def _pct(value: float, lang: str) -> str:
-    return f"{value:.1f} %" if lang == "en" else f"{value:.1f}%"
+    return i18n.message("trends.pct")[lang].format(value=value)
 
 
 def growth_caveat(
@@ -634,7 +649,7 @@ def growth_caveat(
     *,
     threshold_pp: float = 1.0,
     series_label: str | None = None,
-    lang: str = "zh",
+    lang: str = i18n.DEFAULT_LANGUAGE,
 ) -> str:
     """The caveat for the report wherever official and from-levels growth differ by more than ``threshold_pp``.
 
@@ -647,19 +662,16 @@ def growth_caveat(
     the ratio of the two published levels. ``series_label`` defaults to the NBS label of ``attrs["series"]`` in ``lang``.
     Returns ``""`` when no year exceeds the threshold (years with a rate missing are skipped).
     """
-    check_choice("lang", lang, ("zh", "en"))
+    lang = i18n.check_language(lang, source="lang", error=AnalysisError)
     if isinstance(threshold_pp, bool) or not isinstance(threshold_pp, (int, float)) or threshold_pp < 0:
         raise AnalysisError(f"growth_caveat: threshold_pp must be a number >= 0; got {threshold_pp!r}")
     _need_columns(growth_table_frame, ["year", "yoy_official_pct", "yoy_from_levels_pct"],
                   "the growth table")
     key = growth_table_frame.attrs.get("series")
-    census_en = " (and, for total retail sales, to economic-census revisions)" if key == "scgr" else ""
-    census_zh = "，社会消费品零售总额还按经济普查结果修订" if key == "scgr" else ""
+    say = i18n.catalogue("trends", lang)
+    census = say["caveat_census"] if key == "scgr" else ""
     if series_label is None:
-        if key in SERIES:
-            series_label = SERIES[key].label_zh if lang == "zh" else SERIES[key].label_en
-        else:
-            series_label = "该序列" if lang == "zh" else "the series"
+        series_label = _series_name(SERIES[key])[lang] if key in SERIES else say["the_series"]
     frame = growth_table_frame.sort_values("year")
     gap = frame["yoy_official_pct"].astype(float) - frame["yoy_from_levels_pct"].astype(float)
     hits = frame[gap.abs() > threshold_pp]
@@ -670,23 +682,6 @@ def growth_caveat(
         year = int(row["year"])
         off, lev = float(row["yoy_official_pct"]), float(row["yoy_from_levels_pct"])
         diff = off - lev
-        if lang == "en":
-            items.append(f"{year}: official {_pct(off, lang)}, from published levels "
-                         f"{_pct(lev, lang)} (gap {diff:+.1f} pp)")
-        else:
-            items.append(f"{year}年官方增速{_pct(off, lang)}，按公布总量计算{_pct(lev, lang)}"
-                         f"（相差{diff:+.1f}个百分点）")
-    if lang == "en":
-        return (
-            f"{series_label}: the official growth rate and the growth computed from published "
-            f"levels differ by more than {threshold_pp:g} pp in " + "; ".join(items) + ". "
-            "NBS computes official growth on a comparable basis: it restates the prior-year base "
-            f"to the current scope of reporting platforms and firms{census_en}, so official "
-            "growth is not the ratio of the two published levels. Both are shown, labelled."
-        )
-    return (
-        f"{series_label}的官方增速与按公布总量计算的增速相差超过{threshold_pp:g}个百分点："
-        + "；".join(items) + "。"
-        "国家统计局按可比口径计算官方增速：将上年基数调整为当年的统计范围（纳入统计的平台和企业）"
-        f"{census_zh}，因此官方增速不等于两年公布总量之比。两种增速均已标明列出。"
-    )
+        items.append(say["caveat_year"].format(year=year, official=_pct(off, lang), levels=_pct(lev, lang), gap=diff))
+    return say["caveat"].format(series=series_label, threshold=threshold_pp, items=say["caveat_sep"].join(items),
+                                census=census)

@@ -49,6 +49,7 @@ import numpy as np
 from scipy import stats
 
 from ..errors import AnalysisError
+from ..i18n import Text, message
 
 __all__ = [
     "WeightType",
@@ -97,23 +98,15 @@ def bootstrap_weights(n_clusters: int, *, weights: WeightType = "auto", draws: i
 
 
 def method_label(kind: str, draws: int, enumerated: bool, seed: int | None, n_clusters: int,
-                 linearised: bool = False) -> dict[str, str]:
-    """How the p-values and intervals were obtained, a noun phrase for table notes (zh / en).
+                 linearised: bool = False) -> Text:
+    """How the p-values and intervals were obtained, a noun phrase for table notes, in every
+    language (the catalogue's ``models.bootstrap_*`` entries).
 
     ``linearised``: the bootstrap of a GLM's IRLS working model (a score-type bootstrap)."""
-    name_zh = {"webb": "Webb 六点权重", "rademacher": "Rademacher 权重"}[kind]
-    name_en = {"webb": "Webb six-point weights", "rademacher": "Rademacher weights"}[kind]
-    if enumerated:
-        how_zh, how_en = f"全部 {draws:,} 种权重组合", f"all {draws:,} weight vectors enumerated"
-    else:
-        how_zh, how_en = f"{draws:,} 次抽样，随机种子 {seed}", f"{draws:,} draws, seed {seed}"
-    what_zh = "限制性野聚类得分自助法（在估计值处线性化的 IRLS 工作模型上" if linearised else "限制性野聚类自助法（"
-    what_en = ("the restricted wild cluster score bootstrap (on the IRLS working model linearised at the estimate; "
-               if linearised else "the restricted wild cluster bootstrap (")
-    return {
-        "zh": f"{what_zh}WCR，{n_clusters} 个聚类，{name_zh}，{how_zh}；区间由检验反演得到）",
-        "en": f"{what_en}WCR; {n_clusters} clusters, {name_en}, {how_en}; intervals by test inversion)",
-    }
+    weights = message(f"models.bootstrap_{kind}")
+    how = message("models.bootstrap_enumerated" if enumerated else "models.bootstrap_drawn").format(draws=draws, seed=seed)
+    method = message("models.bootstrap_method_linearised" if linearised else "models.bootstrap_method")
+    return method.format(n_clusters=n_clusters, weights=weights, how=how)
 
 
 @dataclass(frozen=True)
@@ -142,7 +135,7 @@ class WildTest:
         return self.p_value <= self.min_p_value * (1 + 1e-9)
 
     @property
-    def label(self) -> dict[str, str]:
+    def label(self) -> Text:
         return method_label(self.weights, self.draws, self.enumerated, self.seed, self.n_clusters, self.linearised)
 
     def to_dict(self) -> dict[str, Any]:

@@ -20,8 +20,9 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 from ..errors import ReportKitError
 

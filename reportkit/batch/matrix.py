@@ -12,9 +12,10 @@ wrong with the matrix is found here, before a kernel starts.
 from __future__ import annotations
 
 import csv
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from ..build import build_key, templates_digest
 from ..errors import SpecError
@@ -122,7 +123,7 @@ def plan_batch(
     (as read from CSV: parsed like ``-p name=value``) or already typed; an empty cell leaves the
     spec's value for that row.
     """
-    from ..render.themes import load_theme
+    from ..style.themes import load_theme
 
     spec = spec if isinstance(spec, ReportSpec) else load_spec(spec)
     matrix_path = ""

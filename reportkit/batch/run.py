@@ -21,17 +21,19 @@ import fcntl
 import json
 import os
 import queue
-from concurrent.futures.process import BrokenProcessPool
 import time
+from collections.abc import Callable, Iterator
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable, Iterator, Literal
+from typing import Any, Literal
 
 from ..build import default_cache_dir, outputs_current
 from ..cache import RunCache
-from ..errors import ReportKitError
+from ..errors import ReportKitError, WorkerError
+from ..manifest import Manifest
 from . import tasks
 from .executors import Executor, make_executor
 from .index import write_index
@@ -60,7 +62,7 @@ class BatchEvent:
     attempt: int | None = None
     error: str | None = None
     detail: dict[str, Any] = field(default_factory=dict)
-    time: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    time: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
     def to_json(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v is not None and v != {}}
@@ -71,25 +73,54 @@ BatchProgress = Callable[[BatchEvent], None]
 
 @dataclass(frozen=True)
 class RunOutcome:
+    """How one distinct run ended; ``failure`` is the error itself (a ReportKitError)."""
+
     run_key: str
     section: str
     status: Literal["executed", "cached", "failed", "interrupted"]
     seconds: float
     attempts: int = 0
-    error: str | None = None
+    failure: ReportKitError | None = None
     failed_notebook: str | None = None
     log: str | None = None
+
+    @property
+    def error(self) -> str | None:
+        """The failure's message (as events, the index and the command line show it)."""
+        return str(self.failure) if self.failure is not None else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"run_key": self.run_key, "section": self.section, "status": self.status, "seconds": self.seconds,
+                "attempts": self.attempts, "error": self.error, "failed_notebook": self.failed_notebook,
+                "log": self.log}
 
 
 @dataclass(frozen=True)
 class RowResult:
+    """How one row ended. A failed row holds the error itself (``failure``, a ReportKitError) and,
+    when a run it needed failed, that run's section (``failed_section``)."""
+
     id: str
     status: RowStatus
     seconds: float  # building (rendering) this row; runs shared between rows are timed in `runs`
     outputs: dict[str, str]  # kind → path relative to the batch folder
-    error: str | None = None
+    failure: ReportKitError | None = None
     failed_notebook: str | None = None
     executed: tuple[str, ...] = ()  # sections whose run this batch executed for the row
+    failed_section: str | None = None
+
+    @property
+    def error(self) -> str | None:
+        """The failure's message (as events, the index and the command line show it)."""
+        if self.failure is None:
+            return None
+        if self.failed_section is not None:
+            return f"section {self.failed_section!r} failed: {self.failure}"
+        return str(self.failure)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "status": self.status, "seconds": self.seconds, "outputs": dict(self.outputs),
+                "error": self.error, "failed_notebook": self.failed_notebook, "executed": list(self.executed)}
 
 
 @dataclass(frozen=True)
@@ -121,7 +152,7 @@ class BatchResult:
         }
 
     def to_json(self) -> dict[str, Any]:
-        return {"rows": [asdict(r) for r in self.rows], "runs": [asdict(r) for r in self.runs],
+        return {"rows": [r.to_json() for r in self.rows], "runs": [r.to_json() for r in self.runs],
                 "summary": self.summary()}
 
 
@@ -166,7 +197,7 @@ class _Scheduler:
                  on_event: BatchProgress | None):
         self.plan, self.out_dir, self.executor, self.store, self.retries = plan, out_dir, executor, store, retries
         self.on_event = on_event
-        self.done: "queue.Queue[tuple[str, Any, Any]]" = queue.Queue()
+        self.done: queue.Queue[tuple[str, Any, Any]] = queue.Queue()
         self.outstanding = 0
         self.attempts: dict[str, int] = {}
         self.runs: dict[str, RunOutcome] = {}
@@ -206,25 +237,25 @@ class _Scheduler:
                      self.plan.theme, str(self.store.folder))
 
     # -------------------------------------------------------------- finishing
-    def _result(self, future: Any) -> dict[str, Any]:
+    def _result(self, future: Any) -> tasks.TaskResult:
         try:
             return future.result()
         except Exception as exc:  # noqa: BLE001 - the worker process died or the task was lost
             if isinstance(exc, BrokenProcessPool):  # a local worker died: the pool must be replaced
                 self.executor.restart()
-            return {"ok": False, "seconds": 0.0, "error": f"the worker running this task died ({type(exc).__name__}: {exc})"}
+            return tasks.TaskResult(0.0, WorkerError(f"the worker running this task died ({type(exc).__name__}: {exc})"))
 
-    def finish_run(self, run: Any, res: dict[str, Any]) -> None:
+    def finish_run(self, run: Any, res: tasks.TaskResult) -> None:
         attempt = self.attempts[f"run:{run.run_key}"]
         name = f"{run.section} {run.run_key}"
         log = os.path.relpath(self.run_target(run).with_suffix(".log"), self.out_dir)
-        if not res["ok"] and attempt <= self.retries:
-            self.emit(BatchEvent("run", "retry", name, round(res["seconds"], 3), attempt, res.get("error")))
+        if not res.ok and attempt <= self.retries:
+            self.emit(BatchEvent("run", "retry", name, round(res.seconds, 3), attempt, res.message))
             self.submit_run(run)
             return
-        status = "executed" if res["ok"] else "failed"
-        outcome = RunOutcome(run.run_key, run.section, status, round(res["seconds"], 3), attempt, res.get("error"),
-                             res.get("saved"), log)
+        status = "executed" if res.ok else "failed"
+        outcome = RunOutcome(run.run_key, run.section, status, round(res.seconds, 3), attempt, res.error,
+                             res.saved, log)
         self.runs[run.run_key] = outcome
         self.emit(BatchEvent("run", status, name, outcome.seconds, attempt, outcome.error,
                              {"section": run.section, "run_key": run.run_key, "log": log,
@@ -242,31 +273,34 @@ class _Scheduler:
             outcome = self.runs[run_key]
             if outcome.status == "failed":
                 del self.waiting[row.id]
-                self.finish_row(row, "failed", 0.0, error=f"section {outcome.section!r} failed: {outcome.error}",
+                self.finish_row(row, "failed", 0.0, failure=outcome.failure, failed_section=outcome.section,
                                 failed_notebook=outcome.failed_notebook)
             elif not waiting:
                 del self.waiting[row.id]
                 self.submit_row(row)
 
-    def finish_built_row(self, row: BatchRow, res: dict[str, Any]) -> None:
+    def finish_built_row(self, row: BatchRow, res: tasks.TaskResult) -> None:
         attempt = self.attempts[f"row:{row.id}"]
-        if not res["ok"] and attempt <= self.retries:
-            self.emit(BatchEvent("row", "retry", row.id, round(res["seconds"], 3), attempt, res.get("error")))
+        if not res.ok and attempt <= self.retries:
+            self.emit(BatchEvent("row", "retry", row.id, round(res.seconds, 3), attempt, res.message))
             self.submit_row(row)
             return
         executed = tuple(r.section for r in row.plan.runs
-                         if self.runs[r.run_key].status == "executed") + tuple(res.get("executed", ()))
-        if res["ok"]:
-            outputs = {k: os.path.relpath(v, self.out_dir) for k, v in res["outputs"].items()}
-            self.finish_row(row, "done", res["seconds"], outputs=outputs, executed=executed, attempt=attempt)
+                         if self.runs[r.run_key].status == "executed") + tuple(res.executed)
+        if res.ok:
+            outputs = {k: os.path.relpath(v, self.out_dir) for k, v in res.outputs.items()}
+            self.finish_row(row, "done", res.seconds, outputs=outputs, executed=executed, attempt=attempt)
         else:
-            self.finish_row(row, "failed", res["seconds"], error=res["error"], failed_notebook=res.get("saved"),
+            self.finish_row(row, "failed", res.seconds, failure=res.error, failed_notebook=res.saved,
                             executed=executed, attempt=attempt)
 
     def finish_row(self, row: BatchRow, status: RowStatus, seconds: float, *, outputs: dict[str, str] | None = None,
-                   error: str | None = None, failed_notebook: str | None = None, executed: tuple[str, ...] = (),
+                   failure: ReportKitError | None = None, failed_section: str | None = None,
+                   failed_notebook: str | None = None, executed: tuple[str, ...] = (),
                    attempt: int | None = None) -> None:
-        result = RowResult(row.id, status, round(seconds, 3), outputs or {}, error, failed_notebook, executed)
+        result = RowResult(row.id, status, round(seconds, 3), outputs or {}, failure, failed_notebook, executed,
+                           failed_section)
+        error = result.error
         self.rows[row.id] = result
         detail: dict[str, Any] = {"outputs": result.outputs}
         if executed:
@@ -296,8 +330,8 @@ def _current_row(out_dir: Path, row: BatchRow) -> dict[str, str] | None:
     folder = out_dir / row.id
     if not outputs_current(folder, row.build_key):
         return None
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    return {k: os.path.join(row.id, v) for k, v in manifest.get("outputs", {}).items()} | {
+    manifest = Manifest.read(folder / "manifest.json")
+    return {k: os.path.join(row.id, v) for k, v in manifest.outputs.items()} | {
         "manifest": os.path.join(row.id, "manifest.json")}
 
 

@@ -1,10 +1,11 @@
 """The two tasks of a batch, run by an executor's worker processes (local or Dask).
 
-:func:`execute_run` executes one distinct run and stores it in the run cache; :func:`build_row`
-renders one row from cached runs. Both take and return plain values (a ReportKitError does not
-cross a process boundary intact): a dict with ``ok``, ``seconds`` and, on failure, ``error`` and
-``saved`` (the failed executed notebook kept for inspection). Neither raises for a failure of
-the work itself, so one bad row never stops a batch.
+:func:`execute_run` executes one distinct run (:func:`reportkit.section_run.run_section`) and
+stores it in the run cache; :func:`build_row` renders one row from cached runs. Both return a
+frozen :class:`TaskResult`: how long the task took, where it ran and, on failure, the error itself
+(a ReportKitError, which crosses the process boundary pickled with its fields; anything else the
+task raised becomes a :class:`~reportkit.errors.WorkerError` naming the exception). Neither raises
+for a failure of the work itself, so one bad row never stops a batch.
 
 Each run appends to its own log, ``<batch>/_runs/<section>-<run key>.log``: when and where each
 attempt started, the parameters, how it ended; the kernel's own output is beside it in
@@ -17,21 +18,52 @@ import json
 import os
 import socket
 import time
-from datetime import datetime, timezone
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..errors import ReportKitError
+from ..errors import ReportKitError, WorkerError
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """What a task gives back: ``error`` is None when it succeeded. ``saved``: the failed executed
+    notebook kept for inspection; ``outputs`` (kind → path) and ``executed`` (sections the build
+    executed itself) for a built row."""
+
+    seconds: float
+    error: ReportKitError | None = None
+    saved: str | None = None
+    worker: str = ""
+    outputs: dict[str, str] = field(default_factory=dict)
+    executed: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def message(self) -> str | None:
+        return str(self.error) if self.error is not None else None
+
+    @classmethod
+    def failed(cls, exc: BaseException, seconds: float, worker: str = "") -> TaskResult:
+        """The result of a task that raised ``exc`` (kept as is when it is a ReportKitError)."""
+        error = as_error(exc)
+        saved = getattr(error, "saved", None)
+        return cls(seconds, error, str(saved) if saved else None, worker)
+
+
+def as_error(exc: BaseException) -> ReportKitError:
+    """``exc`` itself when it is a ReportKitError, else a WorkerError naming it."""
+    if isinstance(exc, ReportKitError):
+        return exc
+    return WorkerError(f"{type(exc).__name__}: {exc}")
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def _describe(exc: BaseException) -> tuple[str, str | None]:
-    message = str(exc) if isinstance(exc, ReportKitError) else f"{type(exc).__name__}: {exc}"
-    saved = getattr(exc, "saved", None)
-    return message, str(saved) if saved else None
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _log(path: Path, line: str) -> None:
@@ -43,34 +75,32 @@ def _log(path: Path, line: str) -> None:
 def execute_run(
     notebook: str, target: str, parameters: dict[str, Any], cwd: str, cache_dir: str, run_key: str, attempt: int,
     secret: tuple[str, ...] = (),
-) -> dict[str, Any]:
+) -> TaskResult:
     """Execute ``notebook`` into ``target`` and store it in the run cache under ``run_key``."""
     from ..cache import RunCache
-    from ..execute import execute_notebook
+    from ..secrets import redact
+    from ..section_run import run_section
 
     os.environ.setdefault("MPLBACKEND", "Agg")
     log_path = Path(target).with_suffix(".log")
     where = f"{socket.gethostname()} pid {os.getpid()}"
     _log(log_path, f"attempt {attempt} started on {where}: {notebook} run key {run_key}")
-    from ..secrets import redact
-
     _log(log_path, "parameters " + json.dumps(redact(parameters, secret), ensure_ascii=False, default=str))
     started = time.perf_counter()
     try:  # execute_notebook gives each kernel private IPC sockets: parallel workers cannot clash
-        execute_notebook(notebook, target, parameters, cwd=cwd, secret=secret)
-        RunCache(cache_dir).put(run_key, target)
+        run_section(notebook, target, parameters, cwd=cwd, secret=secret, run_key=run_key, cache=RunCache(cache_dir),
+                    reuse=False)
     except Exception as exc:  # noqa: BLE001 - reported per run; the batch goes on
-        seconds = time.perf_counter() - started
-        message, saved = _describe(exc)
-        _log(log_path, f"attempt {attempt} failed after {seconds:.1f} s: {message}"
-             + (f" (executed notebook kept as {saved})" if saved else ""))
-        return {"ok": False, "seconds": seconds, "error": message, "saved": saved, "worker": where}
+        failed = TaskResult.failed(exc, time.perf_counter() - started, where)
+        _log(log_path, f"attempt {attempt} failed after {failed.seconds:.1f} s: {failed.message}"
+             + (f" (executed notebook kept as {failed.saved})" if failed.saved else ""))
+        return failed
     seconds = time.perf_counter() - started
     _log(log_path, f"attempt {attempt} executed in {seconds:.1f} s → {target}; stored in the run cache")
-    return {"ok": True, "seconds": seconds, "worker": where}
+    return TaskResult(seconds, worker=where)
 
 
-def build_row(row_spec: Any, out: str, lang: str, theme: str, cache_dir: str) -> dict[str, Any]:
+def build_row(row_spec: Any, out: str, lang: str, theme: str, cache_dir: str) -> TaskResult:
     """Build one row into ``out`` (its runs are in the cache, so this renders only)."""
     from ..build import build_report
 
@@ -79,10 +109,6 @@ def build_row(row_spec: Any, out: str, lang: str, theme: str, cache_dir: str) ->
     try:
         result = build_report(row_spec, lang=lang, theme=theme, out=out, cache=True, cache_dir=cache_dir)
     except Exception as exc:  # noqa: BLE001
-        message, saved = _describe(exc)
-        return {"ok": False, "seconds": time.perf_counter() - started, "error": message, "saved": saved}
-    return {
-        "ok": True, "seconds": time.perf_counter() - started,
-        "outputs": {k: str(v) for k, v in result.outputs.items()},
-        "executed": [s["id"] for s in result.manifest["sections"] if not s["reused_from_cache"]],
-    }
+        return TaskResult.failed(exc, time.perf_counter() - started)
+    return TaskResult(time.perf_counter() - started, outputs={k: str(v) for k, v in result.outputs.items()},
+                      executed=result.manifest.executed)

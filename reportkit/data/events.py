@@ -56,7 +56,8 @@ import duckdb
 import pandas as pd
 
 from ..errors import DataError
-from .io import project_root, resolve_data_path
+from .formats import file_format
+from .paths import project_root, resolve_data_path
 
 __all__ = [
     "Freq",
@@ -78,8 +79,6 @@ UTC_OFFSET_HOURS = 8  # China Standard Time, for time-zone-aware timestamps
 
 _ALL_ROLES = tuple(dict.fromkeys(ENGAGEMENT_ROLES + CONVERSION_ROLES + OPTIONAL_ROLES))
 _COUNTS = {"likes", "comments", "saves", "shares", "visits", "add_to_cart", "orders"}
-_PARQUET_SUFFIXES = (".parquet", ".pq")
-_CSV_SUFFIXES = (".csv", ".tsv", ".csv.gz", ".tsv.gz")
 _INTEGER = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT",
             "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT"}
 _NUMERIC_PREFIXES = ("FLOAT", "DOUBLE", "DECIMAL", "REAL")
@@ -185,12 +184,7 @@ def _expand(inputs: str | Path | Sequence[str | Path], what: str) -> tuple[list[
 
 
 def _kind(path: Path) -> Literal["parquet", "csv"]:
-    name = path.name.lower()
-    if name.endswith(_PARQUET_SUFFIXES):
-        return "parquet"
-    if name.endswith(_CSV_SUFFIXES):
-        return "csv"
-    raise DataError(f"unsupported file type; expected one of {', '.join(_PARQUET_SUFFIXES + _CSV_SUFFIXES)}", path=path)
+    return "parquet" if file_format(path, reader="events").kind == "parquet" else "csv"
 
 
 def _check_mapping(columns: Mapping[str, str] | None) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""Find the project, resolve data paths and load data files (CSV, Excel, Parquet).
+"""Load data files (CSV, Excel, Parquet), typed by pandas or converted and checked by a schema.
 
 Small and general on purpose: every reader in reportkit goes through :func:`load_data` (types
 inferred, for the kit's own well-formed files) or :func:`load_panel` /
@@ -19,8 +19,10 @@ from typing import Any
 import pandas as pd
 
 from ..errors import DataError
-from ..provenance import file_sha256 as _sha256
-from .readers import EXCEL_SUFFIXES, TEXT_SUFFIXES, decode_text, read_excel_values, read_located
+from ..hashing import file_sha256 as _sha256
+from .formats import file_format
+from .paths import resolve_data_path
+from .readers import decode_text, read_excel_values, read_located, sniff_separator
 from .schemas import (
     DEFAULT_REQUIRED,
     DESCRIPTIVE_COLUMNS,
@@ -32,95 +34,12 @@ from .schemas import (
 )
 
 __all__ = [
-    "project_root",
-    "resolve_data_path",
+    "resolve_data_path",  # documented here (notebooks import it from this module); see paths
     "load_data",
     "load_panel",
     "load_market_series",
     "file_sha256",
 ]
-
-_PARQUET_SUFFIXES = {".parquet", ".pq"}
-
-
-def _is_project_root(folder: Path) -> bool:
-    return (folder / "data").is_dir() and (folder / "reports").is_dir()
-
-
-def project_root(start: Path | None = None) -> Path:
-    """Return the project's root folder.
-
-    Walks up from ``start`` (or the current directory) to the first folder that holds both
-    ``data/`` and ``reports/``. If there is none, falls back to the folder above the installed
-    ``reportkit`` package when that folder has ``data/`` (an editable install). Raises
-    :class:`DataError` otherwise.
-    """
-    here = Path(start) if start is not None else Path.cwd()
-    here = here.resolve()
-    if here.is_file():
-        here = here.parent
-    for folder in (here, *here.parents):
-        if _is_project_root(folder):
-            return folder
-
-    import reportkit
-
-    fallback = Path(reportkit.__file__).resolve().parents[1]
-    if (fallback / "data").is_dir():
-        return fallback
-    raise DataError(
-        f"cannot find the project root: no folder from {here} upwards has both data/ and "
-        f"reports/, and {fallback} (next to the installed reportkit package) has no data/; "
-        "run from inside the project or pass an absolute path"
-    )
-
-
-def resolve_data_path(path: str | Path) -> Path:
-    """Return the absolute path of an existing data file.
-
-    An absolute path is used as it is. A relative path is tried against the current directory,
-    then against :func:`project_root`. A missing file raises :class:`DataError` naming the path,
-    the folders tried and what was expected.
-    """
-    if path is None or str(path).strip() == "":
-        raise DataError("no data path given; expected the path of a CSV, Excel or Parquet file")
-    raw = Path(path).expanduser()
-    tried: list[str] = []
-    if raw.is_absolute():
-        candidates = [raw]
-    else:
-        cwd = Path.cwd().resolve()
-        candidates = [cwd / raw]
-        tried.append(str(cwd))
-        try:
-            root = project_root()
-        except DataError:
-            tried.append("(project root: not found)")
-        else:
-            if root != cwd:
-                candidates.append(root / raw)
-                tried.append(str(root))
-    for candidate in candidates:
-        if candidate.is_file():
-            return candidate.resolve()
-    for candidate in candidates:
-        if candidate.exists():
-            raise DataError(
-                f"{candidate} is not a file (a folder?); expected a CSV, Excel or Parquet data file",
-                path=path,
-            )
-    if raw.is_absolute():
-        raise DataError(
-            "data file not found (absolute path); expected an existing CSV, Excel or Parquet file",
-            path=path,
-        )
-    raise DataError(
-        "data file not found; tried relative to: "
-        + ", ".join(tried)
-        + "; expected an existing CSV, Excel or Parquet file (relative paths are looked up in the "
-        "current directory, then in the project root, the folder with data/ and reports/)",
-        path=path,
-    )
 
 
 def load_data(path: str | Path, **read_kwargs: Any) -> pd.DataFrame:
@@ -137,29 +56,23 @@ def load_data(path: str | Path, **read_kwargs: Any) -> pd.DataFrame:
     the path. For a checked panel with explicit conversions use :func:`load_panel`.
     """
     resolved = resolve_data_path(path)
-    suffix = resolved.suffix.lower()
     if resolved.stat().st_size == 0:
         raise DataError("the file is empty (0 bytes); expected a header row and data", path=resolved)
 
-    if suffix in TEXT_SUFFIXES:
-        frame = _load_text(resolved, suffix, read_kwargs)
-    elif suffix in EXCEL_SUFFIXES:
+    fmt = file_format(resolved, reader="table")
+    if fmt.kind == "text":
+        frame = _load_text(resolved, fmt.separator, read_kwargs)
+    elif fmt.kind == "excel":
         frame = _load_excel(resolved, read_kwargs)
-    elif suffix in _PARQUET_SUFFIXES:
-        frame = _load_parquet(resolved, read_kwargs)
     else:
-        raise DataError(
-            f"unsupported file type {suffix or '(no suffix)'!r}; expected one of "
-            ".csv, .tsv, .txt, .xlsx, .parquet, .pq",
-            path=resolved,
-        )
+        frame = _load_parquet(resolved, read_kwargs)
 
     if frame.shape[1] == 0:
         raise DataError("the file has no columns; expected a header row and data", path=resolved)
     return frame
 
 
-def _load_text(resolved: Path, suffix: str, read_kwargs: dict[str, Any]) -> pd.DataFrame:
+def _load_text(resolved: Path, separator: str | None, read_kwargs: dict[str, Any]) -> pd.DataFrame:
     kwargs = dict(read_kwargs)
     encoding = kwargs.pop("encoding", None)
     try:
@@ -167,11 +80,7 @@ def _load_text(resolved: Path, suffix: str, read_kwargs: dict[str, Any]) -> pd.D
     except OSError as exc:
         raise DataError(f"cannot read the file: {exc.strerror or exc}", path=resolved) from None
     text, _ = decode_text(data, path=resolved, encoding=encoding)
-    sep = TEXT_SUFFIXES[suffix]
-    if sep is None:
-        first = next((line for line in text.splitlines() if line.strip()), "")
-        sep = "\t" if "\t" in first else ","
-    kwargs.setdefault("sep", sep)
+    kwargs.setdefault("sep", sniff_separator(text, separator))
     try:
         return pd.read_csv(io.StringIO(text), **kwargs)
     except pd.errors.EmptyDataError as exc:
@@ -207,7 +116,7 @@ def _load_parquet(resolved: Path, read_kwargs: dict[str, Any]) -> pd.DataFrame:
         raise DataError(
             f"reading Parquet needs pyarrow: pip install pyarrow ({exc})", path=resolved
         ) from exc
-    except Exception as exc:  # noqa: BLE001 - pyarrow reports damaged files in many ways
+    except Exception as exc:
         raise DataError(
             f"cannot read the Parquet file ({type(exc).__name__}: {exc})", path=resolved
         ) from exc

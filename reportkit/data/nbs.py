@@ -13,17 +13,19 @@ See ``data/README.md`` for the conventions, the verification caveats and the gap
 
 from __future__ import annotations
 
-import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
 from ..errors import DataError
-from .io import load_data, project_root, resolve_data_path
+from .io import load_data
+from .messages import MAX_SHOWN, and_more, show
+from .paths import project_root, resolve_data_path
+from .periods import parse_ytd_period
 
 __all__ = [
     "SeriesInfo",
@@ -32,7 +34,6 @@ __all__ = [
     "MONTHLY_YTD_FILE",
     "load_nbs_annual",
     "load_nbs_monthly_ytd",
-    "parse_ytd_period",
 ]
 
 ANNUAL_FILE = "nbs_online_retail_annual.csv"
@@ -100,26 +101,6 @@ SERIES: Mapping[str, SeriesInfo] = MappingProxyType(
     }
 )
 
-_PERIOD_RE = re.compile(r"^(\d{4})-(\d{2})\.\.(\d{2})$")
-_MAX_BAD_ROWS = 5
-
-
-def parse_ytd_period(label: str) -> tuple[int, int]:
-    """Parse a cumulative period label ``YYYY-01..MM`` into ``(year, end_month)``.
-
-    Raises ``ValueError`` for anything else (the period must start in January).
-    """
-    match = _PERIOD_RE.match(str(label).strip())
-    if not match:
-        raise ValueError(f"expected a period like 2024-01..02; got {label!r}")
-    year, first, last = (int(g) for g in match.groups())
-    if first != 1 or not 1 <= last <= 12:
-        raise ValueError(
-            f"expected a cumulative period from January (YYYY-01..MM, MM 01-12); got {label!r}"
-        )
-    return year, last
-
-
 def _default_path(filename: str) -> Path:
     return project_root() / "data" / filename
 
@@ -130,23 +111,13 @@ def _read(path: str | Path | None, filename: str) -> tuple[pd.DataFrame, Path]:
     return frame, resolved
 
 
-def _show(value: object) -> str:
-    """A cell value for an error message: plain Python repr, whole floats without '.0'."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return repr(value)
-
-
 def _bad_rows(frame: pd.DataFrame, mask: pd.Series, columns: list[str]) -> str:
     """Describe the first bad rows with their CSV line numbers (header is line 1)."""
     parts = []
-    for idx in frame.index[mask.to_numpy()][:_MAX_BAD_ROWS]:
-        values = ", ".join(f"{col}={_show(frame.at[idx, col])}" for col in columns)
+    for idx in frame.index[mask.to_numpy()][:MAX_SHOWN]:
+        values = ", ".join(f"{col}={show(frame.at[idx, col])}" for col in columns)
         parts.append(f"line {int(idx) + 2}: {values}")
-    more = int(mask.sum()) - len(parts)
-    return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
+    return "; ".join(parts) + and_more(int(mask.sum()))
 
 
 def _require_columns(frame: pd.DataFrame, required: list[str], path: Path) -> None:

@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
-from .readers import RowNumbers
+from .messages import MAX_SHOWN, RowNumbers, and_more, show
 
 __all__ = ["Percent", "MAGNITUDES", "EXPECTED", "parse_number", "parse_numeric_column"]
 
@@ -61,7 +61,6 @@ _EXPECTED_BY_PERCENT = {
 }
 EXPECTED = _EXPECTED_BY_PERCENT["fraction"]
 
-_MAX_SHOWN = 5
 _NUMBER = re.compile(
     r"(?P<sign>[+-])?"
     r"(?P<body>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
@@ -234,17 +233,16 @@ def parse_numeric_column(
     if not isinstance(series, pd.Series):
         raise DataError(f"expected a pandas Series for column {column!r}; got "
                         f"{type(series).__name__}", path=path, column=column)
-    where = rows if rows is not None and len(rows.numbers) == len(series) else \
-        RowNumbers.after_header(len(series))
+    where = RowNumbers.for_series(series, rows)
     declared = {str(m).strip() for m in missing}
     dtype = series.dtype
     kind = getattr(dtype, "kind", "O")
     if pd.api.types.is_bool_dtype(dtype) or (kind and kind in "mMcV") or isinstance(
             dtype, (pd.DatetimeTZDtype, pd.PeriodDtype, pd.IntervalDtype)):
-        shown = "; ".join(f"{where.label(i)}: {_show(series.iloc[i])}"
-                          for i in range(min(len(series), _MAX_SHOWN)))
+        shown = "; ".join(f"{where.label(i)}: {show(series.iloc[i])}"
+                          for i in range(min(len(series), MAX_SHOWN)))
         raise DataError(f"column {column!r} holds {dtype} values ({shown}); expected {expected}",
-                        path=path, column=column, rows=where.numbers[:_MAX_SHOWN],
+                        path=path, column=column, rows=where.numbers[:MAX_SHOWN],
                         expected=expected)
     if isinstance(dtype, pd.CategoricalDtype):
         series = series.astype(object)
@@ -254,9 +252,9 @@ def parse_numeric_column(
         results = _text_results(series, declared, percent)
     bad = [i for i, r in enumerate(results) if isinstance(r, str)]
     if bad:
-        shown = "; ".join(f"{where.label(i)}: {_show(series.iloc[i])} ({results[i]})"
-                          for i in bad[:_MAX_SHOWN])
-        more = f" (and {len(bad) - _MAX_SHOWN} more)" if len(bad) > _MAX_SHOWN else ""
+        shown = "; ".join(f"{where.label(i)}: {show(series.iloc[i])} ({results[i]})"
+                          for i in bad[:MAX_SHOWN])
+        more = and_more(len(bad))
         allowed = " or empty" if "" in declared else ""
         extra = [m for m in sorted(declared) if m]
         if extra:
@@ -264,7 +262,7 @@ def parse_numeric_column(
         raise DataError(
             f"column {column!r} has {len(bad)} value(s) that are not numbers: {shown}{more}; "
             f"expected {expected}{allowed}",
-            path=path, column=column, rows=[where.at(i) for i in bad[:_MAX_SHOWN]],
+            path=path, column=column, rows=[where.at(i) for i in bad[:MAX_SHOWN]],
             expected=expected,
         )
     return pd.Series(np.asarray(results, dtype=float), index=series.index, name=series.name)
@@ -316,11 +314,3 @@ def _text_results(series: pd.Series, declared: set[str], percent: str) -> list[f
         results[pos] = hit
     return results
 
-
-def _show(value: Any) -> str:
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return "(empty)"
-    if isinstance(value, np.generic):
-        value = value.item()
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "…"

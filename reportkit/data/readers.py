@@ -45,26 +45,20 @@ from typing import Any
 import pandas as pd
 
 from ..errors import DataError
+from .formats import file_format
+from .messages import MAX_SHOWN, RowNumbers, and_more
+from .paths import resolve_data_path
 
 __all__ = [
-    "TEXT_SUFFIXES",
-    "EXCEL_SUFFIXES",
-    "PARQUET_SUFFIXES",
-    "RowNumbers",
     "Table",
     "read_table",
     "read_located",
     "decode_text",
+    "sniff_separator",
     "SheetValues",
     "read_excel_values",
     "map_columns",
 ]
-
-TEXT_SUFFIXES: Mapping[str, str | None] = {".csv": ",", ".tsv": "\t", ".txt": None}
-EXCEL_SUFFIXES = frozenset({".xlsx", ".xlsm"})
-PARQUET_SUFFIXES = frozenset({".parquet", ".pq"})
-_ALL_SUFFIXES = ", ".join([*TEXT_SUFFIXES, *sorted(EXCEL_SUFFIXES), *sorted(PARQUET_SUFFIXES)])
-_MAX_SHOWN = 5
 
 # (mark, codec, name, declared codecs that agree with it); UTF-32 marks first: they start
 # with the UTF-16 LE mark.
@@ -80,51 +74,7 @@ _MAGIC = ((b"PK\x03\x04", "a ZIP archive (an Excel .xlsx workbook under a text-f
           (b"\xd0\xcf\x11\xe0", "an old Excel .xls workbook (save it as .xlsx or CSV)"))
 
 
-# --------------------------------------------------------------------------- locations
-
-
-@dataclass(frozen=True)
-class RowNumbers:
-    """Where each data row of a frame sits in its file, for messages.
-
-    ``numbers[i]`` is the location of data row ``i``: its line in a text file (the header is
-    line 1, so without blank lines the first data row is line 2), its row in an Excel sheet, or
-    its 1-based position in a Parquet file. ``word`` is "line" or "row".
-    """
-
-    numbers: tuple[int, ...]
-    word: str = "line"
-    header: int | None = 1  # where the column names are (None: a Parquet schema)
-
-    @classmethod
-    def after_header(cls, n_rows: int) -> RowNumbers:
-        """Rows of a frame as they would be in a CSV file with one header line (row i → line i+2)."""
-        return cls(tuple(range(2, n_rows + 2)), "line")
-
-    @classmethod
-    def for_frame(cls, frame: pd.DataFrame, given: RowNumbers | None = None) -> RowNumbers:
-        """``given``, else the locations :func:`read_table` left in ``frame.attrs``, else lines i+2."""
-        for candidate in (given, frame.attrs.get("reportkit_rows")):
-            if isinstance(candidate, RowNumbers) and len(candidate.numbers) == len(frame):
-                return candidate
-        return cls.after_header(len(frame))
-
-    @property
-    def header_label(self) -> str:
-        """``"line 1"``, ``"row 3"`` (a sheet) or ``"the Parquet schema"``: where the names are."""
-        return f"{self.word} {self.header}" if self.header is not None else "the Parquet schema"
-
-    def at(self, position: int) -> int:
-        """The location (line or row number) of data row ``position`` (0-based)."""
-        return self.numbers[position]
-
-    def label(self, position: int) -> str:
-        """``"line 7"`` or ``"row 7"`` for data row ``position`` (0-based)."""
-        return f"{self.word} {self.numbers[position]}"
-
-    def take(self, positions: Sequence[int]) -> RowNumbers:
-        """The locations of the rows at ``positions``, in that order (after sorting or filtering)."""
-        return RowNumbers(tuple(self.numbers[p] for p in positions), self.word, self.header)
+# --------------------------------------------------------------------------- tables
 
 
 @dataclass(frozen=True)
@@ -183,23 +133,16 @@ def read_located(
     columns: Mapping[str, str] | None = None,
 ) -> Table:
     """As :func:`read_table`, returning a :class:`Table` (frame, resolved path, row locations)."""
-    from .io import resolve_data_path  # io imports this module
-
     resolved = resolve_data_path(path)
-    suffix = resolved.suffix.lower()
-    if suffix in TEXT_SUFFIXES:
-        table = _read_text(resolved, encoding=encoding, suffix=suffix)
-    elif suffix in EXCEL_SUFFIXES:
+    fmt = file_format(resolved, reader="table")
+    if fmt.kind == "text":
+        table = _read_text(resolved, encoding=encoding, separator=fmt.separator)
+    elif fmt.kind == "excel":
         _no_encoding(encoding, resolved, "an Excel workbook")
         table = _read_excel(resolved, sheet=sheet)
-    elif suffix in PARQUET_SUFFIXES:
+    else:
         _no_encoding(encoding, resolved, "a Parquet file")
         table = _read_parquet(resolved)
-    else:
-        raise DataError(
-            f"unsupported file type {suffix or '(no suffix)'!r}; expected one of {_ALL_SUFFIXES}",
-            path=resolved, expected=f"a file ending in one of {_ALL_SUFFIXES}",
-        )
     if sheet is not None and table.kind != "excel":
         raise DataError(f"sheet={sheet!r} was given but the file is not an Excel workbook",
                         path=resolved)
@@ -328,7 +271,16 @@ def _no_bom_utf16(data: bytes) -> str | None:
     return None
 
 
-def _read_text(path: Path, *, encoding: str | None, suffix: str) -> Table:
+def sniff_separator(text: str, separator: str | None) -> str:
+    """``separator``, or for a file that does not say (``.txt``): a tab if the first non-blank
+    line has one, else a comma."""
+    if separator is not None:
+        return separator
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    return "\t" if "\t" in first else ","
+
+
+def _read_text(path: Path, *, encoding: str | None, separator: str | None) -> Table:
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -337,10 +289,7 @@ def _read_text(path: Path, *, encoding: str | None, suffix: str) -> Table:
         raise DataError("the file is empty (0 bytes); expected a header row and data rows",
                         path=path, expected="a header row and data rows")
     text, codec = decode_text(data, path=path, encoding=encoding)
-    sep = TEXT_SUFFIXES[suffix]
-    if sep is None:
-        first = next((line for line in text.splitlines() if line.strip()), "")
-        sep = "\t" if "\t" in first else ","
+    sep = sniff_separator(text, separator)
     records = _csv_records(text, sep, path)
     if not records:
         n_lines = len(text.splitlines()) or 1
@@ -379,13 +328,13 @@ def _check_widths(bad: list[tuple[int, list[str]]], width: int, header_line: int
     """Refuse rows with more (non-empty) or fewer cells than the header has columns."""
     if not bad:
         return
-    shown = "; ".join(f"line {line} has {len(cells)}" for line, cells in bad[:_MAX_SHOWN])
-    more = f" (and {len(bad) - _MAX_SHOWN} more)" if len(bad) > _MAX_SHOWN else ""
+    shown = "; ".join(f"line {line} has {len(cells)}" for line, cells in bad[:MAX_SHOWN])
+    more = and_more(len(bad))
     raise DataError(
         f"rows with a different number of cells than the header (line {header_line} has "
         f"{width} columns): {shown}{more}; expected {width} cells on every line (a separator "
         f"{sep!r} inside an unquoted cell?)",
-        path=path, rows=[line for line, _ in bad[:_MAX_SHOWN]], expected=f"{width} cells per line",
+        path=path, rows=[line for line, _ in bad[:MAX_SHOWN]], expected=f"{width} cells per line",
     )
 
 
@@ -556,9 +505,9 @@ def _refuse_cells(bad: list[Any], cells: list[list[Any]], sheet: str, path: Path
         return None if cell.row == header_row else _name_at(header, cell.column - 1)
 
     shown = ", ".join(f"{c.coordinate} (column {column_of(c) or c.column_letter!r}"
-                      + (f": {c.value!r})" if c.value is not None else ")") for c in bad[:_MAX_SHOWN])
+                      + (f": {c.value!r})" if c.value is not None else ")") for c in bad[:MAX_SHOWN])
     raise DataError(f"sheet {sheet!r}: cell(s) {shown} {what}", path=path,
-                    column=column_of(bad[0]), rows=[c.row for c in bad[:_MAX_SHOWN]],
+                    column=column_of(bad[0]), rows=[c.row for c in bad[:MAX_SHOWN]],
                     expected="cell values")
 
 

@@ -21,7 +21,7 @@ once.
   refused unless ``date_format`` is declared.
 
 **Market series** (``period``, ``value``, ``unit``): period labels as
-:class:`~reportkit.data.timeseries.TimeSeries` reads them (``2024``, ``2024Q1``, ``2024-03``,
+:func:`reportkit.data.periods.parse_period` reads them (``2024``, ``2024Q1``, ``2024-03``,
 ``2024年3月``; one frequency per file, each period once, none in the future); ``value`` finite;
 ``unit`` one of :data:`UNITS` (or the declared ones), the same in every row; levels in money
 or people non-negative and below :data:`MAX_BY_UNIT`.
@@ -54,8 +54,9 @@ from pandera.errors import SchemaErrors
 
 from ..choices import check_choice
 from ..errors import DataError, DataWarning
+from .messages import MAX_SHOWN, RowNumbers, and_more, show
 from .numbers import parse_numeric_column
-from .readers import RowNumbers
+from .periods import PeriodLabel, parse_period
 
 __all__ = [
     "COUNT_METRICS", "MONEY_METRICS", "METRICS", "DESCRIPTIVE_COLUMNS", "DEFAULT_REQUIRED",
@@ -82,7 +83,6 @@ MAX_BY_UNIT: Mapping[str, float] = {"元": 1e15, "万元": 1e11, "亿元": 1e7, 
 UNITS: tuple[str, ...] = (*MAX_BY_UNIT, "%")
 SERIES_EXTRA_COLUMNS: tuple[str, ...] = ("source", "note", "name", "series", "verification")
 _MAX_PERCENT = 1e4  # |growth| above 10000 % in one period is a unit mistake
-_MAX_SHOWN = 5
 
 OnUnsorted = Literal["sort", "error"]
 
@@ -270,8 +270,7 @@ def parse_date_column(series: pd.Series, *, column: str, path: str | Path | None
     an impossible date (2024-02-30) are refused. One :class:`DataError` names the file, the
     column, the first bad rows and what was expected.
     """
-    where = rows if rows is not None and len(rows.numbers) == len(series) else \
-        RowNumbers.after_header(len(series))
+    where = RowNumbers.for_series(series, rows)
     kind = getattr(series.dtype, "kind", "O")
     if isinstance(series.dtype, pd.DatetimeTZDtype):
         raise DataError(f"column {column!r} holds dates with a time zone ({series.dtype}); "
@@ -299,12 +298,12 @@ def parse_date_column(series: pd.Series, *, column: str, path: str | Path | None
                 "dates in one format, e.g. 2024-01-08 (YYYY-MM-DD)")
     bad = [i for i, r in enumerate(results) if isinstance(r, str) and r != _AMBIGUOUS]
     if bad:
-        shown = "; ".join(f"{where.label(i)}: {_show(values[i])} ({results[i]})"
-                          for i in bad[:_MAX_SHOWN])
-        more = f" (and {len(bad) - _MAX_SHOWN} more)" if len(bad) > _MAX_SHOWN else ""
+        shown = "; ".join(f"{where.label(i)}: {show(values[i])} ({results[i]})"
+                          for i in bad[:MAX_SHOWN])
+        more = and_more(len(bad))
         raise DataError(f"column {column!r} has {len(bad)} cell(s) that are not dates: {shown}"
                         f"{more}; expected {expected}", path=path, column=column,
-                        rows=[where.at(i) for i in bad[:_MAX_SHOWN]], expected=expected)
+                        rows=[where.at(i) for i in bad[:MAX_SHOWN]], expected=expected)
     groups: dict[str, list[int]] = {}
     for i, r in enumerate(results):
         if r is not None:
@@ -316,20 +315,20 @@ def parse_date_column(series: pd.Series, *, column: str, path: str | Path | None
         minority: list[int] = []
         for label, members in ordered[1:]:
             parts.append(f"{len(members)} as {label} ("
-                         + ", ".join(f"{where.label(i)}: {_show(values[i])}" for i in members[:3])
+                         + ", ".join(f"{where.label(i)}: {show(values[i])}" for i in members[:3])
                          + (", …" if len(members) > 3 else "") + ")")
             minority += members
         raise DataError(f"column {column!r} mixes date formats: {'; '.join(parts)}; expected one "
                         "date format in the whole column (YYYY-MM-DD recommended)",
-                        path=path, column=column, rows=sorted(where.at(i) for i in minority)[:_MAX_SHOWN],
+                        path=path, column=column, rows=sorted(where.at(i) for i in minority)[:MAX_SHOWN],
                         expected="one date format per column")
     if _AMBIGUOUS in groups:
         members = groups[_AMBIGUOUS]
         raise DataError(
-            f"column {column!r} holds dates like {_show(values[members[0]])} ({where.label(members[0])}) "
+            f"column {column!r} holds dates like {show(values[members[0]])} ({where.label(members[0])}) "
             "where the day and the month could be either way round; expected YYYY-MM-DD, or "
             "declare date_format='%m/%d/%Y' (month first) or '%d/%m/%Y' (day first)",
-            path=path, column=column, rows=[where.at(i) for i in members[:_MAX_SHOWN]],
+            path=path, column=column, rows=[where.at(i) for i in members[:MAX_SHOWN]],
             expected="unambiguous dates or a declared date_format",
         )
     stamps = [r[1] if isinstance(r, tuple) else pd.NaT for r in results]
@@ -359,20 +358,6 @@ def _raise_problems(problems: Sequence[_Problem], path: str | Path | None) -> No
     first = problems[0]
     raise DataError(message, path=path, column=first.column, rows=first.rows,
                     expected=first.expected)
-
-
-def _show(value: Any) -> str:
-    if value is None or value is pd.NA or value is pd.NaT or (
-            isinstance(value, (float, np.floating)) and math.isnan(value)):
-        return "(empty)"
-    if isinstance(value, pd.Timestamp):
-        return str(value.date()) if value == value.normalize() else str(value)
-    if isinstance(value, (float, np.floating)) and float(value).is_integer():
-        return str(int(value))
-    if isinstance(value, np.generic):
-        value = value.item()
-    text = repr(value) if isinstance(value, str) else str(value)
-    return text if len(text) <= 40 else text[:37] + "…"
 
 
 _BUILTIN = {"not_nullable": "expected a value in every row (empty cells found)",
@@ -410,22 +395,22 @@ def _schema_problems(err: SchemaErrors, frame: pd.DataFrame, where: RowNumbers,
                 groups.setdefault(tuple(frame.iloc[pos][k] for k in keys), []).append(pos)
             shown = "; ".join(
                 " and ".join(where.label(p) for p in members) + " ("
-                + ", ".join(f"{k}={_show(v)}" for k, v in zip(keys, value)) + ")"
-                for value, members in list(groups.items())[:_MAX_SHOWN])
-            more = f" (and {len(groups) - _MAX_SHOWN} more)" if len(groups) > _MAX_SHOWN else ""
+                + ", ".join(f"{k}={show(v)}" for k, v in zip(keys, value)) + ")"
+                for value, members in list(groups.items())[:MAX_SHOWN])
+            more = and_more(len(groups))
             problems.append(_Problem(column, f"duplicate rows {shown}{more}; expected one row "
                                      f"per {' and '.join(keys)}",
-                                     tuple(where.at(p) for p in positions[:_MAX_SHOWN]),
+                                     tuple(where.at(p) for p in positions[:MAX_SHOWN]),
                                      f"one row per {' and '.join(keys)}"))
             continue
         words = _BUILTIN.get(check, check)
         if check.startswith("dtype("):
             words = f"expected the type {check[6:-1]}"
-        shown = "; ".join(f"{where.label(p)}: {_show(frame.iloc[p][column])}"
-                          for p in positions[:_MAX_SHOWN])
-        more = f" (and {len(positions) - _MAX_SHOWN} more)" if len(positions) > _MAX_SHOWN else ""
+        shown = "; ".join(f"{where.label(p)}: {show(frame.iloc[p][column])}"
+                          for p in positions[:MAX_SHOWN])
+        more = and_more(len(positions))
         text = f"{words}; bad rows: {shown}{more}" if positions else words
-        problems.append(_Problem(column, text, tuple(where.at(p) for p in positions[:_MAX_SHOWN]),
+        problems.append(_Problem(column, text, tuple(where.at(p) for p in positions[:MAX_SHOWN]),
                                  words.removeprefix("expected ")))
     return problems
 
@@ -449,7 +434,7 @@ def _check_frame(frame: Any, path: str | Path | None) -> pd.DataFrame:
     names = list(frame.columns)
     odd = [c for c in names if not isinstance(c, str)]
     if odd:
-        raise DataError(f"column names {odd[:_MAX_SHOWN]!r} are not text; expected named columns",
+        raise DataError(f"column names {odd[:MAX_SHOWN]!r} are not text; expected named columns",
                         path=path, expected="text column names")
     dup = sorted({c for c in names if names.count(c) > 1})
     if dup:
@@ -514,10 +499,10 @@ def _numeric_problem(frame: pd.DataFrame, column: str, where: RowNumbers) -> _Pr
     bad = [i for i, v in enumerate(cells) if not (v is None or v is pd.NA or _is_float(v))]
     if not bad and getattr(dtype, "kind", "") == "O":
         return None  # an object column holding only numbers (and empty cells)
-    shown = "; ".join(f"{where.label(i)}: {_show(cells.iloc[i])}" for i in bad[:_MAX_SHOWN])
+    shown = "; ".join(f"{where.label(i)}: {show(cells.iloc[i])}" for i in bad[:MAX_SHOWN])
     return _Problem(column, f"holds {dtype} values, not numbers ({shown}); expected numbers: "
                     "read the file with load_panel (it converts 1,234, 12%, 1.2万) or convert "
-                    "the column first", tuple(where.at(i) for i in bad[:_MAX_SHOWN]), "numbers")
+                    "the column first", tuple(where.at(i) for i in bad[:MAX_SHOWN]), "numbers")
 
 
 def _sort_or_refuse(frame: pd.DataFrame, where: RowNumbers, keys: Sequence[str],
@@ -527,14 +512,14 @@ def _sort_or_refuse(frame: pd.DataFrame, where: RowNumbers, keys: Sequence[str],
     previous = frame.groupby(group, sort=False)[last].shift(1) if group else frame[last].shift(1)
     back = np.flatnonzero((frame[last] < previous).to_numpy(dtype=bool))
     if len(back):
-        shown = "; ".join(f"{where.label(i)}: " + ", ".join(f"{k}={_show(frame.iloc[i][k])}"
+        shown = "; ".join(f"{where.label(i)}: " + ", ".join(f"{k}={show(frame.iloc[i][k])}"
                                                             for k in keys)
-                          for i in back[:_MAX_SHOWN])
+                          for i in back[:MAX_SHOWN])
         text = (f"column {last!r}: periods out of order (earlier than the row before"
                 f"{' for the same ' + ' and '.join(group) if group else ''}): {shown}")
         if on_unsorted == "error":
             raise DataError(f"{text}; expected rows sorted by {' and '.join(keys)}", path=path,
-                            column=last, rows=[where.at(i) for i in back[:_MAX_SHOWN]],
+                            column=last, rows=[where.at(i) for i in back[:MAX_SHOWN]],
                             expected=f"rows sorted by {' and '.join(keys)}")
         prefix = f"{path}: " if path else ""
         _warn(f"{prefix}{text}; the rows were sorted by {' and '.join(keys)}")
@@ -615,8 +600,8 @@ def validate_panel(frame: pd.DataFrame, *, path: str | Path | None = None, entit
         if odd:
             problems.append(_Problem(
                 entity, "holds values that are not text: " + "; ".join(
-                    f"{where.label(i)}: {_show(ent.iloc[i])}" for i in odd[:_MAX_SHOWN])
-                + "; expected names (text)", tuple(where.at(i) for i in odd[:_MAX_SHOWN]),
+                    f"{where.label(i)}: {show(ent.iloc[i])}" for i in odd[:MAX_SHOWN])
+                + "; expected names (text)", tuple(where.at(i) for i in odd[:MAX_SHOWN]),
                 "names (text)"))
     per = frame[period]
     if per.dtype.kind != "M" or isinstance(per.dtype, pd.DatetimeTZDtype):
@@ -641,21 +626,20 @@ def validate_panel(frame: pd.DataFrame, *, path: str | Path | None = None, entit
 
 
 def _period_of(value: Any) -> pd.Period | str | None:
-    from .timeseries import _parse_label  # the labels TimeSeries reads, in one place
-
+    """One cell of a market series' period column: a Period, None (empty) or the reason."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
         return None
     try:
-        parsed = _parse_label(value)
+        parsed = parse_period(value)
     except Exception as exc:  # noqa: BLE001 - any failure of one label is that label's problem
         return f"not a period ({type(exc).__name__})"
-    if isinstance(parsed, str):
+    if not isinstance(parsed, PeriodLabel):
         return None if parsed == "missing" else parsed
-    code = {"annual": "Y", "quarterly": "Q", "monthly": "M", "date": "D"}.get(parsed.resolution)
-    if code is None:
+    period = parsed.period()
+    if period is None:
         return ("a January-to-month cumulative period; read it with "
                 "TimeSeries.from_ytd_frame")
-    return pd.Period(parsed.start, freq=code)
+    return period
 
 
 def _freq_word(freqstr: str) -> str:
@@ -688,18 +672,18 @@ def convert_market_series(frame: pd.DataFrame, *, path: str | Path | None = None
             freqs.setdefault(p.freqstr, []).append(i)
     if bad:
         problems.append(_Problem(period, "has cells that are not periods: " + "; ".join(
-            f"{where.label(i)}: {_show(frame[period].iloc[i])} ({parsed[i]})" for i in bad[:_MAX_SHOWN])
+            f"{where.label(i)}: {show(frame[period].iloc[i])} ({parsed[i]})" for i in bad[:MAX_SHOWN])
             + "; expected labels such as 2024, 2024Q1, 2024-03 or 2024年3月",
-            tuple(where.at(i) for i in bad[:_MAX_SHOWN]), "period labels"))
+            tuple(where.at(i) for i in bad[:MAX_SHOWN]), "period labels"))
     elif len(freqs) > 1:
         ordered = sorted(freqs.items(), key=lambda kv: len(kv[1]), reverse=True)
         minority = sorted(i for _, members in ordered[1:] for i in members)
         main_freq, main_rows = ordered[0]
         problems.append(_Problem(period, "mixes frequencies: " + "; ".join(
-            f"{where.label(i)}: {_show(frame[period].iloc[i])} is {_freq_word(parsed[i].freqstr)}"
-            for i in minority[:_MAX_SHOWN])
+            f"{where.label(i)}: {show(frame[period].iloc[i])} is {_freq_word(parsed[i].freqstr)}"
+            for i in minority[:MAX_SHOWN])
             + f", while {len(main_rows)} other row(s) are {_freq_word(main_freq)}; expected one "
-            "frequency per series", tuple(where.at(i) for i in minority[:_MAX_SHOWN]),
+            "frequency per series", tuple(where.at(i) for i in minority[:MAX_SHOWN]),
             "one frequency per series"))
     else:
         freq = next(iter(freqs), "M")
@@ -749,8 +733,8 @@ def validate_market_series(frame: pd.DataFrame, *, path: str | Path | None = Non
            if v is not None and not (isinstance(v, float) and math.isnan(v)) and not isinstance(v, str)]
     if odd:
         problems.append(_Problem(unit, "holds values that are not text: " + "; ".join(
-            f"{where.label(i)}: {_show(frame[unit].iloc[i])}" for i in odd[:_MAX_SHOWN]),
-            tuple(where.at(i) for i in odd[:_MAX_SHOWN]), "a unit such as 亿元"))
+            f"{where.label(i)}: {show(frame[unit].iloc[i])}" for i in odd[:MAX_SHOWN]),
+            tuple(where.at(i) for i in odd[:MAX_SHOWN]), "a unit such as 亿元"))
     _raise_problems(problems, path)
     typed = frame.copy()
     typed[value] = typed[value].astype("float64")

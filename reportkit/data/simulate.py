@@ -38,9 +38,9 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -49,6 +49,7 @@ from scipy import special, stats
 
 from ..atomic import write_atomic
 from ..errors import DataError
+from .paths import project_root
 
 __all__ = [
     "GENERATOR_VERSION",
@@ -66,12 +67,14 @@ __all__ = [
     "load_true_params",
     "pooled_log_correlation",
     "DEMO_FOLDER",
+    "demo_folder",
     "main",
 ]
 
 GENERATOR_VERSION = "reportkit-sim/1.0"
 DEFAULT_SEED = 618
-DEMO_FOLDER = Path(__file__).resolve().parents[2] / "data" / "simulated"
+#: Where the demo files live, relative to the project root (:func:`demo_folder`).
+DEMO_FOLDER = Path("data") / "simulated"
 PANEL_FILE = "brand_week_panel.csv"
 PARAMS_FILE = "true_params.json"
 
@@ -553,16 +556,23 @@ def pooled_log_correlation(
 # --------------------------------------------------------------------------- files
 
 
+def demo_folder() -> Path:
+    """The project's demo folder, ``<project root>/data/simulated`` (see
+    :func:`reportkit.data.paths.project_root`; never the installed package's folder)."""
+    return project_root() / DEMO_FOLDER
+
+
 def write_demo_panel(
-    folder: Path | str = DEMO_FOLDER, seed: int = DEFAULT_SEED
+    folder: Path | str | None = None, seed: int = DEFAULT_SEED
 ) -> tuple[Path, Path]:
     """Simulate with ``seed`` and write ``brand_week_panel.csv`` and ``true_params.json``.
 
     Both files are written to a temporary name in ``folder`` first and then moved into place
     (:func:`os.replace`), so a reader never sees a half-written file. The CSV is UTF-8 without
-    an index, ``gmv`` with two decimals. Returns (csv path, json path).
+    an index, ``gmv`` with two decimals. ``folder`` defaults to :func:`demo_folder`. Returns
+    (csv path, json path).
     """
-    folder = Path(folder)
+    folder = demo_folder() if folder is None else Path(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -581,9 +591,12 @@ _CSV_DTYPES = {"brand": "str", "category": "str", "week": "str", "gmv": "float64
 _CSV_DTYPES.update({c: "int64" for c in COUNT_COLUMNS})
 
 
-def load_demo_panel(folder: Path | str = DEMO_FOLDER) -> pd.DataFrame:
-    """Read the committed demo panel (``week`` stays an ISO date string, counts int64)."""
-    path = Path(folder) / PANEL_FILE
+def load_demo_panel(folder: Path | str | None = None) -> pd.DataFrame:
+    """Read the committed demo panel (``week`` stays an ISO date string, counts int64).
+
+    ``folder`` defaults to :func:`demo_folder`.
+    """
+    path = (demo_folder() if folder is None else Path(folder)) / PANEL_FILE
     if not path.is_file():
         raise DataError(
             "the demo panel is missing; regenerate it with `python -m reportkit.data.simulate`",
@@ -599,9 +612,9 @@ def load_demo_panel(folder: Path | str = DEMO_FOLDER) -> pd.DataFrame:
     return df
 
 
-def load_true_params(folder: Path | str = DEMO_FOLDER) -> dict[str, Any]:
-    """Read the committed ``true_params.json`` as a dict."""
-    path = Path(folder) / PARAMS_FILE
+def load_true_params(folder: Path | str | None = None) -> dict[str, Any]:
+    """Read the committed ``true_params.json`` as a dict (``folder`` defaults to :func:`demo_folder`)."""
+    path = (demo_folder() if folder is None else Path(folder)) / PARAMS_FILE
     if not path.is_file():
         raise DataError(
             "the true parameters file is missing; regenerate it with "
@@ -618,10 +631,11 @@ def main(argv: list[str] | None = None) -> int:
     """Regenerate the demo files: ``python -m reportkit.data.simulate [--seed N] [--folder DIR]``."""
     parser = argparse.ArgumentParser(prog="python -m reportkit.data.simulate", description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    parser.add_argument("--folder", type=Path, default=DEMO_FOLDER)
+    parser.add_argument("--folder", type=Path, default=None,
+                        help="output folder (default: data/simulated in the project root)")
     args = parser.parse_args(argv)
     csv_path, json_path = write_demo_panel(args.folder, seed=args.seed)
-    params = load_true_params(args.folder)
+    params = load_true_params(csv_path.parent)
     size = csv_path.stat().st_size
     print(f"wrote {csv_path} ({size / 1024:.0f} KiB)")
     print(f"wrote {json_path}")

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -43,6 +43,12 @@ import pandas as pd
 
 from ..choices import check_choice
 from ..errors import AnalysisError, DataError
+from ..i18n import Text, check_language
+from .formats import file_format
+from .io import load_data
+from .messages import MAX_SHOWN, column_list, show_list
+from .paths import resolve_data_path
+from .periods import KIND_WORD, RANK, PeriodLabel, parse_period
 
 __all__ = [
     "Freq",
@@ -68,7 +74,6 @@ _PANDAS_FREQ = {"annual": "Y", "quarterly": "Q", "monthly": "M"}
 _FREQ_ZH = {"annual": "年度", "quarterly": "季度", "monthly": "月度"}
 _UNIT_EN = {"annual": "year", "quarterly": "quarter", "monthly": "month"}
 _UNIT_ZH = {"annual": "年", "quarterly": "个季度", "monthly": "个月"}
-_MAX_SHOWN = 5
 
 
 # --------------------------------------------------------------------------- records
@@ -76,33 +81,37 @@ _MAX_SHOWN = 5
 
 @dataclass(frozen=True)
 class QualityNote:
-    """One data-quality finding: a short ``code``, the text in ``message["zh"]``/``["en"]``, and
-    the periods affected (as labels such as ``"2024-04"``, ``"2024Q2"``, ``"2024"``).
+    """One data-quality finding: a short ``code``, the text as a :class:`~reportkit.i18n.Text`
+    (one entry per language), and the periods affected (as labels such as ``"2024-04"``,
+    ``"2024Q2"``, ``"2024"``).
 
     Codes: ``sorted`` (rows were out of order and sorted), ``gap`` (periods kept as unknown),
     ``negative`` (negative values kept), ``cumulative_decrease`` (a cumulative value falls within
     a year, kept), ``jan_feb_combined`` (January and February only known together), ``block``
     (several periods only known as a total), ``unknown`` (derived periods without any value),
-    ``cut`` (:meth:`TimeSeries.complete` dropped earlier periods).
+    ``cut`` (:meth:`TimeSeries.complete` dropped earlier periods). ``message`` may be given as a
+    ``{"zh": …, "en": …}`` mapping; it is kept as a Text.
     """
 
     code: str
-    message: Mapping[str, str]
+    message: Text
     periods: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "message", MappingProxyType(dict(self.message)))
-
-    def __hash__(self) -> int:
-        return hash((self.code, tuple(sorted(self.message.items())), self.periods))
+        if not isinstance(self.message, Text):
+            if not isinstance(self.message, Mapping):
+                raise AnalysisError(f"QualityNote {self.code!r}: the message must be a Text, e.g. "
+                                    f"Text(zh=..., en=...); got {type(self.message).__name__}")
+            object.__setattr__(self, "message", Text(dict(self.message)))
 
     def text(self, lang: str = "zh") -> str:
-        """The message in ``lang`` ("zh" or "en")."""
+        """The message in ``lang`` (a missing entry fails loudly)."""
         return self.message[lang]
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain ``{"code", "message": {"zh", "en"}, "periods": [...]}`` (JSON-serialisable)."""
-        return {"code": self.code, "message": dict(self.message), "periods": list(self.periods)}
+        """Plain ``{"code", "message": {lang: text, ...}, "periods": [...]}`` (JSON-serialisable;
+        ``message`` is :meth:`Text.to_json <reportkit.i18n.Text.to_json>`, one entry per language)."""
+        return {"code": self.code, "message": self.message.to_json(), "periods": list(self.periods)}
 
 
 @dataclass(frozen=True)
@@ -149,12 +158,6 @@ def _fmt(value: float) -> str:
     if value.is_integer():
         return f"{value:,.0f}"
     return f"{value:,.4f}".rstrip("0").rstrip(".")
-
-
-def _show_list(items: Sequence[str], limit: int = _MAX_SHOWN) -> str:
-    shown = ", ".join(items[:limit])
-    more = len(items) - limit
-    return shown + (f" (and {more} more)" if more > 0 else "")
 
 
 def _pfreq(freq: str) -> str:
@@ -214,111 +217,10 @@ def _position_in_year(period: pd.Period) -> int:
     return 1
 
 
-# --------------------------------------------------------------------------- date parsing
-
-_YEAR_RE = re.compile(r"^(\d{4})\s*年?$")
-_QUARTER_RES = (
-    re.compile(r"^(\d{4})\s*[-/ ]?\s*[Qq]([1-4])$"),
-    re.compile(r"^(\d{4})\s*年\s*第?\s*([1-4])\s*季度?$"),
-)
-_QUARTER_FIRST_RE = re.compile(r"^[Qq]([1-4])\s*[-/ ]?\s*(\d{4})$")
-_QUARTER_ZH_RE = re.compile(r"^(\d{4})\s*年\s*第?\s*([一二三四])\s*季度?$")
-_ZH_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4}
-_MONTH_RES = (
-    re.compile(r"^(\d{4})\s*[-/.]\s*(\d{1,2})$"),
-    re.compile(r"^(\d{4})[Mm](\d{1,2})$"),
-    re.compile(r"^(\d{4})(0[1-9]|1[0-2])$"),
-    re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月$"),
-)
-_YTD_RE = re.compile(r"^(\d{4})-(\d{2})\.\.(\d{2})$")
-
-# resolution of a parsed date: a label can become a period of its own or a coarser frequency
-_RANK = {"annual": 0, "quarterly": 1, "monthly": 2, "date": 3}
-_KIND_WORD = {"annual": "a year", "quarterly": "a quarter", "monthly": "a month", "date": "a date",
-              "ytd": "a cumulative period"}
+# --------------------------------------------------------------------------- frequency
 
 
-@dataclass(frozen=True)
-class _Parsed:
-    resolution: str          # "annual" | "quarterly" | "monthly" | "date" | "ytd"
-    start: pd.Timestamp      # first day of the labelled period (or the date itself)
-
-
-def _parse_label(value: Any) -> _Parsed | str:
-    """Parse one cell of a date column; a string with the reason when it cannot be parsed."""
-    if isinstance(value, pd.Period):
-        freq = value.freqstr
-        if freq.startswith(("Y", "A")):
-            return _Parsed("annual", value.start_time)
-        if freq.startswith("Q"):
-            return _Parsed("quarterly", value.start_time)
-        if freq == "M":
-            return _Parsed("monthly", value.start_time)
-        return _Parsed("date", value.start_time)
-    if isinstance(value, (pd.Timestamp, np.datetime64)) or hasattr(value, "isoformat"):
-        try:
-            stamp = pd.Timestamp(value)
-        except (ValueError, TypeError, OverflowError):
-            return "not a date"
-        if pd.isna(stamp):
-            return "missing"
-        return _Parsed("date", stamp.tz_localize(None) if stamp.tzinfo else stamp)
-    if isinstance(value, (bool, np.bool_)):
-        return "a boolean, not a date"
-    if isinstance(value, (int, np.integer)):
-        text = str(int(value))
-    elif isinstance(value, (float, np.floating)):
-        if math.isnan(value):
-            return "missing"
-        if not float(value).is_integer():
-            return "a number that is not a year"
-        text = str(int(value))
-    elif value is None:
-        return "missing"
-    else:
-        text = str(value).strip()
-    if text == "" or text.lower() in {"nan", "nat", "none", "null"}:
-        return "missing"
-
-    match = _YTD_RE.match(text)
-    if match:
-        year, first, last = (int(g) for g in match.groups())
-        if first != 1 or not 1 <= last <= 12:
-            return "a cumulative period that does not start in January (expected YYYY-01..MM)"
-        return _Parsed("ytd", pd.Timestamp(year=year, month=last, day=1))
-    match = _YEAR_RE.match(text)
-    if match:
-        return _Parsed("annual", pd.Timestamp(year=int(match.group(1)), month=1, day=1))
-    for regex in _QUARTER_RES:
-        match = regex.match(text)
-        if match:
-            year, quarter = int(match.group(1)), int(match.group(2))
-            return _Parsed("quarterly", pd.Timestamp(year=year, month=3 * quarter - 2, day=1))
-    match = _QUARTER_FIRST_RE.match(text)
-    if match:
-        quarter, year = int(match.group(1)), int(match.group(2))
-        return _Parsed("quarterly", pd.Timestamp(year=year, month=3 * quarter - 2, day=1))
-    match = _QUARTER_ZH_RE.match(text)
-    if match:
-        year, quarter = int(match.group(1)), _ZH_DIGITS[match.group(2)]
-        return _Parsed("quarterly", pd.Timestamp(year=year, month=3 * quarter - 2, day=1))
-    for regex in _MONTH_RES:
-        match = regex.match(text)
-        if match:
-            year, month = int(match.group(1)), int(match.group(2))
-            if not 1 <= month <= 12:
-                return f"month {month} is not 1-12"
-            return _Parsed("monthly", pd.Timestamp(year=year, month=month, day=1))
-    try:
-        stamp = pd.Timestamp(text)
-    except (ValueError, TypeError, OverflowError):
-        return "not a recognised date (expected e.g. 2024, 2024Q1, 2024-03 or 2024-03-01)"
-    if pd.isna(stamp):
-        return "missing"
-    return _Parsed("date", stamp.tz_localize(None) if stamp.tzinfo else stamp)
-
-
-def _infer_freq(parsed: list[_Parsed], rows: list[str], raw: list[Any], column: str,
+def _infer_freq(parsed: list[PeriodLabel], rows: list[str], raw: list[Any], column: str,
                 source: str | None) -> str:
     """The frequency implied by the dates; DataError when it is ambiguous."""
     resolutions = {p.resolution for p in parsed}
@@ -329,7 +231,7 @@ def _infer_freq(parsed: list[_Parsed], rows: list[str], raw: list[Any], column: 
         seen: dict[str, int] = {}
         for i, p in enumerate(parsed):
             seen.setdefault(p.resolution, i)
-        shown = "; ".join(f"{rows[i]} {raw[i]!r} ({_KIND_WORD[r]})" for r, i in seen.items())
+        shown = "; ".join(f"{rows[i]} {raw[i]!r} ({KIND_WORD[r]})" for r, i in seen.items())
         raise DataError(
             f"column {column!r}: mixed date formats, so the frequency is ambiguous: {shown}; "
             "use one format, or pass freq='annual', 'quarterly' or 'monthly'",
@@ -439,12 +341,6 @@ def ytd_blocks(cumulative: pd.Series, *, through_year_end: bool = False) -> list
 # --------------------------------------------------------------------------- the container
 
 
-def _rows_of(index: pd.Index, *, csv_lines: bool) -> list[str]:
-    if csv_lines:
-        return [f"line {i + 2}" for i in range(len(index))]
-    return [f"row {label}" for label in index]
-
-
 @dataclass(frozen=True, eq=False)
 class TimeSeries:
     """One analyst series on a complete PeriodIndex, with its data-quality notes.
@@ -529,7 +425,7 @@ class TimeSeries:
 
     def quality_messages(self, lang: str = "zh") -> list[str]:
         """The data-quality notes as sentences in ``lang``, for the report's data-quality note."""
-        check_choice("lang", lang, ("zh", "en"))
+        check_language(lang, source="lang", error=AnalysisError)
         return [note.text(lang) for note in self.quality]
 
     def blocks_table(self) -> pd.DataFrame:
@@ -563,7 +459,7 @@ class TimeSeries:
         on_gap: OnGap = "error",
         on_unsorted: OnUnsorted = "error",
         on_negative: OnNegative = "error",
-    ) -> "TimeSeries":
+    ) -> TimeSeries:
         """Build a series from the ``date`` and ``value`` columns of ``df``.
 
         Dates: years (``2024``, ``"2024"``, ``"2024年"``), quarters (``"2024Q1"``,
@@ -604,7 +500,7 @@ class TimeSeries:
         on_gap: OnGap = "keep",
         on_unsorted: OnUnsorted = "error",
         on_negative: OnNegative = "error",
-    ) -> "TimeSeries":
+    ) -> TimeSeries:
         """A monthly cumulative series from NBS style periods ``YYYY-01..MM`` in column ``period``.
 
         ``2024-01..02`` is the January–February cumulative value NBS publishes as one figure;
@@ -636,7 +532,7 @@ class TimeSeries:
         on_unsorted: OnUnsorted = "error",
         on_negative: OnNegative = "error",
         **read_kwargs: Any,
-    ) -> "TimeSeries":
+    ) -> TimeSeries:
         """Read a CSV/TSV/Parquet file with :func:`reportkit.data.io.load_data` and build the series.
 
         As :meth:`from_frame`; ``source`` defaults to the resolved path, and for CSV/TSV files
@@ -644,11 +540,10 @@ class TimeSeries:
         labels (``YYYY-01..MM``) are accepted with ``kind="cumulative"``. ``read_kwargs`` go to
         the pandas reader (e.g. ``encoding="gb18030"``).
         """
-        from .io import load_data, resolve_data_path
-
         resolved = resolve_data_path(path)
         frame = load_data(resolved, **read_kwargs)
-        csv_lines = resolved.suffix.lower() in {".csv", ".tsv"} and "skiprows" not in read_kwargs
+        fmt = file_format(resolved, reader="table")
+        csv_lines = fmt.kind == "text" and fmt.separator is not None and "skiprows" not in read_kwargs
         return cls._build(frame.reset_index(drop=True), date=date, value=value, freq=freq,
                           kind=kind, name=name, unit=unit,
                           source=str(resolved) if source is None else source, on_gap=on_gap,
@@ -658,253 +553,33 @@ class TimeSeries:
     @classmethod
     def _build(cls, df: Any, *, date: str, value: str, freq: str | None, kind: str, name: str,
                unit: str, source: str, on_gap: str, on_unsorted: str, on_negative: str,
-               csv_lines: bool, ytd_only: bool) -> "TimeSeries":
-        if freq is not None:
-            check_choice("freq", freq, FREQS)
-        check_choice("kind", kind, KINDS)
-        check_choice("on_gap", on_gap, get_args(OnGap))
-        check_choice("on_unsorted", on_unsorted, get_args(OnUnsorted))
-        check_choice("on_negative", on_negative, get_args(OnNegative))
-        where = source or None
-        if not isinstance(df, pd.DataFrame):
-            raise DataError(f"expected a pandas DataFrame; got {type(df).__name__}", path=where)
-        for col in (date, value):
-            if col not in df.columns:
-                available = ", ".join(map(str, df.columns)) or "(none)"
-                raise DataError(f"column {col!r} not found; available columns: {available}",
-                                path=where, column=col)
-        if date == value:
-            raise DataError(f"the date and value columns are both {date!r}", path=where, column=date)
-        if len(df) == 0:
-            raise DataError(f"no rows: the series in column {value!r} is empty; expected at least "
-                            "one dated value", path=where, column=value)
+               csv_lines: bool, ytd_only: bool) -> TimeSeries:
+        """read → check → convert → order → fill → notes: one small function per phase."""
+        _check_options(freq=freq, kind=kind, on_gap=on_gap, on_unsorted=on_unsorted,
+                       on_negative=on_negative)
+        cols = _Columns(date=date, value=value, source=source)
+        _check_frame(df, cols)
         rows = _rows_of(df.index, csv_lines=csv_lines)
         raw_dates = list(df[date])
-
-        # ---- dates
-        parsed: list[_Parsed] = []
-        bad: list[str] = []
-        for row, cell in zip(rows, raw_dates):
-            result = _parse_label(cell)
-            if isinstance(result, str):
-                bad.append(f"{row} (empty)" if result == "missing" else f"{row} ({cell!r}: {result})")
-                parsed.append(None)  # type: ignore[arg-type]
-            else:
-                if ytd_only and result.resolution != "ytd":
-                    bad.append(f"{row} ({cell!r}: expected a cumulative period like 2024-01..02)")
-                elif result.resolution == "ytd" and kind != "cumulative":
-                    bad.append(f"{row} ({cell!r}: a January-to-month cumulative period; pass "
-                               "kind='cumulative' or use TimeSeries.from_ytd_frame)")
-                parsed.append(result)
-        if bad:
-            raise DataError(f"column {date!r} has {len(bad)} missing or unreadable date(s): "
-                            + _show_list(bad), path=where, column=date)
-        if freq is None:
-            freq = _infer_freq(parsed, rows, raw_dates, date, source)
-        coarse = [f"{row} ({cell!r} is {_KIND_WORD[p.resolution]})"
-                  for row, cell, p in zip(rows, raw_dates, parsed)
-                  if p.resolution != "ytd" and _RANK[p.resolution] < _RANK[freq]]
-        if coarse:
-            raise DataError(f"column {date!r}: label(s) coarser than freq={freq!r}: "
-                            + _show_list(coarse), path=where, column=date)
-        if kind == "cumulative" and freq == "annual":
-            raise DataError("an annual series cannot be year-to-date cumulative; use kind='level'",
-                            path=where, column=value)
-        pfreq = _pfreq(freq)
-        periods = [p.start.to_period(pfreq) for p in parsed]
-
-        # ---- values
-        series = df[value]
-        if pd.api.types.is_bool_dtype(series.dtype):
-            raise DataError(f"column {value!r} must be numeric; it holds booleans", path=where,
-                            column=value)
-        numbers = pd.to_numeric(series, errors="coerce")
-        nonnum = numbers.isna() & series.notna()
-        if nonnum.any():
-            shown = [f"{rows[i]} ({series.iloc[i]!r})" for i in np.flatnonzero(nonnum.to_numpy())]
-            hint = ""
-            if any(isinstance(v, str) and re.fullmatch(r"-?[\d,]+(\.\d+)?", v.strip())
-                   for v in series[nonnum]):
-                hint = "; remove thousands separators (e.g. pandas.read_csv(..., thousands=','))"
-            raise DataError(f"column {value!r} has {len(shown)} non-numeric value(s): "
-                            + _show_list(shown) + hint, path=where, column=value)
-        numbers = numbers.to_numpy(dtype=float, na_value=np.nan)
-        if np.isinf(numbers).any():
-            shown = [f"{rows[i]} ({periods[i]})" for i in np.flatnonzero(np.isinf(numbers))]
-            raise DataError(f"column {value!r} has infinite value(s): " + _show_list(shown),
-                            path=where, column=value)
-        if np.isnan(numbers).all():
-            raise DataError(f"column {value!r} has no values (all {len(numbers)} cells are empty); "
-                            "the series is empty", path=where, column=value)
-
-        # ---- duplicates (always an error)
-        first_row: dict[pd.Period, int] = {}
-        for i, p in enumerate(periods):
-            if p in first_row:
-                dup_rows = [rows[j] for j, q in enumerate(periods) if q == p]
-                n_dup = len(periods) - len(set(periods))
-                raise DataError(
-                    f"column {date!r}: period {p} appears more than once ({', '.join(dup_rows)}: "
-                    f"{', '.join(repr(raw_dates[j]) for j, q in enumerate(periods) if q == p)}); "
-                    f"{n_dup} duplicate row(s) in all; expected one row per period",
-                    path=where, column=date,
-                )
-            first_row[p] = i
-
-        # ---- order
-        notes: list[QualityNote] = []
-        order = list(range(len(periods)))
-        out_of_order = [i for i in range(1, len(periods)) if periods[i] < periods[i - 1]]
-        if out_of_order:
-            i = out_of_order[0]
-            pair = (f"{rows[i]} ({periods[i]}) comes after {rows[i - 1]} ({periods[i - 1]})")
-            if on_unsorted == "error":
-                raise DataError(
-                    f"column {date!r}: dates out of order: {pair}"
-                    + (f"; {len(out_of_order)} row(s) are earlier than the row before them"
-                       if len(out_of_order) > 1 else "")
-                    + "; expected oldest first (pass on_unsorted='sort' to sort them and record a "
-                    "data-quality note)",
-                    path=where, column=date,
-                )
-            order = sorted(order, key=lambda j: periods[j])
-            affected = tuple(str(periods[j]) for j in out_of_order)
-            notes.append(QualityNote(
-                "sorted",
-                {"en": f"The rows of {source or 'the data'} were not in date order (first: {pair}); "
-                       "they were sorted by date.",
-                 "zh": f"{source or '数据'}的行未按日期排序（首处：{periods[i]}排在{periods[i - 1]}之后），"
-                       "已按日期重新排序。"},
-                affected,
-            ))
-        periods = [periods[j] for j in order]
-        numbers = numbers[order]
-        rows = [rows[j] for j in order]
-
-        # ---- complete index and gaps
-        first = periods[0]
-        if kind == "cumulative":
-            first = pd.Period(year=first.year, month=1, freq="M") if freq == "monthly" else \
-                pd.Period(year=first.year, quarter=1, freq="Q")
-        index = pd.period_range(first, periods[-1], freq=pfreq)
-        values = pd.Series(np.nan, index=index, dtype=float)
-        values.loc[pd.PeriodIndex(periods, freq=pfreq)] = numbers
-        present = set(periods)
-        jan_feb: list[pd.Period] = []
-        if kind == "cumulative" and freq == "monthly":
-            for p in index:
-                if p.month == 1 and np.isnan(values[p]):
-                    feb = p + 1
-                    if feb in values.index and not np.isnan(values[feb]):
-                        jan_feb.append(p)
-        absent = [p for p in index if p not in present and p not in jan_feb]
-        empty = [(rows[k], p) for k, p in enumerate(periods) if np.isnan(numbers[k]) and p not in jan_feb]
-        if absent or empty:
-            if on_gap == "error":
-                parts = []
-                if absent:
-                    runs = _runs(absent)
-                    before_after = []
-                    for run_start, run_end in runs[:_MAX_SHOWN]:
-                        prev, nxt = run_start - 1, run_end + 1
-                        around = []
-                        if prev in present:
-                            around.append(f"after {rows[periods.index(prev)]} ({prev})")
-                        if nxt in present:
-                            around.append(f"before {rows[periods.index(nxt)]} ({nxt})")
-                        label = str(run_start) if run_start == run_end else f"{run_start}..{run_end}"
-                        before_after.append(f"{label} ({', '.join(around)})" if around else label)
-                    parts.append(f"column {date!r} misses {len(absent)} period(s) between "
-                                 f"{index[0]} and {index[-1]}: " + _show_list(before_after))
-                if empty:
-                    parts.append(f"column {value!r} is empty at "
-                                 + _show_list([f"{r} ({p})" for r, p in empty]))
-                raise DataError(
-                    f"gaps in the {freq} series: " + "; ".join(parts)
-                    + "; pass on_gap='keep' to keep them as unknown (NaN) with a data-quality note",
-                    path=where, column=date if absent else value,
-                )
-            gap_periods = sorted(set(absent) | {p for _, p in empty})
-            what = _ytd_label if kind == "cumulative" else str
-            what_zh = _ytd_label_zh if kind == "cumulative" else _period_zh
-            labels = [what(p) for p in gap_periods]
-            empty_set = {p for _, p in empty}
-            en_detail = ("" if not empty_set else
-                         f" ({len(empty_set)} of them a row with an empty value: "
-                         + _show_list([what(p) for p in sorted(empty_set)]) + ")")
-            notes.append(QualityNote(
-                "gap",
-                {"en": f"{len(gap_periods)} {'cumulative ' if kind == 'cumulative' else ''}period(s) "
-                       f"have no value and are kept as unknown (not zero): "
-                       + _show_list(labels, 12) + en_detail + ".",
-                 "zh": f"{len(gap_periods)}个{'累计' if kind == 'cumulative' else ''}期间缺少数值，"
-                       f"按未知处理（不作为零）：" + "、".join(what_zh(p) for p in gap_periods[:12])
-                       + ("等" if len(gap_periods) > 12 else "") + "。"},
-                tuple(str(p) for p in gap_periods),
-            ))
+        parsed = _parse_dates(raw_dates, rows, cols, kind=kind, ytd_only=ytd_only)
+        freq = _check_freq(parsed, rows, raw_dates, cols, freq=freq, kind=kind)
+        periods = [p.start.to_period(_pfreq(freq)) for p in parsed]
+        numbers = _read_values(df[value], rows, periods, cols)
+        _refuse_duplicates(periods, rows, raw_dates, cols)
+        obs, notes = _in_order(_Observed(rows, periods, numbers), cols, on_unsorted=on_unsorted)
+        values, jan_feb = _fill(obs, kind=kind, freq=freq)
+        notes += _gap_notes(values, obs, jan_feb, cols, kind=kind, freq=freq, on_gap=on_gap)
         if jan_feb:
-            notes.append(QualityNote(
-                "jan_feb_combined",
-                {"en": "January and February are published as one cumulative figure (NBS "
-                       "convention); January alone is unknown and the two months are kept "
-                       "together, not split: " + ", ".join(f"{p.year}-01..02" for p in jan_feb) + ".",
-                 "zh": "1月和2月合并发布（国家统计局惯例），1月单月数值未知，两个月合并计算、不拆分："
-                       + "、".join(f"{p.year}年1–2月" for p in jan_feb) + "。"},
-                tuple(str(p) for j in jan_feb for p in (j, j + 1)),
-            ))
-
-        # ---- negative values, cumulative falls
-        negative = values[values < 0]
-        if len(negative):
-            labels = [f"{rows[periods.index(p)]} ({p} = {_fmt(v)})" for p, v in negative.items()]
-            if on_negative == "error":
-                raise DataError(
-                    f"column {value!r} has {len(negative)} negative value(s): " + _show_list(labels)
-                    + "; expected values >= 0 (pass on_negative='keep' to keep them with a "
-                    "data-quality note)",
-                    path=where, column=value,
-                )
-            notes.append(QualityNote(
-                "negative",
-                {"en": f"{len(negative)} negative value(s) kept as given: "
-                       + _show_list([f"{p} = {_fmt(v)}" for p, v in negative.items()], 12) + ".",
-                 "zh": f"{len(negative)}个负值按原值保留：" + "、".join(
-                     f"{_period_zh(p)} = {_fmt(v)}" for p, v in list(negative.items())[:12]) + "。"},
-                tuple(str(p) for p in negative.index),
-            ))
+            notes.append(_jan_feb_note(jan_feb))
+        notes += _negative_notes(values, obs, cols, on_negative=on_negative)
         if kind == "cumulative":
-            falls = []
-            known = values.dropna()
-            for (p0, v0), (p1, v1) in zip(known.items(), list(known.items())[1:]):
-                if p1.year == p0.year and v1 < v0:
-                    falls.append((p0, v0, p1, v1))
-            if falls:
-                pairs = [f"{_ytd_label(p1)} = {_fmt(v1)} < {_ytd_label(p0)} = {_fmt(v0)}"
-                         for p0, v0, p1, v1 in falls]
-                shown = [f"{rows[periods.index(f[2])]} ({pair})" for f, pair in zip(falls, pairs)]
-                if on_negative == "error":
-                    raise DataError(
-                        f"column {value!r}: the cumulative value falls within a year (a "
-                        "year-to-date total cannot decrease, the period value would be negative): "
-                        + _show_list(shown) + "; pass on_negative='keep' to keep it with a "
-                        "data-quality note",
-                        path=where, column=value,
-                    )
-                notes.append(QualityNote(
-                    "cumulative_decrease",
-                    {"en": "The cumulative value falls within a year, so the derived period value is "
-                           "negative: " + _show_list(pairs, 12) + ".",
-                     "zh": "累计值在年内下降，推算的当期值为负："
-                           + "、".join(_ytd_label_zh(p1) for _, _, p1, _ in falls[:12]) + "。"},
-                    tuple(str(p1) for _, _, p1, _ in falls),
-                ))
-
+            notes += _cumulative_fall_notes(values, obs, cols, on_negative=on_negative)
         return cls(values=values.rename(name or str(value)), freq=freq, kind=kind,  # type: ignore[arg-type]
                    name=name or str(value), unit=unit, source=source, quality=tuple(notes))
 
     # ------------------------------------------------------------------ derived series
 
-    def to_levels(self) -> "TimeSeries":
+    def to_levels(self) -> TimeSeries:
         """Per-period values of a cumulative (year-to-date) series; a level series is returned as is.
 
         Within each year, the value of period t is ``C(t) − C(t−1)`` and the first period's is
@@ -934,19 +609,19 @@ class TimeSeries:
             if block.status == "unknown":
                 notes.append(QualityNote(
                     "unknown",
-                    {"en": f"{block.label}: unknown ({block.n_periods} {unit_en}(s) after the last "
-                           f"cumulative value of {block.start.year}); left empty, not zero.",
-                     "zh": f"{_span_zh(block.start, block.end)}：数值未知（{block.start.year}年最后一个"
-                           "累计值之后），留空，不作为零。"},
+                    Text(en=f"{block.label}: unknown ({block.n_periods} {unit_en}(s) after the last "
+                            f"cumulative value of {block.start.year}); left empty, not zero.",
+                         zh=f"{_span_zh(block.start, block.end)}：数值未知（{block.start.year}年最后一个"
+                            "累计值之后），留空，不作为零。"),
                     labels,
                 ))
             elif block.status == "jan_feb_combined":
                 notes.append(QualityNote(
                     "jan_feb_combined",
-                    {"en": f"{block.label}: January and February known only together, "
-                           f"{_fmt(block.value)} {self.unit}".rstrip() + " (the cumulative value); not split.",
-                     "zh": f"{_span_zh(block.start, block.end)}：1–2月仅有合计值 {_fmt(block.value)}"
-                           f"{self.unit}（即累计值），不拆分。"},
+                    Text(en=f"{block.label}: January and February known only together, "
+                            f"{_fmt(block.value)} {self.unit}".rstrip() + " (the cumulative value); not split.",
+                         zh=f"{_span_zh(block.start, block.end)}：1–2月仅有合计值 {_fmt(block.value)}"
+                            f"{self.unit}（即累计值），不拆分。"),
                     labels,
                 ))
             else:
@@ -956,20 +631,20 @@ class TimeSeries:
                 base_en = f"C({_ytd_label(base)})" if base.year == block.start.year else "0"
                 notes.append(QualityNote(
                     "block",
-                    {"en": f"{block.label}: the {block.n_periods} {unit_en}s are known only as a "
-                           f"total, {_fmt(block.value)} {self.unit}".rstrip()
-                           + f" = C({_ytd_label(block.end)}) − {base_en}, because the cumulative "
-                           f"value(s) {missing} are missing; each {unit_en} is unknown.",
-                     "zh": f"{_span_zh(block.start, block.end)}：缺少{missing_zh}，这{block.n_periods}"
-                           f"{_UNIT_ZH[self.freq]}仅知合计值 {_fmt(block.value)}{self.unit}，"
-                           "单期数值未知。"},
+                    Text(en=f"{block.label}: the {block.n_periods} {unit_en}s are known only as a "
+                            f"total, {_fmt(block.value)} {self.unit}".rstrip()
+                            + f" = C({_ytd_label(block.end)}) − {base_en}, because the cumulative "
+                            f"value(s) {missing} are missing; each {unit_en} is unknown.",
+                         zh=f"{_span_zh(block.start, block.end)}：缺少{missing_zh}，这{block.n_periods}"
+                            f"{_UNIT_ZH[self.freq]}仅知合计值 {_fmt(block.value)}{self.unit}，"
+                            "单期数值未知。"),
                     labels,
                 ))
         return TimeSeries(values=values, freq=self.freq, kind="level", name=self.name,
                           unit=self.unit, source=self.source, quality=tuple(notes),
                           blocks=tuple(kept))
 
-    def complete(self) -> "TimeSeries":
+    def complete(self) -> TimeSeries:
         """The longest trailing run of known values (for forecasting), with a note if it cut anything.
 
         Trailing unknown periods are dropped, then the run of consecutive known values ending
@@ -1007,14 +682,339 @@ class TimeSeries:
             parts_zh.append(f"末尾{len(dropped_after)}{unit_zh}未知数值")
         note = QualityNote(
             "cut",
-            {"en": f"Kept the last {len(kept)} consecutive known {unit_en}s ({kept.index[0]} to "
-                   f"{kept.index[-1]}) for modelling; dropped " + " and ".join(parts_en) + ".",
-             "zh": f"建模仅使用最近连续已知的{len(kept)}{unit_zh}（{_period_zh(kept.index[0])}至"
-                   f"{_period_zh(kept.index[-1])}），舍去" + "及".join(parts_zh) + "。"},
+            Text(en=f"Kept the last {len(kept)} consecutive known {unit_en}s ({kept.index[0]} to "
+                    f"{kept.index[-1]}) for modelling; dropped " + " and ".join(parts_en) + ".",
+                 zh=f"建模仅使用最近连续已知的{len(kept)}{unit_zh}（{_period_zh(kept.index[0])}至"
+                    f"{_period_zh(kept.index[-1])}），舍去" + "及".join(parts_zh) + "。"),
             tuple(str(p) for p in self.values.index[:first]) + tuple(str(p) for p in dropped_after.index),
         )
         blocks = tuple(b for b in self.blocks if b.start >= kept.index[0] and b.end <= kept.index[-1])
         return replace(self, values=kept.copy(), quality=self.quality + (note,), blocks=blocks)
+
+
+# --------------------------------------------------------------------------- building a series
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """The two columns a series is built from, and its source as error messages name it."""
+
+    date: str
+    value: str
+    source: str
+
+    @property
+    def where(self) -> str | None:
+        return self.source or None
+
+
+@dataclass(frozen=True)
+class _Observed:
+    """The rows that hold a value: each row's name for messages, its period and its value."""
+
+    rows: list[str]
+    periods: list[pd.Period]
+    numbers: np.ndarray
+
+    def row_of(self, period: pd.Period) -> str:
+        return self.rows[self.periods.index(period)]
+
+
+def _rows_of(index: pd.Index, *, csv_lines: bool) -> list[str]:
+    if csv_lines:
+        return [f"line {i + 2}" for i in range(len(index))]
+    return [f"row {label}" for label in index]
+
+
+def _check_options(*, freq: str | None, kind: str, on_gap: str, on_unsorted: str,
+                   on_negative: str) -> None:
+    if freq is not None:
+        check_choice("freq", freq, FREQS)
+    check_choice("kind", kind, KINDS)
+    check_choice("on_gap", on_gap, get_args(OnGap))
+    check_choice("on_unsorted", on_unsorted, get_args(OnUnsorted))
+    check_choice("on_negative", on_negative, get_args(OnNegative))
+
+
+def _check_frame(df: Any, cols: _Columns) -> None:
+    """A DataFrame with both columns (two different ones) and at least one row."""
+    date, value, where = cols.date, cols.value, cols.where
+    if not isinstance(df, pd.DataFrame):
+        raise DataError(f"expected a pandas DataFrame; got {type(df).__name__}", path=where)
+    for col in (date, value):
+        if col not in df.columns:
+            raise DataError(f"column {col!r} not found; available columns: {column_list(df.columns)}",
+                            path=where, column=col)
+    if date == value:
+        raise DataError(f"the date and value columns are both {date!r}", path=where, column=date)
+    if len(df) == 0:
+        raise DataError(f"no rows: the series in column {value!r} is empty; expected at least "
+                        "one dated value", path=where, column=value)
+
+
+def _parse_dates(raw_dates: list[Any], rows: list[str], cols: _Columns, *, kind: str,
+                 ytd_only: bool) -> list[PeriodLabel]:
+    """Every date cell as a label; one DataError listing the missing and unreadable ones."""
+    parsed: list[PeriodLabel] = []
+    bad: list[str] = []
+    for row, cell in zip(rows, raw_dates):
+        result = parse_period(cell)
+        if isinstance(result, str):
+            bad.append(f"{row} (empty)" if result == "missing" else f"{row} ({cell!r}: {result})")
+            parsed.append(None)  # type: ignore[arg-type]
+        else:
+            if ytd_only and result.resolution != "ytd":
+                bad.append(f"{row} ({cell!r}: expected a cumulative period like 2024-01..02)")
+            elif result.resolution == "ytd" and kind != "cumulative":
+                bad.append(f"{row} ({cell!r}: a January-to-month cumulative period; pass "
+                           "kind='cumulative' or use TimeSeries.from_ytd_frame)")
+            parsed.append(result)
+    if bad:
+        raise DataError(f"column {cols.date!r} has {len(bad)} missing or unreadable date(s): "
+                        + show_list(bad), path=cols.where, column=cols.date)
+    return parsed
+
+
+def _check_freq(parsed: list[PeriodLabel], rows: list[str], raw_dates: list[Any], cols: _Columns,
+                *, freq: str | None, kind: str) -> str:
+    """``freq``, or the one the labels imply; refuse labels coarser than it."""
+    if freq is None:
+        freq = _infer_freq(parsed, rows, raw_dates, cols.date, cols.source)
+    coarse = [f"{row} ({cell!r} is {KIND_WORD[p.resolution]})"
+              for row, cell, p in zip(rows, raw_dates, parsed)
+              if p.resolution != "ytd" and RANK[p.resolution] < RANK[freq]]
+    if coarse:
+        raise DataError(f"column {cols.date!r}: label(s) coarser than freq={freq!r}: "
+                        + show_list(coarse), path=cols.where, column=cols.date)
+    if kind == "cumulative" and freq == "annual":
+        raise DataError("an annual series cannot be year-to-date cumulative; use kind='level'",
+                        path=cols.where, column=cols.value)
+    return freq
+
+
+def _read_values(series: pd.Series, rows: list[str], periods: list[pd.Period],
+                 cols: _Columns) -> np.ndarray:
+    """The value column as floats (NaN where empty); refuse booleans, text, infinities, all-empty."""
+    value, where = cols.value, cols.where
+    if pd.api.types.is_bool_dtype(series.dtype):
+        raise DataError(f"column {value!r} must be numeric; it holds booleans", path=where,
+                        column=value)
+    numbers = pd.to_numeric(series, errors="coerce")
+    nonnum = numbers.isna() & series.notna()
+    if nonnum.any():
+        shown = [f"{rows[i]} ({series.iloc[i]!r})" for i in np.flatnonzero(nonnum.to_numpy())]
+        hint = ""
+        if any(isinstance(v, str) and re.fullmatch(r"-?[\d,]+(\.\d+)?", v.strip())
+               for v in series[nonnum]):
+            hint = "; remove thousands separators (e.g. pandas.read_csv(..., thousands=','))"
+        raise DataError(f"column {value!r} has {len(shown)} non-numeric value(s): "
+                        + show_list(shown) + hint, path=where, column=value)
+    numbers = numbers.to_numpy(dtype=float, na_value=np.nan)
+    if np.isinf(numbers).any():
+        shown = [f"{rows[i]} ({periods[i]})" for i in np.flatnonzero(np.isinf(numbers))]
+        raise DataError(f"column {value!r} has infinite value(s): " + show_list(shown),
+                        path=where, column=value)
+    if np.isnan(numbers).all():
+        raise DataError(f"column {value!r} has no values (all {len(numbers)} cells are empty); "
+                        "the series is empty", path=where, column=value)
+    return numbers
+
+
+def _refuse_duplicates(periods: list[pd.Period], rows: list[str], raw_dates: list[Any],
+                       cols: _Columns) -> None:
+    """A period twice is always an error, naming its rows and labels."""
+    seen: set[pd.Period] = set()
+    for p in periods:
+        if p in seen:
+            dup_rows = [rows[j] for j, q in enumerate(periods) if q == p]
+            n_dup = len(periods) - len(set(periods))
+            raise DataError(
+                f"column {cols.date!r}: period {p} appears more than once ({', '.join(dup_rows)}: "
+                f"{', '.join(repr(raw_dates[j]) for j, q in enumerate(periods) if q == p)}); "
+                f"{n_dup} duplicate row(s) in all; expected one row per period",
+                path=cols.where, column=cols.date,
+            )
+        seen.add(p)
+
+
+def _in_order(obs: _Observed, cols: _Columns, *, on_unsorted: str
+              ) -> tuple[_Observed, list[QualityNote]]:
+    """The rows oldest first: as they are, or sorted with a ``sorted`` note, or refused."""
+    periods, rows = obs.periods, obs.rows
+    out_of_order = [i for i in range(1, len(periods)) if periods[i] < periods[i - 1]]
+    if not out_of_order:
+        return obs, []
+    i = out_of_order[0]
+    pair = (f"{rows[i]} ({periods[i]}) comes after {rows[i - 1]} ({periods[i - 1]})")
+    if on_unsorted == "error":
+        raise DataError(
+            f"column {cols.date!r}: dates out of order: {pair}"
+            + (f"; {len(out_of_order)} row(s) are earlier than the row before them"
+               if len(out_of_order) > 1 else "")
+            + "; expected oldest first (pass on_unsorted='sort' to sort them and record a "
+            "data-quality note)",
+            path=cols.where, column=cols.date,
+        )
+    order = sorted(range(len(periods)), key=lambda j: periods[j])
+    source = cols.source
+    note = QualityNote(
+        "sorted",
+        Text(en=f"The rows of {source or 'the data'} were not in date order (first: {pair}); "
+                "they were sorted by date.",
+             zh=f"{source or '数据'}的行未按日期排序（首处：{periods[i]}排在{periods[i - 1]}之后），"
+                "已按日期重新排序。"),
+        tuple(str(periods[j]) for j in out_of_order),
+    )
+    return _Observed([rows[j] for j in order], [periods[j] for j in order],
+                     obs.numbers[order]), [note]
+
+
+def _fill(obs: _Observed, *, kind: str, freq: str) -> tuple[pd.Series, list[pd.Period]]:
+    """The values on the complete index (NaN where unknown; a cumulative series from January or
+    Q1 of its first year) and the Januaries only known together with February."""
+    pfreq = _pfreq(freq)
+    first = obs.periods[0]
+    if kind == "cumulative":
+        first = pd.Period(year=first.year, month=1, freq="M") if freq == "monthly" else \
+            pd.Period(year=first.year, quarter=1, freq="Q")
+    index = pd.period_range(first, obs.periods[-1], freq=pfreq)
+    values = pd.Series(np.nan, index=index, dtype=float)
+    values.loc[pd.PeriodIndex(obs.periods, freq=pfreq)] = obs.numbers
+    jan_feb: list[pd.Period] = []
+    if kind == "cumulative" and freq == "monthly":
+        for p in index:
+            if p.month == 1 and np.isnan(values[p]):
+                feb = p + 1
+                if feb in values.index and not np.isnan(values[feb]):
+                    jan_feb.append(p)
+    return values, jan_feb
+
+
+def _gap_notes(values: pd.Series, obs: _Observed, jan_feb: list[pd.Period], cols: _Columns, *,
+               kind: str, freq: str, on_gap: str) -> list[QualityNote]:
+    """Missing periods and empty values: refused, or one ``gap`` note."""
+    index, present = values.index, set(obs.periods)
+    absent = [p for p in index if p not in present and p not in jan_feb]
+    empty = [(obs.rows[k], p) for k, p in enumerate(obs.periods)
+             if np.isnan(obs.numbers[k]) and p not in jan_feb]
+    if not absent and not empty:
+        return []
+    if on_gap == "error":
+        _refuse_gaps(absent, empty, obs, index, cols, freq=freq)
+    gap_periods = sorted(set(absent) | {p for _, p in empty})
+    what = _ytd_label if kind == "cumulative" else str
+    what_zh = _ytd_label_zh if kind == "cumulative" else _period_zh
+    labels = [what(p) for p in gap_periods]
+    empty_set = {p for _, p in empty}
+    en_detail = ("" if not empty_set else
+                 f" ({len(empty_set)} of them a row with an empty value: "
+                 + show_list([what(p) for p in sorted(empty_set)]) + ")")
+    return [QualityNote(
+        "gap",
+        Text(en=f"{len(gap_periods)} {'cumulative ' if kind == 'cumulative' else ''}period(s) "
+                f"have no value and are kept as unknown (not zero): "
+                + show_list(labels, 12) + en_detail + ".",
+             zh=f"{len(gap_periods)}个{'累计' if kind == 'cumulative' else ''}期间缺少数值，"
+                f"按未知处理（不作为零）：" + "、".join(what_zh(p) for p in gap_periods[:12])
+                + ("等" if len(gap_periods) > 12 else "") + "。"),
+        tuple(str(p) for p in gap_periods),
+    )]
+
+
+def _refuse_gaps(absent: list[pd.Period], empty: list[tuple[str, pd.Period]], obs: _Observed,
+                 index: pd.PeriodIndex, cols: _Columns, *, freq: str) -> None:
+    """The gaps as a DataError: each missing run with its known neighbours, then empty values."""
+    present = set(obs.periods)
+    parts = []
+    if absent:
+        before_after = []
+        for run_start, run_end in _runs(absent)[:MAX_SHOWN]:
+            prev, nxt = run_start - 1, run_end + 1
+            around = []
+            if prev in present:
+                around.append(f"after {obs.row_of(prev)} ({prev})")
+            if nxt in present:
+                around.append(f"before {obs.row_of(nxt)} ({nxt})")
+            label = str(run_start) if run_start == run_end else f"{run_start}..{run_end}"
+            before_after.append(f"{label} ({', '.join(around)})" if around else label)
+        parts.append(f"column {cols.date!r} misses {len(absent)} period(s) between "
+                     f"{index[0]} and {index[-1]}: " + show_list(before_after))
+    if empty:
+        parts.append(f"column {cols.value!r} is empty at "
+                     + show_list([f"{r} ({p})" for r, p in empty]))
+    raise DataError(
+        f"gaps in the {freq} series: " + "; ".join(parts)
+        + "; pass on_gap='keep' to keep them as unknown (NaN) with a data-quality note",
+        path=cols.where, column=cols.date if absent else cols.value,
+    )
+
+
+def _jan_feb_note(jan_feb: list[pd.Period]) -> QualityNote:
+    """January and February published as one cumulative figure (the NBS convention)."""
+    return QualityNote(
+        "jan_feb_combined",
+        Text(en="January and February are published as one cumulative figure (NBS "
+                "convention); January alone is unknown and the two months are kept "
+                "together, not split: " + ", ".join(f"{p.year}-01..02" for p in jan_feb) + ".",
+             zh="1月和2月合并发布（国家统计局惯例），1月单月数值未知，两个月合并计算、不拆分："
+                + "、".join(f"{p.year}年1–2月" for p in jan_feb) + "。"),
+        tuple(str(p) for j in jan_feb for p in (j, j + 1)),
+    )
+
+
+def _negative_notes(values: pd.Series, obs: _Observed, cols: _Columns, *,
+                    on_negative: str) -> list[QualityNote]:
+    """Negative values: refused, or one ``negative`` note."""
+    negative = values[values < 0]
+    if not len(negative):
+        return []
+    labels = [f"{obs.row_of(p)} ({p} = {_fmt(v)})" for p, v in negative.items()]
+    if on_negative == "error":
+        raise DataError(
+            f"column {cols.value!r} has {len(negative)} negative value(s): " + show_list(labels)
+            + "; expected values >= 0 (pass on_negative='keep' to keep them with a "
+            "data-quality note)",
+            path=cols.where, column=cols.value,
+        )
+    return [QualityNote(
+        "negative",
+        Text(en=f"{len(negative)} negative value(s) kept as given: "
+                + show_list([f"{p} = {_fmt(v)}" for p, v in negative.items()], 12) + ".",
+             zh=f"{len(negative)}个负值按原值保留：" + "、".join(
+                 f"{_period_zh(p)} = {_fmt(v)}" for p, v in list(negative.items())[:12]) + "。"),
+        tuple(str(p) for p in negative.index),
+    )]
+
+
+def _cumulative_fall_notes(values: pd.Series, obs: _Observed, cols: _Columns, *,
+                           on_negative: str) -> list[QualityNote]:
+    """A cumulative value falling within a year: refused, or one ``cumulative_decrease`` note."""
+    falls = []
+    known = values.dropna()
+    for (p0, v0), (p1, v1) in zip(known.items(), list(known.items())[1:]):
+        if p1.year == p0.year and v1 < v0:
+            falls.append((p0, v0, p1, v1))
+    if not falls:
+        return []
+    pairs = [f"{_ytd_label(p1)} = {_fmt(v1)} < {_ytd_label(p0)} = {_fmt(v0)}"
+             for p0, v0, p1, v1 in falls]
+    if on_negative == "error":
+        shown = [f"{obs.row_of(f[2])} ({pair})" for f, pair in zip(falls, pairs)]
+        raise DataError(
+            f"column {cols.value!r}: the cumulative value falls within a year (a "
+            "year-to-date total cannot decrease, the period value would be negative): "
+            + show_list(shown) + "; pass on_negative='keep' to keep it with a "
+            "data-quality note",
+            path=cols.where, column=cols.value,
+        )
+    return [QualityNote(
+        "cumulative_decrease",
+        Text(en="The cumulative value falls within a year, so the derived period value is "
+                "negative: " + show_list(pairs, 12) + ".",
+             zh="累计值在年内下降，推算的当期值为负："
+                + "、".join(_ytd_label_zh(p1) for _, _, p1, _ in falls[:12]) + "。"),
+        tuple(str(p1) for _, _, p1, _ in falls),
+    )]
 
 
 def _runs(periods: Iterable[pd.Period]) -> list[tuple[pd.Period, pd.Period]]:

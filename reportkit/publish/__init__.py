@@ -10,8 +10,8 @@ verifiable releases (:mod:`.release`). :func:`verify` re-hashes a published rele
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from ..errors import PublishError
 from .clients import check_case_clashes, check_client_id

@@ -22,15 +22,16 @@ import hashlib
 import html
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ..errors import PublishError
 from ..ids import check_folder_id
+from ..manifest import Manifest
 from .clients import check_case_clashes, check_client_id
 from .store import Store
 
@@ -57,26 +58,25 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def read_build(build_dir: str | Path) -> tuple[dict[str, Any], dict[str, bytes]]:
+def read_build(build_dir: str | Path) -> tuple[Manifest, dict[str, bytes]]:
     """The build's manifest and the bytes of its client outputs, each checked against the hash
-    the build recorded: a damaged or unfinished build is refused, not published."""
+    the build recorded: a damaged or unfinished build is refused, not published (a manifest that
+    is malformed or from an older reportkit: a ManifestError naming the key)."""
     build_dir = Path(build_dir)
     try:
-        manifest = json.loads((build_dir / MANIFEST).read_text(encoding="utf-8"))
+        text = (build_dir / MANIFEST).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise PublishError(f"{build_dir} has no {MANIFEST}; expected a finished build folder "
                            "(reportkit build … --out DIR) or a batch folder (with index.json)") from None
-    except ValueError as exc:
-        raise PublishError(f"{build_dir / MANIFEST} is not valid JSON ({exc}); rebuild the report") from None
-    recorded = manifest.get("files") or {}
+    manifest = Manifest.from_json(text, path=build_dir / MANIFEST)
+    recorded = {f.path: f.sha256 for f in manifest.files}
     files: dict[str, bytes] = {}
     for name in PUBLISHED:
         path = build_dir / name
         if not path.is_file():
             continue
         data = path.read_bytes()
-        meta = recorded.get(name)
-        if meta is None or meta.get("sha256") != _sha256(data):
+        if recorded.get(name) != _sha256(data):
             raise PublishError(f"{path} does not match the SHA-256 its build recorded in {build_dir / MANIFEST}; "
                                "it was changed after the build: rebuild before publishing")
         files[name] = data
@@ -85,23 +85,24 @@ def read_build(build_dir: str | Path) -> tuple[dict[str, Any], dict[str, bytes]]
     return manifest, files
 
 
-def version_of(manifest: dict[str, Any], files: dict[str, bytes]) -> str:
+def version_of(manifest: Manifest, files: dict[str, bytes]) -> str:
     """``<build date>-<12 hex of the content hash>``: equal for the same build."""
     digest = hashlib.sha256()
     for name in sorted(files):
         digest.update(name.encode() + b"\0" + _sha256(files[name]).encode() + b"\0")
-    date = str(manifest.get("generated", ""))[:10].replace("-", "") or "00000000"
+    date = manifest.generated[:10].replace("-", "") or "00000000"
     return f"{date}-{digest.hexdigest()[:12]}"
 
 
-def _release_manifest(build: dict[str, Any], files: dict[str, bytes], client: str, version: str) -> dict[str, Any]:
+def _release_manifest(manifest: Manifest, files: dict[str, bytes], client: str, version: str) -> dict[str, Any]:
+    build = manifest.to_dict()
     keep = ("report", "title", "language", "theme", "edition", "spec", "generated", "git", "reportkit_version",
             "environment", "data", "build_key", "pdf_pages")
     return {
         "client": client,
-        "report": build.get("report"),
+        "report": manifest.report,
         "version": version,
-        "published": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "published": datetime.now(UTC).isoformat(timespec="seconds"),
         "files": {name: {"sha256": _sha256(data), "bytes": len(data)} for name, data in sorted(files.items())},
         "build": {k: build[k] for k in keep if k in build} | {
             "sections": [{k: s.get(k) for k in ("id", "notebook", "parameters", "run_key", "metrics")}
@@ -132,7 +133,7 @@ def publish_build(store: Store, build_dir: str | Path, client: str, *, dry_run: 
     check_case_clashes(store, [(client, source)])
     build, files = read_build(build_dir)
     report_source = f"{Path(build_dir) / MANIFEST} (report id)"
-    report = check_folder_id(str(build.get("report", "")), what="report id", source=report_source, error=PublishError)
+    report = check_folder_id(build.report, what="report id", source=report_source, error=PublishError)
     check_case_clashes(store, [(report, report_source)], parts=(client,), what="report id",
                        mixing=f"two reports of client {client!r}")
     version = version_of(build, files)
@@ -166,7 +167,7 @@ def _report_lock(store: Store, client: str, report: str) -> Iterator[None]:
         return
     folder = Path(store.path(client, report))
     folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / LOCK, "a+") as fh:  # noqa: SIM115 - held while writing
+    with open(folder / LOCK, "a+") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         for name in store.list(client, report):
             if name.startswith(".") and ".partial" in name:  # left by a killed publish of this report
@@ -210,7 +211,7 @@ def _point_and_index(store: Store, client: str, report: str, version: str, *, on
     the destination's releases give."""
     written = []
     if not only_if_stale or _pointer_is_stale(store, client, report, version):
-        pointer = {"version": version, "updated": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        pointer = {"version": version, "updated": datetime.now(UTC).isoformat(timespec="seconds")}
         store.write(json.dumps(pointer).encode("utf-8"), client, report, LATEST)
         written.append(store.display(client, report, LATEST))
     index = client_index(store, client)

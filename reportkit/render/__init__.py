@@ -12,7 +12,7 @@
   has no embedded CJK font.
 
 Number and unit formatting (亿元, %, the minus sign, missing values) lives in
-:mod:`reportkit.render.formatting`; themes in :mod:`reportkit.render.themes`.
+:mod:`reportkit.style.formatting`; themes in :mod:`reportkit.style.themes`.
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-# Imported on first use: a section notebook that only formats numbers (reportkit.render.formatting)
-# should not pay for Jinja2, WeasyPrint and the checks in every kernel it starts.
+# Imported on first use: a command that only needs one of these should not pay for Jinja2,
+# WeasyPrint and the checks.
 _EXPORTS = {
-    "check_html": "checks", "render_html": "html", "EDITIONS": "html", "available_themes": "html",
-    "default_templates_dir": "html", "write_pdf": "pdf", "PdfInfo": "pdf", "load_theme": "themes",
+    "check_html": "html_checks", "render_html": "html", "EDITIONS": "html", "available_themes": "html",
+    "default_templates_dir": "html", "write_pdf": "pdf", "PdfInfo": "pdf", "load_theme": "html",
 }
 
 __all__ = ["render_html", "write_pdf", "check_html", "PdfInfo", "available_themes", "default_templates_dir",

@@ -3,7 +3,7 @@
 Jinja2's autoescape (markupsafe) escapes ``&``, ``<``, ``>`` and quotes. Data also has to be kept
 apart from the report's own template syntax: a brand called "{{Brand}}", a caption with "{% …"
 or a notebook's source must never look like a leftover of our templates to
-:func:`~reportkit.render.checks.check_html`. So every string from data is written with its
+:func:`~reportkit.render.html_checks.check_html`. So every string from data is written with its
 braces as character references (``&#123;`` / ``&#125;``): a reader (browser, WeasyPrint, the
 glyph check) sees the same braces, and a literal ``{{`` or ``{%`` in the rendered HTML can only
 have come from a template.

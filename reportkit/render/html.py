@@ -4,7 +4,7 @@ The templates see a small, prepared context: the spec's texts in the chosen lang
 chapter per section with its records grouped into blocks (a grid of key figures, paragraphs, a
 numbered figure, a numbered table), the executive summary cards and the appendix's traceability
 data. Every string is escaped (autoescape is on everywhere); the only markup trusted as is, is a
-figure's (or the theme logo's) SVG, after :func:`~reportkit.render.checks.check_svg` has vetted
+figure's (or the theme logo's) SVG, after :func:`~reportkit.render.html_checks.check_svg` has vetted
 it, and in the analyst edition the notebooks exported by :mod:`reportkit.render.notebooks`. CSS
 (the report's own and the theme's) is inlined, so the HTML fetches nothing when opened.
 
@@ -32,23 +32,22 @@ from typing import Any, Literal
 import jinja2
 from markupsafe import Markup
 
-from ..errors import RecordError, RenderError
-from ..record import Figure, Metric, SectionResults, Table, Text
 from .. import i18n
+from ..errors import RecordError, RenderError
 from ..i18n import CATALOGUE_DIR, catalogue, check_language, html_lang
+from ..manifest import SECTION_INFO_KEYS, BuildInfo, Manifest
+from ..record import Figure, Metric, SectionResults, Table, Text
 from ..spec import ReportSpec
-from . import formatting
-from .checks import check_svg
+from ..style import formatting
+from ..style.themes import Theme, available_themes, default_templates_dir, load_theme, read_css
 from .escaping import encode_braces, escape_text
-from .themes import Theme, available_themes, default_templates_dir, load_theme, read_css
-from .xref import References
+from .html_checks import check_svg
 from .prose import render_markdown
+from .xref import References
 
 __all__ = ["render_html", "build_context", "available_themes", "default_templates_dir", "load_strings",
            "prepare_svg", "EDITIONS", "check_edition"]
 
-BUILD_INFO_KEYS = ("generated", "commit", "reportkit_version", "spec_path", "sections", "data", "environment")
-SECTION_INFO_KEYS = ("notebook", "parameters", "run_key")
 RESERVED_TEXTS = ("summary", "methods")  # Text records shown in the summary / appendix, not the chapter
 APPENDIX_PREFIX = "appendix_"  # records named appendix_* are shown in the appendix, under their section
 HASH_SHOWN = 12  # hex digits of a sha256 shown in the appendix (the full hash is in a title attribute)
@@ -254,31 +253,30 @@ def _summary_cards(spec: ReportSpec, results: Mapping[str, SectionResults], lang
     return cards
 
 
-def _check_inputs(spec: ReportSpec, results: Mapping[str, SectionResults], build_info: Mapping[str, Any]) -> None:
+def _check_inputs(spec: ReportSpec, results: Mapping[str, SectionResults],
+                  build_info: BuildInfo | Manifest | Mapping[str, Any]) -> BuildInfo:
     missing = [s.id for s in spec.sections if s.id not in results]
     if missing:
         raise RenderError(
             f"no results for section(s) {', '.join(missing)}; results were given for: "
             f"{', '.join(results) or '(none)'}"
         )
-    absent = [k for k in BUILD_INFO_KEYS if k not in build_info]
-    if absent:
-        raise RenderError(f"build_info lacks {', '.join(absent)}; expected keys {', '.join(BUILD_INFO_KEYS)}")
-    sections = build_info["sections"]
+    build_info = as_build_info(build_info)
     for sec in spec.sections:
-        info = sections.get(sec.id) if isinstance(sections, Mapping) else None
-        if not isinstance(info, Mapping) or any(k not in info for k in SECTION_INFO_KEYS):
+        if sec.id not in build_info.sections:
             raise RenderError(
                 f"build_info['sections'][{sec.id!r}] must be a mapping with {', '.join(SECTION_INFO_KEYS)}; "
-                f"got {info!r}"
+                f"got None"
             )
-    data = build_info["data"]
-    if isinstance(data, (str, bytes, Mapping)) or not all(
-            isinstance(d, Mapping) and "path" in d and "sha256" in d for d in data):
-        raise RenderError(f"build_info['data'] must be a list of {{path, sha256}} mappings; got {data!r}")
-    if not isinstance(build_info["environment"], Mapping):
-        raise RenderError(f"build_info['environment'] must map package names to versions; got "
-                          f"{build_info['environment']!r}")
+    return build_info
+
+
+def as_build_info(build_info: BuildInfo | Manifest | Mapping[str, Any]) -> BuildInfo:
+    """The typed build_info of a BuildInfo, a Manifest, or a mapping with the keys of
+    :data:`reportkit.manifest.BUILD_INFO_KEYS` (checked here, once: a RenderError names a missing key or a value of the wrong shape)."""
+    if isinstance(build_info, Manifest):
+        return build_info.build_info
+    return BuildInfo.from_mapping(build_info, error=RenderError)
 
 
 def _resolve_references(refs: References, chapters: list[dict], supplements: list[dict],
@@ -302,11 +300,11 @@ def _resolve_references(refs: References, chapters: list[dict], supplements: lis
 
 
 def build_context(spec: ReportSpec, results: Mapping[str, SectionResults], *, lang: str,
-                  build_info: Mapping[str, Any], strings: Mapping[str, str], css: str,
+                  build_info: BuildInfo | Manifest | Mapping[str, Any], strings: Mapping[str, str], css: str,
                   theme: Theme | None = None, edition: str = "client",
                   notebooks: Mapping[str, Markup] | None = None) -> dict[str, Any]:
     """Everything the templates see."""
-    _check_inputs(spec, results, build_info)
+    build_info = _check_inputs(spec, results, build_info)
     edition = check_edition(edition)
     theme = theme if theme is not None else load_theme(spec.theme)
     counters = {"figure": 0, "table": 0}
@@ -321,11 +319,11 @@ def build_context(spec: ReportSpec, results: Mapping[str, SectionResults], *, la
         for name, bucket in (("summary", section_summaries), ("methods", methods)):
             if name in res and isinstance(res[name], Text):
                 bucket.append({"id": sec.id, "title": title, "anchor": f"section-{sec.id}", "text": res[name].text})
-        info = build_info["sections"][sec.id]
-        runs.append({"id": sec.id, "title": title, "number": number, "notebook": str(info["notebook"]),
-                     "run_key": str(info["run_key"]),
+        info = build_info.sections[sec.id]
+        runs.append({"id": sec.id, "title": title, "number": number, "notebook": info.notebook,
+                     "run_key": info.run_key,
                      "parameters": [(str(k), formatting.format_parameter(v))
-                                    for k, v in sorted(dict(info["parameters"]).items())]})
+                                    for k, v in sorted(info.parameters.items())]})
     supplements = []
     for sec in spec.sections:  # numbered after every chapter's figures and tables
         extra = _blocks(results[sec.id], sec.id, counters, appendix=True, results=results, lang=lang)
@@ -340,7 +338,7 @@ def build_context(spec: ReportSpec, results: Mapping[str, SectionResults], *, la
                          b["number"], b["anchor"])
     _resolve_references(refs, chapters, supplements, section_summaries, methods)
 
-    hashes = {str(d["path"]): str(d["sha256"]) for d in build_info["data"]}
+    hashes = {d.path: d.sha256 for d in build_info.data}
     notebooks_shown = []
     if edition == "analyst":
         missing = [s.id for s in spec.sections if not notebooks or s.id not in notebooks]
@@ -350,7 +348,7 @@ def build_context(spec: ReportSpec, results: Mapping[str, SectionResults], *, la
         notebooks_shown = [{"id": run["id"], "title": run["title"], "number": run["number"],
                             "notebook": run["notebook"], "anchor": f"notebook-{run['id']}",
                             "html": notebooks[run["id"]]} for run in runs]
-    generated = str(build_info["generated"])
+    generated = build_info.generated
     client = spec.client or theme.client
     confidentiality = spec.confidentiality or theme.confidentiality
     logo = theme.logo_svg()
@@ -376,12 +374,11 @@ def build_context(spec: ReportSpec, results: Mapping[str, SectionResults], *, la
         "data_sources": [{"path": d.path, "source": _loc(d.source, lang), "licence": d.licence,
                           "sha256": hashes.get(d.path, ""), "sha256_short": hashes.get(d.path, "")[:HASH_SHOWN]}
                          for d in spec.data],
-        "environment": sorted((str(k), str(v)) for k, v in dict(build_info["environment"]).items()),
+        "environment": sorted((str(k), str(v)) for k, v in build_info.environment.items()),
         "runs": runs,
         "notebooks": notebooks_shown,
-        "build": {"generated": generated, "commit": str(build_info["commit"]),
-                  "reportkit_version": str(build_info["reportkit_version"]),
-                  "spec_path": str(build_info["spec_path"])},
+        "build": {"generated": generated, "commit": build_info.commit,
+                  "reportkit_version": build_info.reportkit_version, "spec_path": build_info.spec_path},
         "counts": dict(counters),
         "figures_and_tables": [
             {"kind": b["kind"], "number": b["number"], "anchor": b["anchor"], "caption": b["caption"]}
@@ -443,14 +440,16 @@ def _template_location(exc: BaseException, templates_dir: Path) -> str:
 
 
 def render_html(spec: ReportSpec, results: Mapping[str, SectionResults], *, lang: str,
-                build_info: Mapping[str, Any], templates_dir: Path | None = None, theme: str | None = None,
+                build_info: BuildInfo | Manifest | Mapping[str, Any], templates_dir: Path | None = None,
+                theme: str | None = None,
                 edition: Edition = "client", notebooks: Mapping[str, Any] | None = None) -> str:
     """Render the report in ``lang`` to one self-contained HTML string.
 
-    ``results`` maps each section id to what its run recorded; ``build_info`` carries
-    ``generated``, ``commit``, ``reportkit_version``, ``spec_path``, ``sections`` (section id →
-    notebook, parameters, run_key), ``data`` (a list of {path, sha256}) and ``environment``
-    (package → version), shown in the appendix. ``theme`` overrides ``spec.theme``.
+    ``results`` maps each section id to what its run recorded; ``build_info`` (a
+    :class:`~reportkit.manifest.BuildInfo`, the build's Manifest, or a mapping with the same keys)
+    carries ``generated``, ``commit``, ``reportkit_version``, ``spec_path``, ``sections`` (section id
+    → notebook, parameters, run_key), ``data`` (path, sha256) and ``environment`` (package →
+    version), shown in the appendix. ``theme`` overrides ``spec.theme``.
     ``edition="analyst"`` adds the executed notebooks (``notebooks``: section id → notebook
     node) as an appendix; the client edition shows no code.
 

@@ -7,7 +7,7 @@ through :func:`~reportkit.render.sanitise.sanitise`:
 
 * outputs: the reportkit record outputs show their plain text summary ("[recorded metric] …"),
   JavaScript and widget outputs are dropped, SVG images are vetted
-  (:func:`~reportkit.render.checks.check_svg`) and become ``data:`` URLs, long plain-text
+  (:func:`~reportkit.render.html_checks.check_svg`) and become ``data:`` URLs, long plain-text
   outputs are cut after :data:`MAX_TEXT_OUTPUT` characters, and missing values in tables and
   text outputs read "—" as everywhere else in the report;
 * narrative cells (markdown tagged ``report``, ``report-zh``, ``report-en``) are shown as their
@@ -37,7 +37,7 @@ from markupsafe import Markup, escape
 from ..errors import RenderError
 from ..record import MIME_TYPE, REPORT_TAG, numbered_cells
 from .escaping import encode_braces
-from .sanitise import ROUTINE, sanitise
+from .sanitise import sanitise
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +104,7 @@ def _as_source(markdown: str, label: str) -> str:
 
 def _svg_output(svg: str, where: str) -> str:
     """An SVG output as an ``<img>`` with a ``data:`` URL; :class:`RenderError` if it is refused."""
-    from .checks import check_svg
+    from .html_checks import check_svg
 
     check_svg(svg, where=where)
     uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")

@@ -52,9 +52,9 @@ from markupsafe import Markup
 from .. import i18n
 from ..errors import RenderError
 from ..record import Metric, SectionResults, Text
-from . import formatting
-from .checks import Problem
+from ..style import formatting
 from .escaping import escape_text
+from .problems import Problem
 
 LEFTOVERS = ("{{", "{%", "}}")
 _SLOT = re.compile("\ue000rk(\\d+)\ue001")
@@ -216,7 +216,7 @@ def _finalize(context: jinja2.runtime.Context, value: Any) -> str:
     return f"\ue000rk{len(slots) - 1}\ue001"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def environment(lang: str) -> ImmutableSandboxedEnvironment:
     """The sandboxed environment of prose in ``lang``: only the number filters, nothing else."""
     env = ImmutableSandboxedEnvironment(
@@ -231,7 +231,7 @@ def environment(lang: str) -> ImmutableSandboxedEnvironment:
     return env
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _markdown() -> Any:
     from markdown_it import MarkdownIt
 

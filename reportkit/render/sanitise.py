@@ -3,10 +3,10 @@ sanitiser, which parses like a browser) with an allow-list, and a list of what i
 
 :func:`sanitise` keeps only the tags, attributes and style properties below; links only to
 in-page anchors (``#…``, prefixed so that ids never clash), sources only ``data:image/…`` URLs (an
-SVG one only if :func:`~reportkit.render.checks.check_svg` accepts it). Scripts, styles, frames,
+SVG one only if :func:`~reportkit.render.html_checks.check_svg` accepts it). Scripts, styles, frames,
 objects, forms, media and inline SVG/MathML go with their content, event handlers and every
 other attribute go, and anything that would fetch something is dropped: the report runs nothing
-and fetches nothing (:func:`~reportkit.render.checks.check_html` then checks it like any report).
+and fetches nothing (:func:`~reportkit.render.html_checks.check_html` then checks it like any report).
 
 What was removed is counted (elements by tag, attributes by tag and name) by comparing the tags
 and attributes before and after, so that the caller can log it and say so in the appendix
@@ -78,7 +78,7 @@ def _data_image(url: str) -> str | None:
     if mime not in IMAGE_TYPES:
         return f"a data: URL of type {mime or '(none)'!r}"
     if mime == "image/svg+xml":
-        from .checks import check_svg
+        from .html_checks import check_svg
 
         try:
             svg = (base64.b64decode(payload, validate=False).decode("utf-8") if ";base64" in head.lower()

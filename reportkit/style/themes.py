@@ -26,10 +26,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-import reportkit
-
 from ..errors import RenderError
-from ..i18n import Text
+from ..i18n import TextField
 
 THEME_FILE = "theme.yaml"
 THEME_CSS = "theme.css"
@@ -53,8 +51,10 @@ FALLBACK_FONTS = {
 
 
 def default_templates_dir() -> Path:
-    """``templates/`` of the project (next to the ``reportkit`` package)."""
-    return Path(reportkit.__file__).resolve().parents[1] / "templates"
+    """The report templates: the repository's ``templates/``, installed as ``reportkit.templates``."""
+    from ..resources import templates_dir
+
+    return templates_dir()
 
 
 class ThemeColours(BaseModel):
@@ -111,8 +111,8 @@ class Theme(BaseModel):
     palette: tuple[str, ...]
     cover: CoverStyle = "full"
     logo: str | None = None
-    client: Text | None = None  # the client a branded theme is for (the spec's `client` wins)
-    confidentiality: Text | None = None  # footer line (the spec's `confidentiality` wins)
+    client: TextField | None = None  # the client a branded theme is for (the spec's `client` wins)
+    confidentiality: TextField | None = None  # footer line (the spec's `confidentiality` wins)
     folder: Path = Path(".")
 
     @field_validator("palette")
