@@ -62,14 +62,13 @@ report-en: setup
 # Architecture, style and types (pyproject.toml [tool.importlinter], [tool.ruff], [tool.mypy]).
 lint: setup
 	$(VENV)/bin/lint-imports
-	$(VENV)/bin/ruff check reportkit tests bench
+	$(VENV)/bin/ruff check reportkit tests bench notebooks
 	$(VENV)/bin/mypy
 
 # deptry: every imported package is declared, every declared one is used (pyproject.toml [tool.deptry]);
 # pytest-randomly runs the tests in a random order (the seed is printed; -p no:randomly to turn it off).
-# TODO(issue 15): `test: setup lint` once the refactor has landed and `make lint` passes (its findings
-# today are the refactor's to-do list); until then lint is run on its own.
-test: setup
+# `make lint` runs first: the import contracts, ruff and mypy (see the lint target).
+test: setup lint
 	$(VENV)/bin/deptry .
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(VENV)/bin/pytest $(PYTEST_ARGS)
 

@@ -5,10 +5,20 @@ The public surface is small on purpose; notebooks use these names only.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from .errors import ReportKitError
 from .i18n import Text, text
 from .record import record
 from .version import __version__
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import pandas as pd
+
+    from .build import BuildResult
+    from .spec import ReportSpec
 
 
 def use_language(lang: str) -> str:
@@ -25,14 +35,14 @@ def say(**entries: str) -> str:
     return text(**entries).resolve()
 
 
-def load_data(path: str = "", **kwargs):
+def load_data(path: str = "", **kwargs: Any) -> pd.DataFrame:
     """Read a data file (CSV, Parquet) resolved against the project; see reportkit.data.load_data."""
     from .data.io import load_data as _load
 
     return _load(path, **kwargs)
 
 
-def load_panel(path: str = "", **kwargs):
+def load_panel(path: str = "", **kwargs: Any) -> pd.DataFrame:
     """Read, convert and check an entity × period panel (CSV in any declared encoding, Excel,
     Parquet; a column mapping; 1,234 / 1.2万 numbers); see reportkit.data.io.load_panel."""
     from .data.io import load_panel as _load
@@ -40,7 +50,7 @@ def load_panel(path: str = "", **kwargs):
     return _load(path, **kwargs)
 
 
-def preview(**kwargs):
+def preview(**kwargs: Any) -> Any:
     """Show the current section as the report will, from what this kernel recorded (no re-run);
     see reportkit.section_preview.preview."""
     from .section_preview import preview as _preview
@@ -48,7 +58,7 @@ def preview(**kwargs):
     return _preview(**kwargs)
 
 
-def build(spec, **kwargs):
+def build(spec: str | Path | ReportSpec, **kwargs: Any) -> BuildResult:
     """Build one report from a spec file; see reportkit.build.build_report."""
     from .build import build_report
 

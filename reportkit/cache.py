@@ -29,7 +29,7 @@ STALE_PARTIAL_SECONDS = 60.0
 class RunCache:
     """Executed notebooks in ``folder``, one ``<run key>.ipynb`` and ``<run key>.json`` per run."""
 
-    def __init__(self, folder: str | Path):
+    def __init__(self, folder: str | Path) -> None:
         self.folder = Path(folder)
 
     def path(self, key: str) -> Path:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -22,6 +22,9 @@ from rich.table import Table
 from rich.text import Text
 
 from .errors import ReportKitError, RunInterrupted
+
+if TYPE_CHECKING:
+    from .batch import BatchPlan, BatchResult
 
 app = typer.Typer(
     name="reportkit",
@@ -79,7 +82,7 @@ def _root(
 class _Bars:
     """A rich progress bar per section, driven by nbclient's cell hooks."""
 
-    def __init__(self, progress: Progress):
+    def __init__(self, progress: Progress) -> None:
         self.progress = progress
         self.tasks: dict[str, int] = {}
 
@@ -460,7 +463,7 @@ def new_report_cmd(
     out.print(f"   build it: reportkit build {path}", highlight=False)
 
 
-def _batch_with_progress(plan, out_dir: Path, **options):  # noqa: ANN001, ANN202 - CLI glue
+def _batch_with_progress(plan: BatchPlan, out_dir: Path, **options: Any) -> BatchResult:
     """run_batch with rich bars (runs, rows) and a line per finished run and row."""
     from .batch import BatchEvent, run_batch
 

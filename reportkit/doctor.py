@@ -246,7 +246,7 @@ def check_build_dir(project_root: Path | None = None) -> Check:
 def check_dask() -> Check:
     try:
         import distributed
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - a broken install fails in many ways; an optional check reports it
         return Check("Dask (optional)", False, f"`distributed` is not importable: {exc}",
                      "only needed for `--executor dask`: `pip install -e .` installs it", required=False)
     return Check("Dask (optional)", True, f"distributed {getattr(distributed, '__version__', '?')}",
@@ -263,7 +263,7 @@ def check_s3_credentials() -> Check:
            f"key/secret under [s3] in {config} (mode 0600)")
     try:
         options = s3_options()
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - a damaged config file fails in many ways; an optional check reports it
         return Check(name, False, str(exc), fix, required=False)
     if "key" not in options:
         return Check(name, False, "none in the environment or in " + str(config), fix, required=False)
@@ -280,7 +280,7 @@ def check_s3_credentials() -> Check:
 def _guarded(name: str, fn: Callable[[], Check], *, required: bool = True) -> Check:
     try:
         return fn()
-    except Exception as exc:  # every check reports its own failure instead of stopping the run
+    except Exception as exc:  # noqa: BLE001 - every check reports its own failure instead of stopping the run
         return Check(name, False, f"check failed: {type(exc).__name__}: {exc}",
                      "see the error above", required=required)
 

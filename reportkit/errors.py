@@ -35,7 +35,7 @@ def _restore_error(cls: type[ReportKitError], args: tuple, state: dict) -> Repor
 class SpecError(ReportKitError):
     """A report spec (YAML) is missing, malformed or invalid."""
 
-    def __init__(self, message: str, *, path: str | Path | None = None, line: int | None = None):
+    def __init__(self, message: str, *, path: str | Path | None = None, line: int | None = None) -> None:
         self.path = str(path) if path is not None else None
         self.line = line
         where = ""
@@ -47,7 +47,7 @@ class SpecError(ReportKitError):
 class ParameterError(ReportKitError):
     """A notebook parameter is unknown, mistyped or its parameters cell cannot be read."""
 
-    def __init__(self, message: str, *, notebook: str | Path | None = None, name: str | None = None):
+    def __init__(self, message: str, *, notebook: str | Path | None = None, name: str | None = None) -> None:
         self.notebook = str(notebook) if notebook is not None else None
         self.name = name
         prefix = f"{self.notebook}: " if self.notebook else ""
@@ -72,7 +72,7 @@ class DataError(ReportKitError):
         column: str | None = None,
         rows: Iterable[int] | None = None,
         expected: str | None = None,
-    ):
+    ) -> None:
         self.path = str(path) if path is not None else None
         self.column = column
         self.rows: tuple[int, ...] = tuple(int(row) for row in rows) if rows is not None else ()
@@ -105,7 +105,7 @@ class NotebookError(ReportKitError):
         evalue: str,
         saved: str | Path | None,
         source: str | None = None,
-    ):
+    ) -> None:
         self.notebook = str(notebook)
         self.cell = cell
         self.ename = ename
@@ -130,7 +130,7 @@ class RunInterrupted(KeyboardInterrupt):
     ReportKitError or Exception to go on with the next run (a batch) must not swallow a Ctrl-C.
     """
 
-    def __init__(self, *, notebook: str | Path, cell: int | None):
+    def __init__(self, *, notebook: str | Path, cell: int | None) -> None:
         self.notebook = str(notebook)
         self.cell = cell
         where = f"at cell {cell}" if cell is not None else "before the first cell"
@@ -163,7 +163,7 @@ class ManifestError(ReportKitError):
     Names the file (``path``) and the key at fault (``key``, dotted: ``sections[0].run_key``).
     """
 
-    def __init__(self, message: str, *, path: str | Path | None = None, key: str | None = None):
+    def __init__(self, message: str, *, path: str | Path | None = None, key: str | None = None) -> None:
         self.path = str(path) if path is not None else None
         self.key = key
         prefix = f"{self.path}: " if self.path else ""

@@ -61,7 +61,7 @@ CATALOGUE_DIR = Path(__file__).with_name("catalogue")
 class TranslationError(ReportKitError):
     """A language that is not offered, or a text or catalogue entry missing in a language."""
 
-    def __init__(self, message: str, *, lang: str | None = None, key: str | None = None):
+    def __init__(self, message: str, *, lang: str | None = None, key: str | None = None) -> None:
         self.lang = lang
         self.key = key
         super().__init__(message)
@@ -125,7 +125,7 @@ class Text:
     __slots__ = ("_entries",)
     _entries: Mapping[Language, str]
 
-    def __init__(self, entries: Mapping[str, str] | None = None, /, **kwargs: str):
+    def __init__(self, entries: Mapping[str, str] | None = None, /, **kwargs: str) -> None:
         merged = {**(dict(entries) if entries is not None else {}), **kwargs}
         if not merged:
             raise TranslationError("a Text needs at least one entry, e.g. Text(zh='目录', en='Contents')")

@@ -289,7 +289,7 @@ _OPTIONAL_NUMBER = (int, float, type(None))
 class _Reader:
     """Checks a manifest's JSON key by key, once, naming the file and the dotted key at fault."""
 
-    def __init__(self, path: str | Path | None):
+    def __init__(self, path: str | Path | None) -> None:
         self.path = path
 
     def fail(self, key: str, problem: str) -> ManifestError:

@@ -312,7 +312,7 @@ def _note_inferred(declared: NotebookParameters, source: str) -> None:
 class _Mismatch(Exception):
     """A value (or an element of it) is not of the expected type; ``where`` names the element."""
 
-    def __init__(self, where: str, value: Any, expected: str, *, key: bool = False):
+    def __init__(self, where: str, value: Any, expected: str, *, key: bool = False) -> None:
         super().__init__(where)
         self.where, self.value, self.expected, self.key = where, value, expected, key
 

@@ -45,7 +45,7 @@ class Watcher:
     """Rebuilds ``spec_path``'s HTML into ``out`` when its inputs change."""
 
     def __init__(self, spec_path: str | Path, out: str | Path, *, lang: str | None = None, theme: str | None = None,
-                 cache_dir: str | Path | None = None, templates_dir: str | Path | None = None):
+                 cache_dir: str | Path | None = None, templates_dir: str | Path | None = None) -> None:
         from .style.themes import default_templates_dir
 
         self.spec_path = Path(spec_path)

@@ -493,14 +493,14 @@ def test_dask_local_cluster_records_the_same_results_as_the_local_pool(html_spec
         b = _records(tmp_path / "dask" / row["id"] / "runs" / "engagement.ipynb")
         # equal to 1e-9: floating-point sums may differ in the last bit with memory alignment
         assert len(a) > 10 and len(a) == len(b)
-        for x, y in zip(a, b):
+        for x, y in zip(a, b, strict=True):
             assert x[:2] == y[:2]
             assert _close(x[2:], y[2:]), (x, y)
 
 
 def _close(a, b) -> bool:
     if isinstance(a, (tuple, list)):
-        return len(a) == len(b) and all(_close(u, v) for u, v in zip(a, b))
+        return len(a) == len(b) and all(_close(u, v) for u, v in zip(a, b, strict=True))
     if isinstance(a, float) and isinstance(b, float):
         return a == pytest.approx(b, rel=1e-9, abs=1e-12, nan_ok=True)
     return a == b

@@ -43,7 +43,7 @@ def _panel(rng: np.random.Generator, rho: float = 0.6) -> pd.DataFrame:
             rows.append((f"b{b}", t, *lags, float(TRUE @ lags) + u[t]))
     frame = pd.DataFrame(rows, columns=["brand", "week", "x", "x_l1", "x_l2", "y"])
     week_shock = rng.normal(size=T)
-    brand_level = dict(zip([f"b{b}" for b in range(G)], rng.normal(size=G)))
+    brand_level = dict(zip([f"b{b}" for b in range(G)], rng.normal(size=G), strict=True))
     frame["y"] += week_shock[frame["week"]] + frame["brand"].map(brand_level)
     return frame
 

@@ -133,7 +133,7 @@ def test_calendar_events_2024_and_2025_monthly():
 
 def test_calendar_events_quarterly_and_annual():
     events = calendar_events(pd.period_range("2024Q1", "2024Q4", freq="Q"))
-    assert [(str(p), e) for p, e in zip(events["period"], events["event"])] == [
+    assert [(str(p), e) for p, e in zip(events["period"], events["event"], strict=True)] == [
         ("2024Q1", "spring_festival"), ("2024Q2", "m618"), ("2024Q4", "double11"),
     ]
     assert calendar_events(pd.period_range("2020", "2024", freq="Y")).empty

@@ -194,7 +194,7 @@ def _lead_vcov_from_pyfixest(panel: pd.DataFrame, n_leads: int, n_lags: int) -> 
     panel["lx"] = np.log(panel["engagement"])
     names = [f"lx_l{k}" for k in range(1, n_lags + 1)] + [f"lx_f{k}" for k in range(1, n_leads + 1)]
     ks = list(range(1, n_lags + 1)) + [-k for k in range(1, n_leads + 1)]
-    for name, k in zip(names, ks):
+    for name, k in zip(names, ks, strict=True):
         panel[name] = np.log(shift_within(panel, "engagement", entity="brand", time="week", k=k))
     panel = panel.dropna(subset=names)
     with warnings.catch_warnings():

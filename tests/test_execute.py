@@ -39,7 +39,7 @@ def test_failing_cell_names_notebook_cell_exception_and_saved_copy(fixture_noteb
     assert err.cell == 3  # third cell of the original notebook (the injected parameters cell is not counted)
     assert err.ename == "ValueError" and "bad value 42" in err.evalue
     assert err.saved and err.saved.endswith("broken.failed.ipynb")
-    saved = json.loads(open(err.saved, encoding="utf-8").read())
+    saved = json.loads(Path(err.saved).read_text(encoding="utf-8"))
     assert any(o.get("ename") == "ValueError" for c in saved["cells"] for o in c.get("outputs", []))
     assert "broken.ipynb failed in cell 3: ValueError: bad value 42" in str(err)
     assert not (tmp_path / "broken.ipynb").exists()

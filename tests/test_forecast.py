@@ -431,7 +431,7 @@ def test_horizon_backtest_scores_every_horizon_from_every_origin(combined, nbs_l
     assert bt.origins == tuple(str(y) for y in range(2018, 2024))
     assert bt.skipped.empty and bt.eligible() == CANDIDATES
     n = len(nbs_levels)
-    for t, origin in zip(range(5, n), bt.origins):
+    for t, origin in zip(range(5, n), bt.origins, strict=True):
         steps = bt.errors[(bt.errors["model"] == "naive") & (bt.errors["origin"] == origin)]["step"]
         assert list(steps) == list(range(1, min(5, n - t) + 1))
     # naive's log error is the log growth since the origin; the scale the mean absolute log growth of the window

@@ -82,5 +82,5 @@ def test_ppml_with_few_clusters_is_bootstrapped_through_its_working_model():
     assert fit.inference == "wild" and fit.wild[0].linearised and fit.df_t == 7
     assert "线性化" in fit.inference_label["zh"] and "linearised" in fit.inference_label["en"]
     analytic = _fit(beauty, inference="analytic")
-    for a, b in zip(fit.coefficients, analytic.coefficients):  # same estimates and CRV1 SEs, other p and CI
+    for a, b in zip(fit.coefficients, analytic.coefficients, strict=True):  # same estimates and CRV1 SEs, other p and CI
         assert (a.estimate, a.std_error) == pytest.approx((b.estimate, b.std_error), rel=1e-9)

@@ -166,9 +166,9 @@ def arbitrary_panels(draw: st.DrawFn) -> pd.DataFrame:
                                            "orders", "gmv", "category", "extra"]),
                           min_size=1, max_size=6, unique=True))
     dtypes = [draw(ANY_DTYPE) for _ in names]
-    columns = [_column(name, dtype) for name, dtype in zip(names, dtypes)]
+    columns = [_column(name, dtype) for name, dtype in zip(names, dtypes, strict=True)]
     frame = draw(hpd.data_frames(columns, index=hpd.range_indexes(max_size=6)))
-    for name, dtype in zip(names, dtypes):
+    for name, dtype in zip(names, dtypes, strict=True):
         if dtype == "category":
             frame[name] = frame[name].astype("category")
     return frame

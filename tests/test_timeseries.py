@@ -115,7 +115,7 @@ def test_empty_cell_is_a_gap_not_zero(monthly):
 def test_to_levels_agrees_with_monthly_from_ytd(monthly, online):
     table = monthly_from_ytd(monthly, "online_retail")
     months = table[table["status"] == "month"]
-    for period, value in zip(months["period"], months["value"]):
+    for period, value in zip(months["period"], months["value"], strict=True):
         assert online.values[period] == value
     multi = table[table["status"].isin(["block", "jan_feb_combined"])].set_index("period")["value"]
     assert {b.label: b.value for b in online.blocks} == multi.to_dict()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -83,7 +85,7 @@ def test_cagr_2019_2024(annual):
     assert (result.start_value, result.end_value) == (106324, 155225)
     chained = (np.prod([1.109, 1.141, 1.040, 1.110, 1.072]) ** (1 / 5) - 1) * 100
     assert result.cagr_official_chained_pct == pytest.approx(chained, rel=1e-12)
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         result.cagr_pct = 0  # frozen
 
 
@@ -137,7 +139,7 @@ def test_monthly_from_ytd_never_zero_and_covers_every_month(monthly):
         table = monthly_from_ytd(monthly, series)
         assert (table["value"].dropna() > 0).all()
         for year, part in table.groupby("year"):
-            months = [m for s, e in zip(part["start_month"], part["end_month"]) for m in range(s, e + 1)]
+            months = [m for s, e in zip(part["start_month"], part["end_month"], strict=True) for m in range(s, e + 1)]
             assert months == list(range(1, 13)), (series, year)
             annual_total = part["value"].sum()
             assert annual_total == part["ytd_value"].iloc[-1]

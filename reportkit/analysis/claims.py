@@ -21,6 +21,7 @@ Resampling is deterministic given ``seed`` (numpy's default generator).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, get_args
 
@@ -97,12 +98,16 @@ def _pearson_rows(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         return np.clip(num / den, -1.0, 1.0)
 
 
-def _statistic(method: str):
+#: a correlation of paired samples along ``axis`` (scipy.stats.bootstrap's ``statistic`` form)
+_Statistic = Callable[..., np.ndarray]
+
+
+def _statistic(method: str) -> _Statistic:
     if method == "pearson":
-        def stat(x, y, axis=-1):
+        def stat(x: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray:
             return _pearson_rows(np.moveaxis(x, axis, -1), np.moveaxis(y, axis, -1))
     else:
-        def stat(x, y, axis=-1):
+        def stat(x: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray:
             rx = stats.rankdata(np.moveaxis(x, axis, -1), axis=-1)
             ry = stats.rankdata(np.moveaxis(y, axis, -1), axis=-1)
             return _pearson_rows(rx, ry)
@@ -146,7 +151,9 @@ def _cluster_draws(
     return out
 
 
-def _jackknife_clusters(x: np.ndarray, y: np.ndarray, codes: np.ndarray, n_clusters: int, stat) -> np.ndarray:
+def _jackknife_clusters(
+    x: np.ndarray, y: np.ndarray, codes: np.ndarray, n_clusters: int, stat: _Statistic
+) -> np.ndarray:
     out = np.empty(n_clusters)
     for g in range(n_clusters):
         keep = codes != g

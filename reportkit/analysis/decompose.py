@@ -426,7 +426,7 @@ def decomposition_plot(dec: Decomposition, events: pd.DataFrame | None = None, *
         (frame["seasonal"], seas_l, plots.PALETTE[3], "line"),
         (frame["resid"], resid_l, plots.PALETTE[1], "stem"),
     ]
-    for ax, (series, label, colour, how) in zip(axes, specs):
+    for ax, (series, label, colour, how) in zip(axes, specs, strict=True):
         if how == "stem":
             ax.vlines(x, 0, series.to_numpy(), color=colour, linewidth=1.2)
             ax.scatter(x, series.to_numpy(), color=colour, s=6, zorder=3)

@@ -432,7 +432,7 @@ class _DecayInference:
         n = int(keep.sum())
         g = int(self.clusters.max()) + 1
         levels = [int(c.max()) + 1 for c in self.fe_codes]
-        nested = [lv for c, lv in zip(self.fe_codes, levels)
+        nested = [lv for c, lv in zip(self.fe_codes, levels, strict=True)
                   if pd.Series(self.clusters).groupby(c).nunique().max() == 1]
         k = 2 + sum(levels) - (len(levels) - 1) - sum(nested) + len(nested)
         self.n_obs, self.n_clusters, self.k = n, g, k
@@ -798,7 +798,7 @@ class PlaceboResult:
         for f in fields(self):
             value = getattr(self, f.name)
             if f.name in ("lead_rows", "lag_rows"):
-                value = [dict(zip(_TIDY, row)) for row in value]
+                value = [dict(zip(_TIDY, row, strict=True)) for row in value]
             elif isinstance(value, tuple):
                 value = list(value)
             elif isinstance(value, Text):

@@ -289,7 +289,7 @@ def fit_elasticity(
     level_lags = shifted_values(
         panel, panel[engagement].to_numpy(dtype=float), entity=entity, time=time, ks=range(1, n_lags + 1)
     )
-    for name, values in zip(lag_columns, level_lags):
+    for name, values in zip(lag_columns, level_lags, strict=True):
         frame[name] = values
 
     model = estimate(

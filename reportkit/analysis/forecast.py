@@ -320,7 +320,7 @@ def _check_series(series: Any, *, log: bool, what: str = "series") -> _Series:
         )
     if log and (values <= 0).any():
         bad = values <= 0
-        shown = ", ".join(f"{p}={v:g}" for p, v in zip(index[bad][:3], values[bad][:3]))
+        shown = ", ".join(f"{p}={v:g}" for p, v in zip(index[bad][:3], values[bad][:3], strict=True))
         raise AnalysisError(
             f"{what}: log=True needs values > 0, but {int(bad.sum())} value(s) are zero or negative "
             f"({shown}); use log=False to model the values as they are"
@@ -430,7 +430,7 @@ def _named_params(names: Sequence[str] | None, values: Any) -> dict[str, float]:
     arr = np.asarray(values, dtype=float).ravel()
     if names is None or len(names) != len(arr):
         names = [str(i) for i in range(len(arr))]
-    return {str(k): float(v) for k, v in zip(names, arr)}
+    return {str(k): float(v) for k, v in zip(names, arr, strict=True)}
 
 
 def _arima_params(result: Any, trend: str, integrated: int) -> dict[str, float]:
@@ -469,13 +469,15 @@ def _arima_label(spec: str) -> i18n.Text:
     return _text("arima_plain", model=spec)
 
 
-def _fit_arima_model(z: np.ndarray, order, seasonal, trend):
+def _fit_arima_model(
+    z: np.ndarray, order: tuple[int, int, int], seasonal: tuple[int, int, int, int], trend: str
+) -> Any:
     from statsmodels.tsa.arima.model import ARIMA
 
     return ARIMA(z, order=order, seasonal_order=seasonal, trend=trend).fit()
 
 
-def _arima_bounds(result, h: int, levels) -> tuple[np.ndarray, dict]:
+def _arima_bounds(result: Any, h: int, levels: tuple[int | float, ...]) -> tuple[np.ndarray, dict]:
     pred = result.get_forecast(steps=h)
     mean = np.asarray(pred.predicted_mean, dtype=float)
     bounds = {}
@@ -485,7 +487,10 @@ def _arima_bounds(result, h: int, levels) -> tuple[np.ndarray, dict]:
     return mean, bounds
 
 
-def _fit_fixed_arima(z, h, levels, order, seasonal, trend) -> _Fit:
+def _fit_fixed_arima(
+    z: np.ndarray, h: int, levels: tuple[int | float, ...], order: tuple[int, int, int],
+    seasonal: tuple[int, int, int, int], trend: str,
+) -> _Fit:
     result = _fit_arima_model(z, order, seasonal, trend)
     mean, bounds = _arima_bounds(result, h, levels)
     spec = _arima_spec(order, seasonal, trend)
@@ -517,7 +522,7 @@ def _choose_d(z: np.ndarray) -> tuple[int, str]:
     return d, f"d = {d}: KPSS p = {kp_txt}, ADF p = {adf_txt} (d = 0 only if KPSS p > 0.05 and ADF p < 0.05)"
 
 
-def _fit_auto_arima(z: np.ndarray, s: int, h: int, levels) -> _Fit:
+def _fit_auto_arima(z: np.ndarray, s: int, h: int, levels: tuple[int | float, ...]) -> _Fit:
     n = len(z)
     D = 1 if s > 1 else 0
     zd = z[s:] - z[:-s] if D else z
@@ -589,7 +594,7 @@ def _ets_label(spec: str) -> i18n.Text:
     return _text("ets_spec", spec=spec, parts=i18n.Text.join(i18n.message("forecast.ets_sep"), parts))
 
 
-def _fit_ets(z: np.ndarray, s: int, h: int, levels) -> _Fit:
+def _fit_ets(z: np.ndarray, s: int, h: int, levels: tuple[int | float, ...]) -> _Fit:
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
     n = len(z)
@@ -643,7 +648,7 @@ def _fit_ets(z: np.ndarray, s: int, h: int, levels) -> _Fit:
     )
 
 
-def _fit_theta(z: np.ndarray, s: int, h: int, levels, log: bool) -> _Fit:
+def _fit_theta(z: np.ndarray, s: int, h: int, levels: tuple[int | float, ...], log: bool) -> _Fit:
     from statsmodels.tsa.forecasting.theta import ThetaModel
 
     seasonal = s > 1
@@ -668,7 +673,7 @@ def _fit_theta(z: np.ndarray, s: int, h: int, levels, log: bool) -> _Fit:
     return _Fit(mean=mean, bounds=bounds, spec=spec, label=label, params=params, notes=notes)
 
 
-def _fit_predict(z: np.ndarray, method: str, s: int, h: int, levels, *, log: bool) -> _Fit:
+def _fit_predict(z: np.ndarray, method: str, s: int, h: int, levels: tuple[int | float, ...], *, log: bool) -> _Fit:
     """Fit ``method`` to the (transformed) values ``z`` and forecast ``h`` steps at ``levels``."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -739,7 +744,7 @@ def _example(s: int) -> str:
     return {1: "'2029'", 4: "'2029Q4' (or '2029' for its last quarter)", 12: "'2029-12' (or '2029')"}[s]
 
 
-def _table(periods: pd.PeriodIndex, fit: _Fit, levels, log: bool) -> pd.DataFrame:
+def _table(periods: pd.PeriodIndex, fit: _Fit, levels: tuple[int | float, ...], log: bool) -> pd.DataFrame:
     back = np.exp if log else (lambda a: np.asarray(a, dtype=float))
     data: dict[str, Any] = {"period": [str(p) for p in periods], "forecast": back(fit.mean)}
     for level in levels:
@@ -1015,7 +1020,7 @@ def _backtest_note(y: _Series, origins: list[int], h: int, step: int, scores: pd
         if len(partial):
             items = _say("note_partial_sep", lang).join(
                 _say("note_partial_item", lang, method=method_label(m, lang, season_length=s), count=c, k=k)
-                for m, c in zip(partial["method"], partial["n_origins"]))
+                for m, c in zip(partial["method"], partial["n_origins"], strict=True))
             text += _say("note_partial", lang, items=items)
         return text
 

@@ -185,7 +185,7 @@ def log_growth_for(growth: Any, periods: pd.PeriodIndex) -> np.ndarray:
         keys = [str(p) for p in index]
     else:
         keys = [str(int(k)) if isinstance(k, (int, np.integer)) else str(k) for k in index]
-    values = dict(zip(keys, pd.to_numeric(growth, errors="coerce").to_numpy(dtype=float)))
+    values = dict(zip(keys, pd.to_numeric(growth, errors="coerce").to_numpy(dtype=float), strict=True))
     wanted = [str(p) for p in periods[1:]]
     missing = [p for p in wanted if p not in values or not math.isfinite(values[p])]
     if missing:

@@ -155,7 +155,7 @@ class CombinedForecast:
         if not isinstance(published, pd.Series):
             raise AnalysisError(f"published: expected a pandas Series of values by period; got {type(published).__name__}")
         keys = [str(int(k)) if isinstance(k, (int, np.integer)) else str(k) for k in published.index]
-        values = dict(zip(keys, pd.to_numeric(published, errors="coerce").to_numpy(dtype=float)))
+        values = dict(zip(keys, pd.to_numeric(published, errors="coerce").to_numpy(dtype=float), strict=True))
         level = self.levels[0]
         rows = []
         for _, r in self.table.iterrows():
@@ -358,7 +358,7 @@ def combine_forecast(
 
 
 def _note(bt: HorizonBacktest, weights: dict[str, float], eligible: list[str], top: int, coverage: dict,
-          n_cv: int, df: int, b: float, h_fc: int, levels) -> i18n.Text:
+          n_cv: int, df: int, b: float, h_fc: int, levels: tuple[int | float, ...]) -> i18n.Text:
     k = len(bt.origins)
     H = bt.horizon
     dropped = [m for m in bt.models if m not in eligible]

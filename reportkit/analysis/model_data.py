@@ -217,7 +217,7 @@ def _prune(y: np.ndarray, fe_codes: list[np.ndarray], family: str) -> tuple[np.n
     while True:
         changed = False
         if family in ("ppml", "logit"):
-            for codes, m in zip(fe_codes, sizes):
+            for codes, m in zip(fe_codes, sizes, strict=True):
                 idx = np.flatnonzero(alive)
                 c, yy = codes[idx], y[idx]
                 bad = np.bincount(c, weights=yy, minlength=m) <= 0  # all 0 (y ≥ 0)
@@ -228,7 +228,7 @@ def _prune(y: np.ndarray, fe_codes: list[np.ndarray], family: str) -> tuple[np.n
                     alive[idx[drop]] = False
                     n_sep += int(drop.sum())
                     changed = True
-        for codes, m in zip(fe_codes, sizes):
+        for codes, m in zip(fe_codes, sizes, strict=True):
             idx = np.flatnonzero(alive)
             c = codes[idx]
             drop = np.bincount(c, minlength=m)[c] == 1
@@ -544,7 +544,7 @@ def _check_dummy_levels(spec: ModelSpec, fe_codes: list[np.ndarray]) -> None:
     """The weighted binomial GLM puts fixed effects in as dummies: only a few levels each."""
     if spec.weights is None:
         return
-    for fe, codes in zip(spec.fixed_effects, fe_codes):
+    for fe, codes in zip(spec.fixed_effects, fe_codes, strict=True):
         levels = n_levels(codes)
         if levels > MAX_DUMMY_LEVELS:
             raise AnalysisError(
@@ -598,7 +598,7 @@ def design_problems(p: Prepared, resid: np.ndarray) -> list[str]:
             coef, *_ = np.linalg.lstsq(resid[:, basis], r, rcond=None)
             parts = [
                 p.columns[i]
-                for i, c in zip(basis, coef)
+                for i, c in zip(basis, coef, strict=True)
                 if abs(c) * float(np.linalg.norm(resid[:, i])) > 1e-6 * nr
             ]
             others = ", ".join(repr(c) for c in parts) or "the other columns"

@@ -90,7 +90,9 @@ def _scaling(x: np.ndarray, center: bool) -> tuple[np.ndarray, np.ndarray, np.nd
     return (x - mean) / scale, mean, scale
 
 
-def _back_transform(beta: np.ndarray, vcov: np.ndarray, has_intercept: bool, mean: np.ndarray, scale: np.ndarray):
+def _back_transform(
+    beta: np.ndarray, vcov: np.ndarray, has_intercept: bool, mean: np.ndarray, scale: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """β = Aβ*, V = AV*A' for x* = (x − mean)/scale (the intercept first when present)."""
     k = len(scale)
     off = 1 if has_intercept else 0
@@ -112,11 +114,11 @@ def _pyfixest_internals(fit: Any) -> dict[str, Any]:
         return getattr(fit, name, None)
 
     return {
-        "names": [str(n) for n in fit._coefnames],
-        "beta": np.asarray(fit._beta_hat, dtype=float).ravel(),
-        "vcov": np.asarray(fit._vcov, dtype=float),
-        "n_obs": int(fit._N),
-        "df_t": int(np.min(np.asarray(fit._df_t))),
+        "names": [str(n) for n in fit._coefnames],  # noqa: SLF001 - pyfixest exposes it only privately
+        "beta": np.asarray(fit._beta_hat, dtype=float).ravel(),  # noqa: SLF001 - pyfixest exposes it only privately
+        "vcov": np.asarray(fit._vcov, dtype=float),  # noqa: SLF001 - pyfixest exposes it only privately
+        "n_obs": int(fit._N),  # noqa: SLF001 - pyfixest exposes it only privately
+        "df_t": int(np.min(np.asarray(fit._df_t))),  # noqa: SLF001 - pyfixest exposes it only privately
         "r2": get("_r2"),
         "adj_r2": get("_adj_r2"),
         "r2_within": get("_r2_within"),
@@ -174,7 +176,7 @@ def fit_pyfixest(p: Prepared) -> dict[str, Any]:
     xnames = [f"rk_x{j}" for j in range(p.x.shape[1])]
     for j, name in enumerate(xnames):
         frame[name] = scaled[:, j]
-    for name, codes in zip(p.fe_names, p.fe_codes):
+    for name, codes in zip(p.fe_names, p.fe_codes, strict=True):
         frame[name] = codes
     for name in p.cluster_names:
         frame.setdefault(name, p.key_codes[name])

@@ -779,7 +779,7 @@ def estimate(
     se = np.sqrt(np.clip(np.diag(got["vcov"]), 0.0, None))
     coefs = tuple(
         _inference(term, float(b), float(s), got["df_t"], spec.conf_level)
-        for term, b, s in zip(terms, got["beta"], se)
+        for term, b, s in zip(terms, got["beta"], se, strict=True)
     )
     n_clusters = tuple(n_levels(prepared.key_codes[name]) for name in prepared.cluster_names)
     design = _wild_design(prepared, got, n_clusters)

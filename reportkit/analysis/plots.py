@@ -285,7 +285,8 @@ def coefficient_plot(tidy: Any, *, labels: Sequence[str], x_label: str, truth: S
     est = list(tidy["estimate"])
     lo = list(tidy["ci_low"])
     hi = list(tidy["ci_high"])
-    ax.errorbar(est, ypos, xerr=[[e - l for e, l in zip(est, lo)], [h - e for e, h in zip(est, hi)]],
+    ax.errorbar(est, ypos,
+                xerr=[[e - low for e, low in zip(est, lo, strict=True)], [h - e for e, h in zip(est, hi, strict=True)]],
                 fmt="o", color=PALETTE[0], capsize=4,
                 label=_say("legend_ci95", lang))
     if truth is not None:

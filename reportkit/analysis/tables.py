@@ -162,7 +162,7 @@ def _chi2_cell(m: ModelResult, decimals: int) -> str:
 def _inference_note(heads: Sequence[str], models: Sequence[ModelResult], lang: str) -> str:
     """Which distribution each column's p-values use, only when the columns differ."""
     groups: dict[str, list[str]] = {}
-    for head, m in zip(heads, models):
+    for head, m in zip(heads, models, strict=True):
         groups.setdefault(m.inference_label[lang], []).append(head)
     if len(groups) < 2 and not any(m.inference == "wild" for m in models):
         return ""  # one distribution for every column, said by the SE row; a bootstrap is always named
@@ -288,7 +288,7 @@ def regression_table(
         kinds.append("chi2")
 
     notes = []
-    for head, m in zip(heads, models):
+    for head, m in zip(heads, models, strict=True):
         notes.extend(f"{head}: {t}" for t in m.warnings_in(lang))
     note = _legend(thresholds, lang)
     inference = _inference_note(heads, models, lang)

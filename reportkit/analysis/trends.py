@@ -140,7 +140,7 @@ def growth_table(
     differs = (computed - published).abs() > tolerance_pp
     one_missing = computed.isna() != published.isna()
     notes = []
-    for is_diff, is_missing, pub, comp in zip(differs, one_missing, published, computed):
+    for is_diff, is_missing, pub, comp in zip(differs, one_missing, published, computed, strict=True):
         if is_diff:
             notes.append(
                 f"published from-levels growth {pub:.1f} % differs from the recomputed "
@@ -354,13 +354,13 @@ def monthly_from_ytd(monthly_df: pd.DataFrame, series: str = "online_retail") ->
 
     years = sorted(int(y) for y in monthly_df["year"].unique())
     published = {
-        (int(y), int(m)) for y, m in zip(monthly_df["year"], monthly_df["end_month"])
+        (int(y), int(m)) for y, m in zip(monthly_df["year"], monthly_df["end_month"], strict=True)
     }
     cumulative = pd.Series(
         monthly_df[info.ytd_level_column].astype(float).to_numpy(),
         index=pd.PeriodIndex(
             [pd.Period(year=int(y), month=int(m), freq="M")
-             for y, m in zip(monthly_df["year"], monthly_df["end_month"])],
+             for y, m in zip(monthly_df["year"], monthly_df["end_month"], strict=True)],
             freq="M",
         ),
     ).sort_index()
@@ -547,7 +547,7 @@ def contribution_to_growth(
                               *[i.level_column for i in part_infos]], "the annual frame")
     frame = pd.DataFrame({"year": annual_df["year"].astype(int),
                           "total_level": annual_df[total_info.level_column].astype(float)})
-    for p, info in zip(parts, part_infos):
+    for p, info in zip(parts, part_infos, strict=True):
         frame[f"{p}_level"] = annual_df[info.level_column].astype(float).to_numpy()
     frame = frame.dropna(subset=["total_level"]).sort_values("year").reset_index(drop=True)
     part_cols = [f"{p}_level" for p in parts]

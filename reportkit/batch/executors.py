@@ -56,7 +56,7 @@ def _limit_threads() -> None:
 class LocalExecutor:
     """A pool of ``workers`` local processes (``spawn``: no state inherited from the caller)."""
 
-    def __init__(self, workers: int):
+    def __init__(self, workers: int) -> None:
         if workers < 1:
             raise ReportKitError(f"--workers {workers}: expected at least 1")
         self.workers = workers
@@ -84,7 +84,9 @@ class DaskExecutor:
     """Tasks on a Dask distributed cluster: an existing one at ``address``, or a LocalCluster of
     ``local_workers`` single-threaded processes started here."""
 
-    def __init__(self, *, address: str | None = None, local_workers: int | None = None, connect_timeout: float = 20):
+    def __init__(
+        self, *, address: str | None = None, local_workers: int | None = None, connect_timeout: float = 20
+    ) -> None:
         # Dask logs every worker's start and stop at INFO; keep a batch's output to its own events
         # (read by dask's config at import, here and in the worker processes that inherit it)
         os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")

@@ -27,7 +27,7 @@ def write_index(plan: BatchPlan, result: BatchResult) -> None:
         "generated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         **result.to_json(),
     }
-    for entry, row in zip(data["rows"], plan.rows):
+    for entry, row in zip(data["rows"], plan.rows, strict=True):
         entry["parameters"] = _public(row)
     write_atomic(result.out_dir / "index.json", json.dumps(data, ensure_ascii=False, indent=2, default=str))
     write_atomic(result.out_dir / "index.html", _index_html(plan, result))

@@ -194,7 +194,7 @@ class _Scheduler:
     """The state of one running batch: what is submitted, finished, failed; events; the index."""
 
     def __init__(self, plan: BatchPlan, out_dir: Path, executor: Executor, store: RunCache, retries: int,
-                 on_event: BatchProgress | None):
+                 on_event: BatchProgress | None) -> None:
         self.plan, self.out_dir, self.executor, self.store, self.retries = plan, out_dir, executor, store, retries
         self.on_event = on_event
         self.done: queue.Queue[tuple[str, Any, Any]] = queue.Queue()
@@ -237,7 +237,7 @@ class _Scheduler:
                      self.plan.theme, str(self.store.folder))
 
     # -------------------------------------------------------------- finishing
-    def _result(self, future: Any) -> tasks.TaskResult:
+    def task_result(self, future: Any) -> tasks.TaskResult:
         try:
             return future.result()
         except Exception as exc:  # noqa: BLE001 - the worker process died or the task was lost
@@ -391,7 +391,7 @@ def run_batch(
             while sched.outstanding:
                 kind, item, future = sched.done.get()
                 sched.outstanding -= 1
-                res = sched._result(future)
+                res = sched.task_result(future)
                 if kind == "run":
                     sched.finish_run(item, res)
                 else:

@@ -318,7 +318,7 @@ def _bad_rows(con: duckdb.DuckDBPyConnection, source: _Source, role: str, condit
     shown = []
     for file, row_no, *values in rows:
         where = f"{Path(file).name} row {row_no}" if row_no is not None else Path(file).name
-        shown.append(where + ": " + ", ".join(f"{k}={v}" for k, v in zip(ident + [role], values)))
+        shown.append(where + ": " + ", ".join(f"{k}={v}" for k, v in zip(ident + [role], values, strict=True)))
     column = source.column(role, rows[0][0])
     raise DataError(
         f"{source.what} events: column {column!r} ({role}) has {problem} in {_plural(n, 'row')} "

@@ -295,10 +295,10 @@ def _text_results(series: pd.Series, declared: set[str], percent: str) -> list[f
                                  errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         positions = np.flatnonzero(plain)
         if np.isfinite(fast).all():
-            for pos, number in zip(positions.tolist(), fast.tolist()):
+            for pos, number in zip(positions.tolist(), fast.tolist(), strict=True):
                 results[pos] = number
         else:
-            for pos, number in zip(positions, fast):
+            for pos, number in zip(positions, fast, strict=True):
                 results[pos] = float(number) if math.isfinite(number) else "too large to represent"
     cache: dict[tuple[type, Any], float | str] = {}
     for pos in np.flatnonzero(~plain):

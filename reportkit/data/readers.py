@@ -317,8 +317,8 @@ def _read_text(path: Path, *, encoding: str | None, separator: str | None) -> Ta
                   width, header_line, sep, path)
     padded = [cells if len(cells) >= width else cells + [""] * (width - len(cells))
               for _, cells in body]
-    by_column = list(zip(*padded))  # transposed in C: one tuple of cells per column
-    frame = pd.DataFrame({name: _text_column(by_column[i]) for name, i in zip(names, keep)})
+    by_column = list(zip(*padded, strict=False))  # transposed in C: one tuple of cells per column
+    frame = pd.DataFrame({name: _text_column(by_column[i]) for name, i in zip(names, keep, strict=True)})
     rows = RowNumbers(tuple(line for line, _ in body), "line", header_line)
     return Table(frame, path, rows, "text", header_line=header_line, encoding=codec)
 
@@ -400,7 +400,7 @@ def _clean_header(header: Sequence[Any], body: Sequence[Sequence[Any]], *, path:
         names.append(name)
         keep.append(i)
     seen: dict[str, int] = {}
-    for name, i in zip(names, keep):
+    for name, i in zip(names, keep, strict=True):
         if name in seen:
             raise DataError(
                 f"the column name {name!r} appears twice in {header_where} ({label(seen[name])} "

@@ -395,7 +395,7 @@ def _schema_problems(err: SchemaErrors, frame: pd.DataFrame, where: RowNumbers,
                 groups.setdefault(tuple(frame.iloc[pos][k] for k in keys), []).append(pos)
             shown = "; ".join(
                 " and ".join(where.label(p) for p in members) + " ("
-                + ", ".join(f"{k}={show(v)}" for k, v in zip(keys, value)) + ")"
+                + ", ".join(f"{k}={show(v)}" for k, v in zip(keys, value, strict=True)) + ")"
                 for value, members in list(groups.items())[:MAX_SHOWN])
             more = and_more(len(groups))
             problems.append(_Problem(column, f"duplicate rows {shown}{more}; expected one row "
@@ -462,7 +462,7 @@ def _require(frame: pd.DataFrame, needed: Sequence[str], path: str | Path | None
 def _warn(message: str) -> None:
     """Warn with a :class:`DataWarning` attributed to the first caller outside reportkit.data."""
     here = Path(__file__).resolve().parent
-    level, frame = 2, sys._getframe(1)
+    level, frame = 2, sys._getframe(1)  # noqa: SLF001 - a documented CPython function (warnings uses it too)
     while frame is not None and Path(frame.f_code.co_filename).resolve().parent == here:
         frame, level = frame.f_back, level + 1
     warnings.warn(message, DataWarning, stacklevel=level)

@@ -260,7 +260,7 @@ def _infer_freq(parsed: list[PeriodLabel], rows: list[str], raw: list[Any], colu
             "freq='annual', 'quarterly' or 'monthly'",
             path=source or None, column=column,
         )
-    steps = [b - a for a, b in zip(months, months[1:])]
+    steps = [b - a for a, b in zip(months, months[1:], strict=False)]
     step = math.gcd(*steps)
     if step == 1:
         return "monthly"
@@ -757,7 +757,7 @@ def _parse_dates(raw_dates: list[Any], rows: list[str], cols: _Columns, *, kind:
     """Every date cell as a label; one DataError listing the missing and unreadable ones."""
     parsed: list[PeriodLabel] = []
     bad: list[str] = []
-    for row, cell in zip(rows, raw_dates):
+    for row, cell in zip(rows, raw_dates, strict=True):
         result = parse_period(cell)
         if isinstance(result, str):
             bad.append(f"{row} (empty)" if result == "missing" else f"{row} ({cell!r}: {result})")
@@ -781,7 +781,7 @@ def _check_freq(parsed: list[PeriodLabel], rows: list[str], raw_dates: list[Any]
     if freq is None:
         freq = _infer_freq(parsed, rows, raw_dates, cols.date, cols.source)
     coarse = [f"{row} ({cell!r} is {KIND_WORD[p.resolution]})"
-              for row, cell, p in zip(rows, raw_dates, parsed)
+              for row, cell, p in zip(rows, raw_dates, parsed, strict=True)
               if p.resolution != "ytd" and RANK[p.resolution] < RANK[freq]]
     if coarse:
         raise DataError(f"column {cols.date!r}: label(s) coarser than freq={freq!r}: "
@@ -991,7 +991,7 @@ def _cumulative_fall_notes(values: pd.Series, obs: _Observed, cols: _Columns, *,
     """A cumulative value falling within a year: refused, or one ``cumulative_decrease`` note."""
     falls = []
     known = values.dropna()
-    for (p0, v0), (p1, v1) in zip(known.items(), list(known.items())[1:]):
+    for (p0, v0), (p1, v1) in zip(known.items(), list(known.items())[1:], strict=False):
         if p1.year == p0.year and v1 < v0:
             falls.append((p0, v0, p1, v1))
     if not falls:
@@ -999,7 +999,7 @@ def _cumulative_fall_notes(values: pd.Series, obs: _Observed, cols: _Columns, *,
     pairs = [f"{_ytd_label(p1)} = {_fmt(v1)} < {_ytd_label(p0)} = {_fmt(v0)}"
              for p0, v0, p1, v1 in falls]
     if on_negative == "error":
-        shown = [f"{obs.row_of(f[2])} ({pair})" for f, pair in zip(falls, pairs)]
+        shown = [f"{obs.row_of(f[2])} ({pair})" for f, pair in zip(falls, pairs, strict=True)]
         raise DataError(
             f"column {cols.value!r}: the cumulative value falls within a year (a "
             "year-to-date total cannot decrease, the period value would be negative): "

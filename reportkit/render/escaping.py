@@ -27,5 +27,5 @@ def encode_braces(html: str) -> str:
 def escape_text(value: Any) -> Markup:
     """``value`` (from data) as HTML text: escaped, braces encoded; markup is kept as it is."""
     if hasattr(value, "__html__"):
-        return Markup(value)
+        return Markup(value)  # noqa: S704 - already markup (it has __html__)
     return Markup(encode_braces(str(escape(value))))  # noqa: S704 - escaped above

@@ -134,7 +134,7 @@ def font_coverage(fonts: Sequence[str] | None = None) -> tuple[frozenset[int], l
             problems.append(Problem("", "fonts", "missing font", f"{spec!r}: {exc}"))
     try:
         covered = _coverage(tuple(faces))
-    except Exception as exc:  # a font fontTools cannot read
+    except Exception as exc:  # noqa: BLE001 - a font fontTools cannot read (it fails in many ways)
         problems.append(Problem("", "fonts", "missing font", f"cannot read the cmap of {faces}: {exc}"))
         covered = frozenset()
     return covered, problems
@@ -153,7 +153,7 @@ class _TextScanner(HTMLParser):
         self.near = ""
         self.skip = 0
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         amap = {k.lower(): (v or "") for k, v in attrs}
         if tag in self.SKIP:
             self.skip += 1
@@ -163,16 +163,16 @@ class _TextScanner(HTMLParser):
                 self.section = ident[len("section-"):] if ident.startswith("section-") else ""
             self.near = ident
 
-    def handle_startendtag(self, tag, attrs):
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         amap = {k.lower(): (v or "") for k, v in attrs}
         if amap.get("id"):
             self.near = amap["id"]
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag: str) -> None:
         if tag in self.SKIP and self.skip:
             self.skip -= 1
 
-    def handle_data(self, data):
+    def handle_data(self, data: str) -> None:
         if not self.skip and data.strip():
             self.pieces.append((self.section, self.near, data))
 

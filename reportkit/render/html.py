@@ -73,7 +73,7 @@ def _read_css(path: Path) -> str:
 class Strings(dict):
     """The template strings of one language; a missing one names the file it should be in."""
 
-    def __init__(self, data: Mapping[str, str], path: Path):
+    def __init__(self, data: Mapping[str, str], path: Path) -> None:
         super().__init__(data)
         self.path = path
 

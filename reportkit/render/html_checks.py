@@ -112,13 +112,13 @@ class _Scanner(HTMLParser):
         self.problems.append(f"{self._where()}: {message}")
 
     # -- tags
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self._open(tag, attrs, selfclosing=False)
 
-    def handle_startendtag(self, tag, attrs):
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self._open(tag, attrs, selfclosing=True)
 
-    def _open(self, tag: str, attrs, *, selfclosing: bool) -> None:
+    def _open(self, tag: str, attrs: list[tuple[str, str | None]], *, selfclosing: bool) -> None:
         amap = {k.lower(): (v or "") for k, v in attrs}
         if tag == "script":
             self._add("a <script> element")
@@ -162,7 +162,7 @@ class _Scanner(HTMLParser):
             if tag in ("td", "th") or classes & VALUE_CLASSES:
                 self.stack[-1] = tag + "\0value"
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag: str) -> None:
         # close up to the matching tag (tolerates unclosed <p>, <li>, …)
         for i in range(len(self.stack) - 1, -1, -1):
             if self.stack[i].split("\0")[0] == tag:
@@ -197,7 +197,7 @@ class _Scanner(HTMLParser):
                 self.hidden_depth = 0
 
     # -- text
-    def handle_data(self, data):
+    def handle_data(self, data: str) -> None:
         top = self.stack[-1].split("\0")[0] if self.stack else ""
         if top in ("style", "script"):
             self.raw.append(data)

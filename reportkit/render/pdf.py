@@ -20,12 +20,17 @@ import os
 import re
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..atomic import FILE_MODE
 from ..errors import RenderError
+
+if TYPE_CHECKING:
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 LOG = logging.getLogger(__name__)
 
@@ -53,7 +58,7 @@ class PdfInfo:
 # --------------------------------------------------------------------------- URL fetching
 
 
-def _fetcher_class():
+def _fetcher_class() -> type[URLFetcher]:
     from weasyprint.urls import URLFetcher
 
     class LocalOnlyFetcher(URLFetcher):
@@ -64,7 +69,7 @@ def _fetcher_class():
             super().__init__(allowed_protocols=("data",), fail_on_errors=True)
             self.refused: list[str] = []
 
-        def fetch(self, url, headers=None):
+        def fetch(self, url: str, headers: Mapping[str, str] | None = None) -> URLFetcherResponse:
             if url[:5].lower() == "data:":
                 return super().fetch(url, headers)
             self.refused.append(url)
@@ -76,7 +81,7 @@ def _fetcher_class():
     return LocalOnlyFetcher
 
 
-def make_url_fetcher():
+def make_url_fetcher() -> URLFetcher:
     """The fetcher :func:`write_pdf` gives WeasyPrint (a ``weasyprint.urls.URLFetcher``)."""
     return _fetcher_class()()
 
@@ -112,7 +117,7 @@ class _captured_weasyprint_log:
         self.logger.propagate = False
         return self.handler
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.logger.removeHandler(self.handler)
         self.logger.propagate = self.propagate
 
@@ -120,7 +125,7 @@ class _captured_weasyprint_log:
 def _message(record: logging.LogRecord) -> str:
     try:
         return record.getMessage()
-    except Exception:  # pragma: no cover - a malformed log call
+    except Exception:  # pragma: no cover - a malformed log call  # noqa: BLE001 - it fails in many ways
         return str(record.msg)
 
 
@@ -135,15 +140,15 @@ class _TextOnly(HTMLParser):
         self.skip = 0
         self.parts: list[str] = []
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in ("style", "script", "title"):
             self.skip += 1
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag: str) -> None:
         if tag in ("style", "script", "title") and self.skip:
             self.skip -= 1
 
-    def handle_data(self, data):
+    def handle_data(self, data: str) -> None:
         if not self.skip:
             self.parts.append(data)
 
@@ -163,7 +168,7 @@ def embedded_fonts(pdf_path: Path) -> tuple[str, ...]:
     names: set[str] = set()
     seen: set[tuple[int, int]] = set()
 
-    def resolve(obj):
+    def resolve(obj: Any) -> Any:
         if isinstance(obj, IndirectObject):
             key = (obj.idnum, obj.generation)
             if key in seen:
@@ -172,7 +177,7 @@ def embedded_fonts(pdf_path: Path) -> tuple[str, ...]:
             return obj.get_object()
         return obj
 
-    def font(obj) -> None:
+    def font(obj: Any) -> None:
         f = resolve(obj)
         if f is None:
             return
@@ -184,7 +189,7 @@ def embedded_fonts(pdf_path: Path) -> tuple[str, ...]:
             name = str(desc.get("/FontName") or f.get("/BaseFont") or "").lstrip("/")
             names.add(re.sub(r"^[A-Z]{6}\+", "", name))
 
-    def resources(obj) -> None:
+    def resources(obj: Any) -> None:
         res = resolve(obj)
         if not res:
             return

@@ -88,7 +88,7 @@ def _number(value: Any, filt: str) -> tuple[Metric, float | int]:
         raise PlaceholderError(f"metric {m.name!r} has no value (it was recorded as missing)")
     if not formatting.is_number(m.value):
         raise PlaceholderError(f"metric {m.name!r} is {m.value!r}, not a number; the {filt} filter needs a number")
-    return m, formatting._scalar(m.value)
+    return m, formatting._scalar(m.value)  # noqa: SLF001 - our own helper (reportkit.style), not public API
 
 
 def _decimals(decimals: Any, filt: str) -> int | None:
@@ -165,7 +165,8 @@ def f_ci(value: Any, level: int | float = 95, *, lang: str) -> str:
         raise PlaceholderError(f"metric {m.name!r} has no interval (ci_low/ci_high); the ci filter needs one")
     if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 100:
         raise PlaceholderError(f"the ci filter takes a confidence level in percent, such as 90, got {level!r}")
-    places = m.decimals if m.decimals is not None else formatting._auto_decimals(float(x))
+    places = (m.decimals if m.decimals is not None
+              else formatting._auto_decimals(float(x)))  # noqa: SLF001 - our own helper (reportkit.style), not public API
     unit = (m.unit or "").strip()
     mark = unit if unit in ("%", "‰") else ""
     return i18n.catalogue("numbers", lang)["ci"].format(
@@ -248,7 +249,7 @@ class _SectionMetrics:
 
     __slots__ = ("_metrics",)
 
-    def __init__(self, metrics: Mapping[str, Metric]):
+    def __init__(self, metrics: Mapping[str, Metric]) -> None:
         self._metrics = dict(metrics)
 
     def __getitem__(self, name: str) -> Metric:

@@ -114,7 +114,7 @@ class _Inventory(HTMLParser):
         self.tags: Counter = Counter()
         self.attrs: Counter = Counter()
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags[tag] += 1
         for name, _ in attrs:
             self.attrs[(tag, name.lower())] += 1

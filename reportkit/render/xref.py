@@ -45,7 +45,7 @@ class Target:
 class References:
     """The figures, tables and sections of one report, as numbered in its final layout."""
 
-    def __init__(self, strings: Mapping[str, str]):
+    def __init__(self, strings: Mapping[str, str]) -> None:
         self.strings = strings
         self.targets: dict[tuple[str, str], Target] = {}
 
