@@ -25,3 +25,27 @@ def fixture_notebook():
 def _quiet_matplotlib(monkeypatch):
     monkeypatch.setenv("MPLBACKEND", "Agg")
     yield
+
+
+@pytest.fixture
+def catalogue_without(tmp_path, monkeypatch):
+    """``catalogue_without(lang, key)``: the catalogue, copied, with the line of ``key`` removed from
+    ``<lang>.yaml``, in use (i18n and the renderer read the copy) until the test ends."""
+    import shutil
+
+    from reportkit import i18n
+
+    cat = tmp_path / "catalogue"
+    shutil.copytree(i18n.CATALOGUE_DIR, cat)
+    monkeypatch.setattr(i18n, "CATALOGUE_DIR", cat)
+    monkeypatch.setattr("reportkit.render.html.CATALOGUE_DIR", cat)
+
+    def remove(lang: str, key: str) -> Path:
+        path = cat / f"{lang}.yaml"
+        path.write_text("\n".join(line for line in path.read_text(encoding="utf-8").splitlines()
+                                  if not line.strip().startswith(f"{key}:")), encoding="utf-8")
+        i18n._load.cache_clear()
+        return path
+
+    yield remove
+    i18n._load.cache_clear()

@@ -65,22 +65,13 @@ def test_message_is_a_text_in_every_language():
     assert contents["zh"] == "目录" and contents["en"] == "Contents" and contents.languages == LANGUAGES
 
 
-def test_a_key_missing_in_one_language_fails_naming_it(tmp_path, monkeypatch):
-    cat = tmp_path / "catalogue"
-    shutil.copytree(i18n.CATALOGUE_DIR, cat)
-    en = cat / "en.yaml"
-    en.write_text("\n".join(line for line in en.read_text(encoding="utf-8").splitlines()
-                            if not line.strip().startswith("contents:")), encoding="utf-8")
-    monkeypatch.setattr(i18n, "CATALOGUE_DIR", cat)
-    i18n._load.cache_clear()
-    try:
-        with pytest.raises(TranslationError, match=r"no 'report.contents' in the 'en' catalogue .*en\.yaml") as info:
-            i18n.message("report.contents")
-        assert info.value.lang == "en" and info.value.key == "report.contents"
-        with pytest.raises(TranslationError, match="no group 'nope' in the 'zh' catalogue"):
-            i18n.catalogue("nope", "zh")
-    finally:
-        i18n._load.cache_clear()
+def test_a_key_missing_in_one_language_fails_naming_it(catalogue_without):
+    catalogue_without("en", "contents")
+    with pytest.raises(TranslationError, match=r"no 'report.contents' in the 'en' catalogue .*en\.yaml") as info:
+        i18n.message("report.contents")
+    assert info.value.lang == "en" and info.value.key == "report.contents"
+    with pytest.raises(TranslationError, match="no group 'nope' in the 'zh' catalogue"):
+        i18n.catalogue("nope", "zh")
 
 
 def test_data_labels_translate_known_values_and_keep_the_others():

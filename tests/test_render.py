@@ -267,24 +267,10 @@ def test_unknown_language_is_refused(figure):
         render_html(make_spec(), make_results(figure=figure), lang="fr", build_info=BUILD_INFO)
 
 
-def test_a_missing_template_string_fails_naming_the_template(figure, tmp_path, monkeypatch):
-    import shutil
-
-    from reportkit import i18n
-
-    cat = tmp_path / "catalogue"
-    shutil.copytree(i18n.CATALOGUE_DIR, cat)
-    zh = cat / "zh.yaml"
-    zh.write_text("\n".join(line for line in zh.read_text(encoding="utf-8").splitlines()
-                            if not line.strip().startswith("run_key:")), encoding="utf-8")
-    monkeypatch.setattr(i18n, "CATALOGUE_DIR", cat)
-    monkeypatch.setattr("reportkit.render.html.CATALOGUE_DIR", cat)
-    i18n._load.cache_clear()
-    try:
-        with pytest.raises(RenderError, match=r"report/appendix\.html\.j2:\d+: no template string 'run_key' in .*zh\.yaml"):
-            render_html(make_spec(), make_results(figure=figure), lang="zh", build_info=BUILD_INFO)
-    finally:
-        i18n._load.cache_clear()
+def test_a_missing_template_string_fails_naming_the_template(figure, catalogue_without):
+    catalogue_without("zh", "run_key")
+    with pytest.raises(RenderError, match=r"report/appendix\.html\.j2:\d+: no template string 'run_key' in .*zh\.yaml"):
+        render_html(make_spec(), make_results(figure=figure), lang="zh", build_info=BUILD_INFO)
 
 
 def test_an_empty_matplotlib_figure_is_caught_by_the_check(figure):
