@@ -49,7 +49,7 @@ def test_unknown_column_refused_naming_allowed(monkeypatch):
         plan_batch(SPEC, [{"id": "x", "categroy": "母婴"}])
     msg = str(err.value)
     assert "'categroy'" in msg and "category (str; engagement)" in msg and "n_lags (int; engagement)" in msg
-    assert "first_year (int; market)" in msg
+    assert "first_period (str; market)" in msg
 
 
 @pytest.mark.parametrize(

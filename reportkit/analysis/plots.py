@@ -141,27 +141,62 @@ def _legend_below(fig: Any, handles: list[Any], labels: list[str]) -> None:
     fig.tight_layout(rect=(0, 0.09, 1, 1))
 
 
-def growth_chart(growth: Any, *, level_label: str, official_label: str, levels_label: str, unit: str,
+def growth_chart(growth: Any, *, level_label: str, official_label: str | None, levels_label: str, unit: str,
                  lang: Language | None = None) -> Any:
-    """Bars of the level by year, lines of both growth measures on a second axis."""
+    """Bars of the level by period, lines of the growth measures on a second axis.
+
+    ``growth`` has a ``year`` or ``period`` column (``2024``, ``2024Q4``, ``2024-12``), ``level``,
+    ``yoy_from_levels_pct`` and, when ``official_label`` is given, ``yoy_published_pct`` (or
+    ``yoy_official_pct``): the rate the source publishes. Long quarterly or monthly series are
+    labelled at the first period of a year, as in :func:`fan_chart`.
+    """
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots()
-    years = growth["year"].astype(int)
-    ax.bar(years, growth["level"], color=PALETTE[2], label=level_label, width=0.7)
+    if "year" in growth.columns:
+        x = list(growth["year"].astype(int))
+        ticks, labels = x, None
+    else:
+        names = [str(p) for p in growth["period"]]
+        x = list(range(len(names)))
+        ticks = _fan_ticks(names) if len(names) > 12 else x
+        labels = [names[i] if len(names) <= 12 else names[i][:4] for i in ticks]
+    ax.bar(x, growth["level"], color=PALETTE[2], label=level_label, width=0.7)
     ax.set_ylabel(_with_unit(level_label, unit, lang))
-    ax.set_xticks(list(years))
+    ax.set_xticks(ticks)
+    if labels is not None:
+        ax.set_xticklabels(labels)
     ax.tick_params(axis="x", rotation=0)
     ax2 = ax.twinx()
-    ax2.plot(years, growth["yoy_official_pct"], marker="o", color=PALETTE[0], label=official_label)
-    ax2.plot(years, growth["yoy_from_levels_pct"], marker="s", linestyle="--", color=PALETTE[1], label=levels_label)
+    if official_label is not None:
+        published = "yoy_published_pct" if "yoy_published_pct" in growth.columns else "yoy_official_pct"
+        ax2.plot(x, growth[published], marker="o", color=PALETTE[0], label=official_label)
+    ax2.plot(x, growth["yoy_from_levels_pct"], marker="s" if len(x) <= 40 else None, linestyle="--",
+             color=PALETTE[1], label=levels_label)
     ax2.set_ylabel("%")
     ax2.grid(False)
     ax2.axhline(0, color="#999999", linewidth=0.8)
     ax.yaxis.set_major_formatter(_thousands())
     handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
-    labels = ax.get_legend_handles_labels()[1] + ax2.get_legend_handles_labels()[1]
-    _legend_below(fig, handles, labels)
+    labels_ = ax.get_legend_handles_labels()[1] + ax2.get_legend_handles_labels()[1]
+    _legend_below(fig, handles, labels_)
+    return fig
+
+
+def share_chart(share: Any, *, label: str, lang: Language | None = None) -> Any:
+    """A line of a share of a total in % by period (``share_published_pct``, else ``share_from_levels_pct``)."""
+    import matplotlib.pyplot as plt
+
+    column = "share_published_pct" if share["share_published_pct"].notna().any() else "share_from_levels_pct"
+    names = [str(p) for p in share["period"]]
+    x = list(range(len(names)))
+    fig, ax = plt.subplots()
+    ax.plot(x, share[column], color=PALETTE[0], label=label)
+    ticks = _fan_ticks(names) if len(names) > 12 else x
+    ax.set_xticks(ticks)
+    ax.set_xticklabels([names[i] if len(names) <= 12 else names[i][:4] for i in ticks])
+    ax.set_ylabel(_with_unit(label, "%", lang))
+    _legend_below(fig, *ax.get_legend_handles_labels())
     return fig
 
 

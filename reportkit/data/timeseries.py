@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -459,6 +459,7 @@ class TimeSeries:
         on_gap: OnGap = "error",
         on_unsorted: OnUnsorted = "error",
         on_negative: OnNegative = "error",
+        row_names: Sequence[str] | None = None,
     ) -> TimeSeries:
         """Build a series from the ``date`` and ``value`` columns of ``df``.
 
@@ -481,11 +482,12 @@ class TimeSeries:
         (``on_negative="keep"`` keeps them with a note). For a monthly cumulative series a
         missing January before a known February is the Jan–Feb convention, not a gap.
 
-        Rows are named by the frame's index labels (``row 3``); :meth:`read` names CSV lines.
+        Rows are named by the frame's index labels (``row 3``), or by ``row_names`` (one per row,
+        e.g. the file's ``line 7``); :meth:`read` names CSV lines.
         """
         return cls._build(df, date=date, value=value, freq=freq, kind=kind, name=name, unit=unit,
                           source=source, on_gap=on_gap, on_unsorted=on_unsorted,
-                          on_negative=on_negative, csv_lines=False, ytd_only=False)
+                          on_negative=on_negative, csv_lines=False, ytd_only=False, row_names=row_names)
 
     @classmethod
     def from_ytd_frame(
@@ -553,13 +555,15 @@ class TimeSeries:
     @classmethod
     def _build(cls, df: Any, *, date: str, value: str, freq: str | None, kind: str, name: str,
                unit: str, source: str, on_gap: str, on_unsorted: str, on_negative: str,
-               csv_lines: bool, ytd_only: bool) -> TimeSeries:
+               csv_lines: bool, ytd_only: bool, row_names: Sequence[str] | None = None) -> TimeSeries:
         """read → check → convert → order → fill → notes: one small function per phase."""
         _check_options(freq=freq, kind=kind, on_gap=on_gap, on_unsorted=on_unsorted,
                        on_negative=on_negative)
         cols = _Columns(date=date, value=value, source=source)
         _check_frame(df, cols)
-        rows = _rows_of(df.index, csv_lines=csv_lines)
+        rows = _rows_of(df.index, csv_lines=csv_lines) if row_names is None else [str(r) for r in row_names]
+        if len(rows) != len(df):
+            raise DataError(f"row_names has {len(rows)} names for {len(df)} rows", path=cols.where)
         raw_dates = list(df[date])
         parsed = _parse_dates(raw_dates, rows, cols, kind=kind, ytd_only=ytd_only)
         freq = _check_freq(parsed, rows, raw_dates, cols, freq=freq, kind=kind)
