@@ -115,10 +115,24 @@ def test_ytd_values_become_period_values_without_inventing_missing_months():
     assert list(annual.index.year) == []  # no year has every single month known: none is summed short
 
 
-def test_growth_rates_only(tmp_path):
+def test_annual_growth_rates_only_become_a_chained_index_labelled_as_such(tmp_path):
     path = tmp_path / "g.csv"
-    path.write_text("year,yoy\n2021,5.0\n2022,-1.5\n2023,3.0\n", encoding="utf-8")
+    path.write_text("year,yoy\n2021,5.0\n2022,-1.5\n2023,3.0\n2024,4.0\n", encoding="utf-8")
     ms = read_market_series(path, columns={"year": "period", "yoy": "value"}, values="growth")
+    assert ms.unit == "2021 = 100" and ms.growth is None
+    index = ms.levels.as_series()
+    np.testing.assert_allclose(index.to_numpy(), [100.0, 98.5, 98.5 * 1.03, 98.5 * 1.03 * 1.04])
+    table = market.growth_table(ms)
+    np.testing.assert_allclose(table["yoy_from_levels_pct"].iloc[1:], [-1.5, 3.0, 4.0])  # the rates, back
+    assert any("2021 = 100" in n["en"] and "连乘" in n["zh"] for n in ms.notes)  # said in the report
+    cg = market.compound_growth(ms, 2021, 2024)
+    assert cg.rate_pct == pytest.approx(((0.985 * 1.03 * 1.04) ** (1 / 3) - 1) * 100)
+
+
+def test_quarterly_growth_rates_only_have_no_levels(tmp_path):
+    path = tmp_path / "g.csv"
+    path.write_text("q,yoy\n2023Q1,5.0\n2023Q2,-1.5\n2023Q3,3.0\n", encoding="utf-8")
+    ms = read_market_series(path, columns={"q": "period", "yoy": "value"}, values="growth")
     assert ms.levels is None and list(ms.growth) == [5.0, -1.5, 3.0]
     table = market.growth_table(ms)
     assert table["level"].isna().all() and list(table["yoy_published_pct"]) == [5.0, -1.5, 3.0]

@@ -118,6 +118,15 @@ CATALOGUE = [
     Case("missing_column", write_text("p.csv", csv_text(header="brand,week,likes,engagement,"
                                                           "conversion,orders")),
          "add_to_cart", r"header \(line 1\)", r"expected the panel columns"),
+    Case("missing_time_role", write_text("p.csv", "brand,engagement,add_to_cart\nA,20,5\nB,40,9\n"),
+         "week", r"header \(line 1\)", r"no column for the time role 'week'.*declare a cross-section with time=''"),
+    Case("cross_section_repeated_unit", write_text("p.csv", csv_text()), "brand", r"line 2 and line 3",
+         r"expected one row per brand; a cross-section", kwargs={"period": None}),
+    Case("binary_not_yes_no", write_text("p.csv", "brand,week,engagement,add_to_cart,bought\n"
+                                         "A,2024-01-01,20,5,TRUE\nA,2024-01-08,22,6,maybe\n"),
+         "bought", r"line 3: 'maybe'", r"expected TRUE/FALSE, yes/no, 1/0", kwargs={"binary": ["bought"]}),
+    Case("aggregate_a_weekly_panel", write_text("p.csv", csv_text()), "week", r"column 'week'",
+         r"aggregate='week'.*at least 7 days apart.*not daily", kwargs={"aggregate": "week"}),
     Case("unknown_extra_column", write_text("p.csv", "\n".join(
         [HEADER + ",备注", *(r + ",x" for r in GOOD)]) + "\n"),
          "备注", r"header \(line 1\)", r"not panel columns", warning=True),

@@ -17,7 +17,16 @@ Caveat for every CI here: brand-weeks are not independent draws (a brand's weeks
 autocorrelated and brands differ), so the Fisher-z CIs of the correlations, which assume
 independent pairs, are too narrow. The clustered elasticity CIs do allow for that.
 
-Nothing here prints or plots; the elasticity is estimated by
+**Cross-sections** (one row per campaign, store or session; no time column, declared with
+``time=""`` in the notebook and ``period=None`` in :func:`reportkit.data.io.load_panel`):
+:func:`fit_cross_section` regresses conversion on engagement across units, without time effects,
+lags or leads, with robust (HC1/HC3) or group-clustered standard errors. A yes/no conversion
+(``binary=True``) gets a linear probability model (OLS) with the logit beside it; counts and
+amounts a log-log model with PPML beside it. :func:`skipped_note` says, in every language, why a
+part of the panel analysis is not estimated on a cross-section; :func:`aggregation_note` states
+how a daily panel was summed to weeks (``load_panel(aggregate="week")``).
+
+Nothing here prints or plots; the models are estimated by
 :func:`reportkit.analysis.models.estimate` (pyfixest underneath), the correlations by scipy.
 """
 
@@ -32,8 +41,21 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import AnalysisError
+from ..i18n import LANGUAGES, Language, Text, message
+from ..style.formatting import format_number, format_value
 from .dynamics import shifted_values
-from .inputs import check_choice, check_columns, check_conf_level, check_frame, check_panel_keys, check_positive
+from .inputs import (
+    as_float,
+    check_choice,
+    check_columns,
+    check_conf_level,
+    check_frame,
+    check_panel_keys,
+    check_positive,
+)
+from .models import INTERCEPT, Coef, estimate, rate_by
+from .narrative import column_label, inference_note, uplift_pct, words
+from .tables import RegressionTable, regression_table
 
 if TYPE_CHECKING:
     from .models import ModelResult
@@ -52,6 +74,16 @@ __all__ = [
     "pooled_correlation",
     "within_correlation",
     "claim_test",
+    "CrossSectionVcov",
+    "CROSS_SECTION_VCOV",
+    "SKIPPED_PARTS",
+    "RateRow",
+    "CrossSectionResult",
+    "fit_cross_section",
+    "is_cross_section",
+    "with_interval",
+    "skipped_note",
+    "aggregation_note",
 ]
 
 CorrelationMethod = Literal["pearson", "spearman"]
@@ -272,8 +304,6 @@ def fit_elasticity(
     covariance matrix V (:meth:`ModelResult.lincom`). ``model`` holds the full
     :class:`~reportkit.analysis.models.ModelResult`.
     """
-    from .models import estimate
-
     conf_level = check_conf_level(conf_level)
     df = check_frame(df)
     check_columns(df, entity, time, engagement, conversion, cluster)
@@ -519,3 +549,369 @@ def claim_test(r_result: CorrelationResult, claimed: float = 0.73) -> ClaimTest:
     if not isinstance(r_result, CorrelationResult):
         raise AnalysisError(f"expected a CorrelationResult; got {type(r_result).__name__}")
     return ClaimTest.of(r_result, claimed)
+
+
+# --------------------------------------------------------------------------- cross-section
+
+CrossSectionVcov = Literal["iid", "hc1", "hc3", "cluster", "crv3"]
+CROSS_SECTION_VCOV: tuple[str, ...] = get_args(CrossSectionVcov)
+#: Parts of the panel analysis that a run may skip, each with its reason in the catalogue: those that
+#: need a time column (``cross_section.what_<part>`` and ``why_<part>``), and "vif" (fewer than two
+#: engagement components, ``cross_section.vif_skipped``).
+SKIPPED_PARTS: tuple[str, ...] = ("correlation", "elasticity", "coverage", "timing", "heterogeneity", "diagnostics",
+                                  "vif")
+_TIME_VCOV = ("twoway", "driscoll_kraay")
+_CLUSTERED = ("cluster", "crv3")
+
+
+def _say(key: str) -> Text:
+    """The catalogue's ``cross_section.<key>`` in every language."""
+    return message(f"cross_section.{key}")
+
+
+def _label(column: str) -> Text:
+    """A data column's label in every language (the column name where there is none)."""
+    return Text({lang: column_label(column, lang) for lang in LANGUAGES})
+
+
+def _word(column: str) -> Text:
+    """A data column's label inside a sentence: a catalogue label in lower case ("add-to-cart"),
+    an analyst's own column name as written ("PageValues")."""
+    return Text({lang: column_label(column, lang).lower() if column in words(lang) else column
+                 for lang in LANGUAGES})
+
+
+def _number_text(value: float, decimals: int, unit: str = "") -> Text:
+    return Text({lang: format_value(value, unit, decimals, lang=lang) for lang in LANGUAGES})
+
+
+def is_cross_section(time: str | None, *, binary: bool = False) -> bool:
+    """Whether the declared design is a cross-section: no time role (``time`` is "" or None).
+
+    ``binary`` (a yes/no conversion such as "purchased") is modelled only in a cross-section, as a
+    linear probability; with a time role it is refused here, before any data are read, since a
+    panel's log-log elasticity needs a count or an amount of conversions."""
+    cross = not time
+    if binary and not cross:
+        raise AnalysisError(f"conversion_binary=True with the time role {time!r}: a yes/no conversion is modelled "
+                            "only in a cross-section (time='', one row per unit); a panel needs the number or value "
+                            "of conversions per period (e.g. orders), for its log-log elasticity")
+    return cross
+
+
+def with_interval(estimate: float, ci_low: float, ci_high: float, *, decimals: int = 2, level: float = 95) -> Text:
+    """"0.56（95% 置信区间 0.46–0.67）" / "0.56 (95% CI 0.46–0.67)" in every language: the
+    catalogue's ``numbers.ci``, written as the report's ``ci`` placeholder filter writes it."""
+    return message("numbers.ci").format(value=format_number(estimate, decimals), level=format_number(level),
+                                        low=format_number(ci_low, decimals), high=format_number(ci_high, decimals))
+
+
+def skipped_note(part: str) -> Text:
+    """Why ``part`` (one of :data:`SKIPPED_PARTS`) of the panel analysis is not estimated, in
+    every language: for the parts that need time, "The lead placebo …: not estimated, because the
+    data are a cross-section without a time column and …"; for ``"vif"``, that fewer than two
+    engagement components are in the data."""
+    part = check_choice("part", part, SKIPPED_PARTS)
+    if part == "vif":
+        return _say("vif_skipped")
+    return _say("skipped").format(what=_say(f"what_{part}"), why=_say(f"why_{part}"))
+
+
+def aggregation_note(panel: pd.DataFrame, *, entity: str = "brand") -> Text:
+    """How a daily panel was summed to weeks, from ``panel.attrs["aggregate"]`` (left there by
+    ``load_panel(aggregate="week")``), in every language: rows read, entity-weeks kept and left
+    out (fewer than 7 days of data), first and last week."""
+    info = check_frame(panel).attrs.get("aggregate")
+    if not isinstance(info, dict):
+        raise AnalysisError("the panel was not aggregated: aggregation_note reads attrs['aggregate'], which "
+                            "load_panel(aggregate='week') writes")
+    return _say("aggregated").format(rows=format_number(int(info["rows"])), periods=format_number(int(info["periods"])),
+                                     dropped=format_number(int(info["dropped"])), first=info["first"],
+                                     last=info["last"], entity=_word(entity))
+
+
+@dataclass(frozen=True)
+class RateRow:
+    """The share of rows converting among rows with no engagement (``engaged=False``) or some."""
+
+    engaged: bool
+    n: int
+    events: int
+    rate: float
+    ci_low: float
+    ci_high: float
+
+
+@dataclass(frozen=True)
+class CrossSectionResult:
+    """Conversion on engagement across the units of a cross-section (see :func:`fit_cross_section`).
+
+    ``models``: (1) the main model (linear probability for a binary conversion, log-log
+    otherwise), (2) the same with ``group`` fixed effects when a group is given, and last the
+    other family (logit, or PPML). ``effect`` is the headline: for a binary conversion the
+    difference in the probability of converting, in probability points, per standard deviation
+    ``engagement_sd`` of engagement (Σ = sd·β with the model's own covariance); otherwise the
+    elasticity. ``rates``: for a binary conversion with rows without and with engagement, the
+    share converting in each (Wilson intervals). Texts are :class:`~reportkit.i18n.Text` in
+    every language; tables take the language.
+    """
+
+    binary: bool
+    engagement: str
+    conversion: str
+    group: str | None
+    vcov: str
+    cluster: str | None
+    term: str
+    models: tuple[ModelResult, ...]
+    effect: Coef
+    engagement_sd: float
+    n_obs: int
+    rates: tuple[RateRow, ...]
+    conf_level: float
+
+    @property
+    def main(self) -> ModelResult:
+        return self.models[0]
+
+    @property
+    def kind(self) -> str:
+        """"probability" (binary conversion, linear probability model) or "elasticity"."""
+        return "probability" if self.binary else "elasticity"
+
+    def names(self) -> tuple[Text, ...]:
+        """The column heads of :meth:`table`: (1) the main model, (2) with group effects, (k) the other family."""
+        heads = [_say(f"col_{self.kind}").format(k=1)]
+        if self.group:
+            heads.append(_say("col_groups").format(k=2, group=_word(self.group)))
+        heads.append(_say("col_logit" if self.binary else "col_ppml").format(k=len(heads) + 1))
+        return tuple(heads)
+
+    def table(self, lang: Language) -> RegressionTable:
+        """The models side by side (:func:`~reportkit.analysis.tables.regression_table`), the
+        engagement row only, with enough decimals for the main coefficient's scale."""
+        b = abs(self.main.coef(self.term).estimate)
+        decimals = 3 if b == 0 or b >= 0.01 else min(8, 2 - math.floor(math.log10(b)))
+        label = column_label(self.engagement, lang)
+        if self.term.startswith("log1p_"):
+            term_label = f"log(1 + {label})"
+        elif self.term.startswith("log_"):
+            term_label = words(lang)["log_of"].format(label)
+        else:
+            term_label = label
+        return regression_table(list(self.models), names=[n[lang] for n in self.names()], terms=[self.term],
+                                term_labels={self.term: term_label}, lang=lang, decimals=decimals)
+
+    def rates_frame(self, lang: Language) -> pd.DataFrame:
+        """The conversion rate without and with engagement: group, rows, conversions, rate and its
+        interval (in %)."""
+        eng = column_label(self.engagement, lang)
+        cols = [_say(f"rates_{c}")[lang] for c in ("group", "n", "events", "rate", "ci_low", "ci_high")]
+        rows = [(_say("rate_positive" if r.engaged else "rate_zero")[lang].format(engagement=eng), r.n, r.events,
+                 r.rate * 100, r.ci_low * 100, r.ci_high * 100) for r in self.rates]
+        return pd.DataFrame(rows, columns=cols)
+
+    def rate(self, engaged: bool) -> RateRow:
+        for r in self.rates:
+            if r.engaged == engaged:
+                return r
+        raise AnalysisError("no conversion rates: they are computed for a binary conversion when some rows have "
+                            "no engagement and some have")
+
+    def effect_value(self) -> float:
+        """The headline in its reported unit: percentage points per standard deviation (binary), or the elasticity."""
+        return self.effect.estimate * 100 if self.binary else self.effect.estimate
+
+    def effect_interval(self) -> tuple[float, float]:
+        scale = 100.0 if self.binary else 1.0
+        return self.effect.ci_low * scale, self.effect.ci_high * scale
+
+    def effect_label(self) -> Text:
+        """What :meth:`effect_value` is, for the key figure."""
+        return _say(f"effect_{self.kind}").format(engagement=_word(self.engagement),
+                                                   conversion=_word(self.conversion),
+                                                   sd=format_number(self.engagement_sd, 2))
+
+    def effect_note(self) -> Text:
+        """Under the key figure: its interval (and, from the wild cluster bootstrap, say so) and standard errors."""
+        low, high = self.effect_interval()
+        decimals = 1 if self.binary else 2
+        how = message("narrative.ci_method_wild") if self.main.inference == "wild" else Text.same("")
+        return _say("effect_note").format(level=f"{self.conf_level * 100:g}%", lo=format_number(low, decimals),
+                                          hi=format_number(high, decimals), how=how, vcov=self.main.vcov_label)
+
+    def inference(self) -> Text:
+        """The main model's standard errors and, when they differ, where its intervals come from."""
+        return Text({lang: inference_note(self.main, lang) for lang in LANGUAGES})
+
+    def design(self) -> Text:
+        """The chapter's sentence on the data: a cross-section of n rows, no time effects, the standard errors."""
+        return _say("design").format(n=format_number(self.n_obs), vcov=self.main.vcov_label)
+
+    def sentence(self) -> Text:
+        """The headline as an association across units, with its interval and standard errors."""
+        low, high = self.effect_interval()
+        value = self.effect_value()
+        common = dict(n=format_number(self.n_obs), engagement=_word(self.engagement),
+                      conversion=_word(self.conversion), level=f"{self.conf_level * 100:g}%",
+                      vcov=self.main.vcov_label, verb=message("narrative.higher" if value >= 0 else "narrative.lower"))
+        if self.binary:
+            return _say("sentence_probability").format(sd=format_number(self.engagement_sd, 2),
+                                                       pp=format_number(abs(value), 1), lo=format_number(low, 1),
+                                                       hi=format_number(high, 1), **common)
+        x, a, b = (uplift_pct(v, 10.0) for v in (value, low, high))
+        return _say("sentence_elasticity").format(x=_number_text(abs(x), 1, "%"), lo=_number_text(a, 1, "%"),
+                                                  hi=_number_text(b, 1, "%"), **common)
+
+    def rates_sentence(self) -> Text:
+        """"Without engagement x % of rows convert; with it, y %." (binary conversions with rates), else empty."""
+        if not self.rates:
+            return Text.same("")
+        zero, some = self.rate(False), self.rate(True)
+        return _say("rates_sentence").format(engagement=_word(self.engagement),
+                                             conversion=_word(self.conversion),
+                                             r0=_number_text(zero.rate * 100, 1, "%"),
+                                             r1=_number_text(some.rate * 100, 1, "%"))
+
+    def summary(self, sample: str | Text) -> Text:
+        """The summary paragraph: the sample, the headline association, the conversion rates."""
+        return _say("summary").format(sample=sample, sentence=self.sentence(), rates=self.rates_sentence())
+
+    def caption(self, sample: str | Text) -> Text:
+        """The caption of :meth:`table` for the rows of ``sample`` (a category, or all rows)."""
+        return _say(f"caption_{self.kind}").format(sample=sample, conversion=_label(self.conversion),
+                                                   engagement=_word(self.engagement))
+
+    def note(self) -> Text:
+        """The note under :meth:`table`: what a coefficient means; association, not causation."""
+        return _say(f"note_{self.kind}").format(conversion=_word(self.conversion),
+                                                engagement=_word(self.engagement))
+
+    def rates_caption(self, sample: str | Text) -> Text:
+        return _say("rates_caption").format(sample=sample, conversion=_word(self.conversion),
+                                            engagement=_word(self.engagement))
+
+    def rates_note(self) -> Text:
+        return _say("rates_note")
+
+    def rate_label(self, engaged: bool) -> Text:
+        """The key figure's label of :meth:`rate` (``engaged``: engagement above 0)."""
+        return _say("rate_label_positive" if engaged else "rate_label_zero").format(
+            conversion=_word(self.conversion), engagement=_word(self.engagement))
+
+    def methods(self, source: str = "") -> Text:
+        """The methods paragraph: the data (``source``: the file), the models, the standard errors,
+        and what a cross-section cannot show."""
+        groups = _say("methods_groups").format(group=_word(self.group)) if self.group else Text.same("")
+        where = _say("methods_source").format(path=source) if source else Text.same("")
+        return _say(f"methods_{self.kind}").format(
+            n=format_number(self.n_obs), source=where, conversion=_word(self.conversion),
+            engagement=_word(self.engagement), formula=self.main.formula, inference=self.inference(),
+            groups=groups)
+
+
+def _check_binary(values: np.ndarray, conversion: str) -> None:
+    finite = values[np.isfinite(values)]
+    odd = np.unique(finite[(finite != 0) & (finite != 1)])
+    if len(odd):
+        raise AnalysisError(f"binary=True: the conversion {conversion!r} must be yes/no (1/0); it has other values "
+                            f"({', '.join(f'{v:g}' for v in odd[:3])}{', …' if len(odd) > 3 else ''}); for a count "
+                            "or an amount use binary=False (conversion_binary=False in the notebook)")
+
+
+def fit_cross_section(
+    df: pd.DataFrame,
+    *,
+    engagement: str = "engagement",
+    conversion: str = "add_to_cart",
+    binary: bool = False,
+    group: str | None = None,
+    vcov: CrossSectionVcov = "hc1",
+    conf_level: float = 0.95,
+) -> CrossSectionResult:
+    """Conversion on engagement across the units of a cross-section (one row per unit, no time).
+
+    Every model is estimated by :func:`reportkit.analysis.models.estimate` (pyfixest) without
+    time effects, lags or leads:
+
+    * ``binary=True`` (a yes/no conversion, 1/0): (1) a **linear probability model**, OLS of the
+      0/1 outcome on engagement in its own units, whose coefficient is the change in the
+      probability of converting per unit of engagement; the headline ``effect`` is that
+      coefficient times the standard deviation of engagement (a linear combination with the
+      model's covariance, :meth:`ModelResult.lincom`); the last model is the **logit** on the same
+      regressor (log-odds). Rows without and with engagement get their conversion rates with
+      Wilson intervals (:func:`~reportkit.analysis.models.rate_by`) when both occur.
+    * ``binary=False`` (counts or amounts): (1) a **log-log** model (``zeros="log1p"``: a column
+      with zeros takes log(1 + x), said in the model's warnings), the headline is the
+      elasticity; the last model is **PPML** (outcome in levels).
+    * ``group`` (a category column): a model (2) adds its fixed effects (units compared within
+      the same group).
+
+    ``vcov``: ``"hc1"`` or ``"hc3"`` (heteroskedasticity-robust; the logit, PPML and
+    fixed-effects models, which pyfixest gives no HC3 for, use HC1), ``"iid"``, or ``"cluster"`` /
+    ``"crv3"`` clustered by ``group`` (the logit and PPML use CRV1), with the wild cluster
+    bootstrap for fewer than 30 clusters as :func:`~reportkit.analysis.models.estimate` does.
+    ``"twoway"`` and ``"driscoll_kraay"`` need a time column and are refused. The words
+    describe associations across units, not causal effects.
+
+    Raises
+    ------
+    AnalysisError
+        A vcov that needs time or a group that is not given, a non-binary outcome with
+        ``binary=True`` (or a 0/1 outcome without it), and whatever the estimator refuses.
+    DataError
+        A column is missing (the available ones are listed) or not numeric.
+    """
+    conf_level = check_conf_level(conf_level)
+    df = check_frame(df, nonempty=True)
+    if isinstance(vcov, str) and vcov in _TIME_VCOV:
+        raise AnalysisError(f"vcov={vcov!r} needs a time column, and a cross-section (time='') has none; expected "
+                            f"one of {', '.join(repr(v) for v in CROSS_SECTION_VCOV)} ('cluster' clusters by the "
+                            "group column)")
+    vcov = check_choice("vcov", vcov, CROSS_SECTION_VCOV)  # type: ignore[assignment]
+    if not isinstance(binary, bool):
+        raise AnalysisError(f"binary: expected True (a yes/no conversion) or False; got {binary!r}")
+    if engagement == conversion:
+        raise AnalysisError(f"engagement and conversion must be different columns; both are {engagement!r}")
+    group = group or None
+    cluster = group if vcov in _CLUSTERED else None
+    if vcov in _CLUSTERED and group is None:
+        raise AnalysisError(f"vcov={vcov!r} in a cross-section clusters by the group column, and none was given "
+                            "(group=''); name one (e.g. group='category') or use vcov='hc1' (robust)")
+    check_columns(df, engagement, conversion, *([group] if group else []))
+    y = as_float(df[conversion], conversion, "conversion")
+    if binary:
+        _check_binary(y, conversion)
+    elif np.isin(y[np.isfinite(y)], (0.0, 1.0)).all():
+        raise AnalysisError(f"the conversion {conversion!r} holds only 0 and 1: a yes/no outcome; declare it binary "
+                            "(binary=True; conversion_binary=True in the notebook) for a linear probability model")
+
+    frame = df[list(dict.fromkeys([engagement, conversion, *([group] if group else [])]))].copy()
+    frame[conversion] = y
+    common: dict[str, Any] = dict(outcome=conversion, regressors=[engagement], cluster=cluster, conf_level=conf_level)
+    if not binary:
+        common["zeros"] = "log1p"
+    family, other = ("ols", "logit") if binary else ("loglog", "ppml")
+    robust = "hc1" if vcov == "hc3" else vcov  # no HC3 with fixed effects or for GLMs in pyfixest
+    models = [estimate(frame, family=family, vcov=vcov, **common)]
+    if group:
+        models.append(estimate(frame, family=family, fixed_effects=[group], vcov=robust, **common))
+    models.append(estimate(frame, family=other, vcov="cluster" if vcov == "crv3" else robust, **common))
+    main = models[0]
+    term = next(t for t in main.terms if t != INTERCEPT)
+    used = frame[[engagement, conversion]].apply(pd.to_numeric, errors="coerce").dropna()
+    sd = float(used[engagement].std(ddof=1))
+    rates: tuple[RateRow, ...] = ()
+    if binary:
+        effect = main.lincom({term: sd}, name=f"sd·{term}")
+        x = used[engagement].to_numpy(dtype=float)
+        if (x == 0).any() and (x > 0).any():
+            table = rate_by(used, conversion, np.where(x > 0, "engaged", "none"), conf_level=conf_level)
+            rates = tuple(RateRow(engaged=row.group == "engaged", n=int(row.n), events=int(row.events),
+                                  rate=float(row.rate), ci_low=float(row.ci_low), ci_high=float(row.ci_high))
+                          for row in table.itertuples())
+    else:
+        effect = main.coef(term)
+    return CrossSectionResult(binary=binary, engagement=engagement, conversion=conversion, group=group, vcov=vcov,
+                              cluster=cluster, term=term, models=tuple(models), effect=effect, engagement_sd=sd,
+                              n_obs=main.n_obs, rates=rates, conf_level=conf_level)

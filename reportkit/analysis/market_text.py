@@ -18,13 +18,14 @@ from typing import Any
 import pandas as pd
 
 from .. import i18n
-from ..data.market import MarketSeries
+from ..data.market import MarketParts, MarketSeries
 from ..i18n import Text
 from ..style.formatting import format_value
 from .market import CompoundGrowth, ForecastTarget
 
 __all__ = [
     "say",
+    "say_parts",
     "period_text",
     "number",
     "pct",
@@ -41,6 +42,11 @@ __all__ = [
 def say(key: str, **values: Any) -> Text:
     """The catalogue's ``market.<key>`` in every language, filled with ``values``."""
     return i18n.message(f"market.{key}").format(**values)
+
+
+def say_parts(key: str, **values: Any) -> Text:
+    """The catalogue's ``parts.<key>`` (the several-series section) in every language, filled with ``values``."""
+    return i18n.message(f"parts.{key}").format(**values)
 
 
 def period_text(label: Any) -> Text:
@@ -67,7 +73,7 @@ def pct(value: float, decimals: int = 1) -> Text:
     return number(value, "%", decimals)
 
 
-def source_note(ms: MarketSeries) -> Text:
+def source_note(ms: MarketSeries | MarketParts) -> Text:
     """「来源：国家统计局；作者计算。」 from the series' source (else the file's name)."""
     return say("source_note", source=ms.source or Text.same(ms.path.rsplit("/", 1)[-1]))
 

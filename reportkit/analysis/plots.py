@@ -138,7 +138,8 @@ def _legend_below(fig: Any, handles: list[Any], labels: list[str]) -> None:
     """One legend row under the axes, so it never covers the data."""
     fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 4), frameon=False,
                bbox_to_anchor=(0.5, 0.0))
-    fig.tight_layout(rect=(0, 0.09, 1, 1))
+    rows = -(-len(labels) // 4)
+    fig.tight_layout(rect=(0, 0.09 + 0.05 * (rows - 1), 1, 1))
 
 
 def growth_chart(growth: Any, *, level_label: str, official_label: str | None, levels_label: str, unit: str,
@@ -196,6 +197,29 @@ def share_chart(share: Any, *, label: str, lang: Language | None = None) -> Any:
     ax.set_xticks(ticks)
     ax.set_xticklabels([names[i] if len(names) <= 12 else names[i][:4] for i in ticks])
     ax.set_ylabel(_with_unit(label, "%", lang))
+    _legend_below(fig, *ax.get_legend_handles_labels())
+    return fig
+
+
+def stacked_chart(annual: Any, *, parts: Sequence[str], value_label: str, unit: str,
+                  lang: Language | None = None) -> Any:
+    """Stacked bars of the parts by year: ``annual`` has a PeriodIndex (or ``year`` column) and one
+    column per part; the legend names the parts in their order (bottom first)."""
+    import matplotlib.pyplot as plt
+
+    labels = [str(p) for p in (annual["year"] if "year" in annual.columns else annual.index)]
+    x = list(range(len(labels)))
+    fig, ax = plt.subplots()
+    bottom = [0.0] * len(labels)
+    for i, part in enumerate(parts):
+        values = [float(v) for v in annual[part]]
+        ax.bar(x, values, bottom=bottom, color=PALETTE[i % len(PALETTE)], label=str(part), width=0.7,
+               alpha=1.0 if i < len(PALETTE) else 0.6)
+        bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+    ax.set_xticks(x)
+    ax.set_xticklabels(labels)
+    ax.set_ylabel(_with_unit(value_label, unit, lang))
+    ax.yaxis.set_major_formatter(_thousands())
     _legend_below(fig, *ax.get_legend_handles_labels())
     return fig
 

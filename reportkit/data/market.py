@@ -40,7 +40,7 @@ import yaml
 
 from ..choices import check_choice
 from ..errors import DataError
-from ..i18n import LANGUAGES, Text
+from ..i18n import LANGUAGES, Text, message
 from .numbers import parse_numeric_column
 from .paths import resolve_data_path
 from .readers import read_located
@@ -280,8 +280,13 @@ def _series(frame: pd.DataFrame, role: str, *, freq: str | None, kind: str, name
                                  row_names=frame.attrs["row_names"])
 
 
-def _on_index(ts: TimeSeries, index: pd.PeriodIndex) -> pd.Series:
-    return ts.as_series().reindex(index)
+def _chained_index(rates: pd.Series, name: str, source: str) -> TimeSeries:
+    """Annual growth rates (%) chained into an index, first year = 100 (its own rate is not used)."""
+    factors = (1.0 + rates.astype(float) / 100.0).to_numpy(copy=True)
+    factors[0] = 1.0
+    values = pd.Series(100.0 * np.cumprod(factors), index=rates.index)
+    return TimeSeries(values=values, freq="annual", kind="level", name=name, unit=f"{rates.index[0]} = 100",
+                      source=source)
 
 
 def read_market_series(
@@ -360,6 +365,10 @@ def read_market_series(
             rates = _series(frame, "value", freq=freq, kind="level", name=label, unit="%", source=where,
                             on_negative="keep")
             growth = rates.as_series()
+            if rates.freq == "annual" and growth.iloc[1:].notna().all():
+                levels, declared_unit = _chained_index(growth, label, where), f"{growth.index[0]} = 100"
+                index_note = message("market.index_note").format(first=str(growth.index[0]))
+                growth = None  # the rates are the index's own growth: shown as growth of the levels
     anchor = levels or cumulative
     freq_found = anchor.freq if anchor is not None else (rates.freq if values == "growth" and "value" in roles else None)
     if "total" in roles:
@@ -383,6 +392,8 @@ def read_market_series(
         share = share.reindex(levels.values.index)
 
     meta_notes = [_text(n, "a note of the metadata file", where) for n in (meta.get("notes") or [])]
+    if values == "growth" and levels is not None:
+        meta_notes.append(index_note)
     given_notes = [_text(n, "a note", where) for n in notes]
     column_notes = [_text(column_text(role, "note"), f"the note of column {roles[role]!r}", where)
                     for role in roles if role not in ("period", "growth")]
@@ -518,13 +529,14 @@ def read_market_parts(
     frame["period"] = _periods(table.frame, table.rows, table.path, date_format).to_numpy()
     frame["value"] = _numbers(table.frame, "value", table.path, table.rows, tuple(missing), str(declared_unit)).to_numpy()
     frame.attrs["row_names"] = [table.rows.label(i) for i in range(len(frame))]
-    labels = table.frame[list(keys)].astype(str).apply(lambda r: PART_SEPARATOR.join(v.strip() for v in r), axis=1)
     empty = [i for i, v in enumerate(table.frame[list(keys)].astype(object).itertuples(index=False))
              if any(c is None or (isinstance(c, float) and c != c) or str(c).strip() == "" for c in v)]
     if empty:
         shown = "; ".join(table.rows.label(i) for i in empty[:5])
         raise DataError(f"{len(empty)} row(s) have no value in the part column(s) {list(keys)}: {shown}",
                         path=table.path, column=keys[0], expected="every row names its part")
+    labels = pd.Series([PART_SEPARATOR.join(str(c).strip() for c in r)
+                        for r in table.frame[list(keys)].astype(object).itertuples(index=False)])
     series: dict[str, pd.Series] = {}
     key_values: dict[str, tuple[str, ...]] = {}
     quality: list[QualityNote] = []

@@ -4,8 +4,16 @@
 surrounding spaces; ``period`` a date, between :data:`MIN_PERIOD` and ``today`` (no future
 dates); the metrics present among :data:`METRICS` non-negative, the counts whole numbers, none
 absurd (a count above :data:`MAX_COUNT` or a GMV above :data:`MAX_GMV` yuan in one
-entity-period); the ``required`` metrics present and without empty cells; each entity × period
-once.
+entity-period); metrics under the analyst's own names non-negative and not absurd (they may be
+durations, page values or amounts, so they need not be whole); ``binary`` metrics 0 or 1 (a
+yes/no column such as "purchased", converted from TRUE/FALSE by :func:`parse_binary_column`);
+the ``required`` metrics present and without empty cells; each entity × period once.
+
+**Cross-section** (one row per campaign, store or session; no time role): the same checks with
+``period=None``; ``entity`` (the unit's id) is optional too (``entity=None``: the rows are the
+units) and, when given, appears once. :func:`require_roles` refuses a file that lacks a declared
+role with one error naming the role, the file's columns and how to map it, or, for the time role,
+how to declare a cross-section instead.
 
 * Absurd values: 1e10 interactions (or visits, orders) for one brand in one week is more than
   the number of people on earth interacting 1 time each, a sure sign of a unit or separator
@@ -62,8 +70,8 @@ __all__ = [
     "COUNT_METRICS", "MONEY_METRICS", "METRICS", "DESCRIPTIVE_COLUMNS", "DEFAULT_REQUIRED",
     "MIN_PERIOD", "MAX_COUNT", "MAX_GMV", "UNITS", "MAX_BY_UNIT", "SERIES_EXTRA_COLUMNS",
     "OnUnsorted", "panel_schema", "PANEL", "market_series_schema", "MARKET_SERIES",
-    "parse_date_column", "convert_panel", "validate_panel", "convert_market_series",
-    "validate_market_series",
+    "parse_date_column", "parse_binary_column", "require_roles", "convert_panel", "validate_panel",
+    "convert_market_series", "validate_market_series",
 ]
 
 COUNT_METRICS: tuple[str, ...] = ("notes", "likes", "comments", "saves", "shares", "engagement",
@@ -106,35 +114,44 @@ def _no_surrounding_space(series: pd.Series) -> pd.Series:
     return text.astype(bool)
 
 
-def panel_schema(*, entity: str = "brand", period: str = "week", metrics: Iterable[str] = METRICS,
-                 required: Iterable[str] = DEFAULT_REQUIRED, today: Any = None
-                 ) -> pa.DataFrameSchema:
-    """The pandera schema of a typed panel (see the module doc); ``today=None``: the run's date."""
+def panel_schema(*, entity: str | None = "brand", period: str | None = "week",
+                 metrics: Iterable[str] = METRICS, required: Iterable[str] = DEFAULT_REQUIRED,
+                 today: Any = None, binary: Iterable[str] = ()) -> pa.DataFrameSchema:
+    """The pandera schema of a typed panel (see the module doc); ``today=None``: the run's date.
+
+    ``period=None``: a cross-section (no time column); ``entity=None``: no unit id (rows are the
+    units). ``binary`` metrics must be 0 or 1 instead of counts."""
     def not_future(series: pd.Series) -> pd.Series:
         return series <= _today(today)
 
     required = set(required)
-    columns: dict[str, pa.Column] = {
-        entity: pa.Column(None, pa.Check(_no_surrounding_space, error="expected a name without "
-                                         "leading or trailing spaces"), nullable=False),
-        period: pa.Column(None, [
+    binary = set(binary)
+    columns: dict[str, pa.Column] = {}
+    if entity:
+        columns[entity] = pa.Column(None, pa.Check(_no_surrounding_space, error="expected a name without "
+                                                   "leading or trailing spaces"), nullable=False)
+    if period:
+        columns[period] = pa.Column(None, [
             pa.Check(not_future, error="expected no date in the future"),
             pa.Check.ge(MIN_PERIOD, error=f"expected a date on or after {MIN_PERIOD.date()}"),
-        ], nullable=False),
-    }
+        ], nullable=False)
+    per = " and ".join(k for k in (entity, period) if k) or "row"
     for metric in metrics:
         limit = MAX_GMV if metric in MONEY_METRICS else MAX_COUNT
-        checks = [pa.Check.ge(0, error="expected a value >= 0 (it cannot be negative)"),
-                  pa.Check(lambda s: np.isfinite(s), error="expected a finite number"),
-                  pa.Check.le(limit, error=f"expected at most {limit:.0e} per {entity} and "
-                              f"{period} (a larger value is absurd: a unit or separator slip?)")]
-        if metric not in MONEY_METRICS:
+        if metric in binary:
+            checks = [pa.Check.isin([0.0, 1.0], error="expected 0 or 1 (a yes/no column)")]
+        else:
+            checks = [pa.Check.ge(0, error="expected a value >= 0 (it cannot be negative)"),
+                      pa.Check(lambda s: np.isfinite(s), error="expected a finite number"),
+                      pa.Check.le(limit, error=f"expected at most {limit:.0e} per {per} "
+                                  "(a larger value is absurd: a unit or separator slip?)")]
+        if metric in COUNT_METRICS and metric not in binary:
             checks.append(pa.Check(lambda s: s == np.floor(s),
                                    error="expected a whole number (it is a count)"))
         columns[metric] = pa.Column(None, checks, nullable=metric not in required,
                                     required=metric in required)
-    return pa.DataFrameSchema(columns, unique=[entity, period], report_duplicates="all",
-                              name="panel")
+    keys = [k for k in (entity, period) if k]
+    return pa.DataFrameSchema(columns, unique=keys or None, report_duplicates="all", name="panel")
 
 
 #: The demo panel's schema: brand × week, engagement and add_to_cart required.
@@ -530,14 +547,116 @@ def _sort_or_refuse(frame: pd.DataFrame, where: RowNumbers, keys: Sequence[str],
 # --------------------------------------------------------------------------- panel
 
 
+_TRUE = frozenset({"true", "yes", "1", "1.0", "是"})
+_FALSE = frozenset({"false", "no", "0", "0.0", "否"})
+
+
+def _binary_of(value: Any, declared: set[str]) -> float | str:
+    """1.0 / 0.0 for one yes/no cell, NaN when empty (or declared missing), else the reason."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return math.nan
+    if isinstance(value, (bool, np.bool_)):
+        return float(bool(value))
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return float(value) if value in (0, 1) else "a number other than 0 or 1"
+    if not isinstance(value, str):
+        return f"a {type(value).__name__} value"
+    text = value.strip()
+    if text in declared or not text:
+        return math.nan
+    if text.lower() in _TRUE:
+        return 1.0
+    if text.lower() in _FALSE:
+        return 0.0
+    return "not a yes/no value"
+
+
+def _is_binary(series: pd.Series, missing: Iterable[str]) -> bool:
+    """Every cell of ``series`` is a yes/no value (and at least one is TRUE/FALSE-like text)."""
+    declared = {str(m).strip() for m in missing}
+    cells = series.astype(object).to_numpy()
+    return any(isinstance(v, (str, bool, np.bool_)) and str(v).strip().lower() in {"true", "false", "yes", "no"}
+               for v in cells) and not any(isinstance(_binary_of(v, declared), str) for v in cells)
+
+
+def parse_binary_column(series: pd.Series, *, column: str, path: str | Path | None = None,
+                        rows: RowNumbers | None = None, missing: Iterable[str] = ("",)) -> pd.Series:
+    """Convert a yes/no column (``TRUE``/``FALSE`` in any case, ``yes``/``no``, ``1``/``0``,
+    ``是``/``否``, or boolean values from Excel or Parquet) to float64 1.0/0.0, empty cells (and
+    cells in ``missing``) NaN; any other cell refuses the column with one :class:`DataError`
+    naming the first bad rows. Used for a declared binary outcome such as "purchased"."""
+    where = RowNumbers.for_series(series, rows)
+    declared = {str(m).strip() for m in missing}
+    cells = list(series.astype(object).to_numpy())
+    parsed = [_binary_of(v, declared) for v in cells]
+    bad = [i for i, v in enumerate(parsed) if isinstance(v, str)]
+    if bad:
+        shown = "; ".join(f"{where.label(i)}: {show(cells[i])} ({parsed[i]})" for i in bad[:MAX_SHOWN])
+        raise DataError(f"column {column!r} has {len(bad)} cell(s) that are not yes/no values: {shown}"
+                        f"{and_more(len(bad))}; expected TRUE/FALSE, yes/no, 1/0 or 是/否 (a binary column)",
+                        path=path, column=column, rows=[where.at(i) for i in bad[:MAX_SHOWN]],
+                        expected="TRUE/FALSE, yes/no, 1/0 or 是/否")
+    return pd.Series(np.asarray(parsed, dtype="float64"), index=series.index, name=series.name)
+
+
+#: How the error of :func:`require_roles` names each role, and the hint's placeholder column.
+_ROLE_WORDS: Mapping[str, tuple[str, str]] = {
+    "entity": ("the entity role", "your id column"),
+    "time": ("the time role", "your date column"),
+    "group": ("the group role", "your category column"),
+    "metric": ("the metric", "your column"),
+}
+
+
+def require_roles(frame: pd.DataFrame, roles: Sequence[tuple[str, str | None]], *,
+                  path: str | Path | None = None, header: str = "line 1") -> None:
+    """Every declared role has its column in ``frame``; else one :class:`DataError` naming the
+    roles without a column, the file's columns and how to map them.
+
+    ``roles`` pairs a role (``"entity"``, ``"time"``, ``"group"``, ``"metric"``) with the column
+    it was declared as (None or "": not declared, nothing to check). For a missing time role the
+    message also shows how to declare a cross-section instead (``time=''`` in the engagement
+    notebook, ``period=None`` in :func:`reportkit.data.io.load_panel`). ``header`` says where the
+    file's column names are ("line 1", "row 1 of sheet 'Data'", "the Parquet schema").
+    """
+    have = [str(c) for c in frame.columns]
+    declared = [(role, column) for role, column in roles if column]
+    missing = [(role, column) for role, column in declared if column not in have]
+    if not missing:
+        return
+    named = " and ".join(f"{_ROLE_WORDS[role][0]} {column!r}" for role, column in missing)
+    mapping = ", ".join(f"{_ROLE_WORDS[role][1]!r}: {column!r}" for role, column in missing)
+    needed = [column for _, column in declared]
+    message = (f"no column for {named}; the columns in the header ({header}) are {have}; expected the "
+               f"panel columns {needed}: rename them in the file or map them with columns={{{mapping}}}")
+    roles_missing = {role for role, _ in missing}
+    if "group" in roles_missing:
+        message += ", or declare no group (group='') when the rows have no category"
+    if "time" in roles_missing:
+        no_id = "entity" in roles_missing
+        message += (", or, for a file with one row per campaign, store or session and no dates, declare a "
+                    "cross-section with time=''" + (" and entity='' (no id column)" if no_id else "")
+                    + " (load_panel(period=None" + (", entity=None" if no_id else "") + ")): no time effects, "
+                    "lags or leads")
+    first = missing[0][1]
+    raise DataError(message, path=path, column=first, expected=f"columns {needed}")
+
+
+def _keys(entity: str | None, period: str | None) -> list[str]:
+    return [k for k in (entity, period) if k]
+
+
 def convert_panel(frame: pd.DataFrame, *, path: str | Path | None = None,
-                  rows: RowNumbers | None = None, entity: str = "brand", period: str = "week",
-                  missing: Iterable[str] = ("",), date_format: str | None = None,
-                  metrics: Iterable[str] = ()) -> pd.DataFrame:
+                  rows: RowNumbers | None = None, entity: str | None = "brand",
+                  period: str | None = "week", missing: Iterable[str] = ("",),
+                  date_format: str | None = None, metrics: Iterable[str] = (),
+                  binary: Iterable[str] = ()) -> pd.DataFrame:
     """Type a panel read as text: metrics to float64, ``period`` to dates, ``entity`` as text.
 
     The metrics are those of :data:`METRICS` present, plus ``metrics``: numeric columns under
-    the analyst's own names (e.g. a notebook's ``engagement_metric="interactions"``).
+    the analyst's own names (e.g. a notebook's ``engagement_metric="interactions"``), plus
+    ``binary``: yes/no columns converted to 1.0/0.0 by :func:`parse_binary_column`.
+    ``period=None`` types a cross-section (no dates); ``entity=None``: no unit id.
 
     Numbers follow :mod:`reportkit.data.numbers` (percents are refused in metrics: a count is
     not a percent); dates follow :func:`parse_date_column`. Problems in several columns are
@@ -545,80 +664,116 @@ def convert_panel(frame: pd.DataFrame, *, path: str | Path | None = None,
     """
     frame = _check_frame(frame, path)
     where = RowNumbers.for_frame(frame, rows)
-    _require(frame, [entity, period], path, "panel key", where)
+    keys = _keys(entity, period)
+    _require(frame, keys, path, "panel key", where)
+    binary = [b for b in dict.fromkeys(binary) if b not in keys]
+    _require(frame, binary, path, "binary", where)
     out = frame.copy()
     problems: list[_Problem] = []
-    jobs: list[tuple[str, Callable[[], pd.Series]]] = [
-        (period, lambda: parse_date_column(frame[period], column=period, path=None, rows=where,
-                                           date_format=date_format))]
+    jobs: list[tuple[str, Callable[[], pd.Series]]] = []
+    if period:
+        jobs.append((period, lambda: parse_date_column(frame[period], column=period, path=None, rows=where,
+                                                       date_format=date_format)))
     for metric in (m for m in dict.fromkeys([*METRICS, *metrics]) if m in frame.columns
-                   and m not in (entity, period)):
+                   and m not in keys and m not in binary):
         jobs.append((metric, lambda m=metric: parse_numeric_column(
             frame[m], column=m, rows=where, missing=missing, percent="refuse")))
+    for column in binary:
+        jobs.append((column, lambda c=column: parse_binary_column(frame[c], column=c, rows=where,
+                                                                  missing=missing)))
     for column, job in jobs:
         try:
             out[column] = job()
         except DataError as exc:
             text = str(exc).removeprefix(f"column {column!r} ")
+            if column not in binary and column != period and _is_binary(frame[column], missing):
+                text += (f"; the column holds yes/no values: declare it binary (load_panel(binary=[{column!r}]), "
+                         "or conversion_binary=True in the engagement notebook)")
             problems.append(_Problem(column, text, exc.rows, exc.expected or ""))
     _raise_problems(problems, path)
-    if not pd.api.types.is_numeric_dtype(out[entity].dtype):
+    if entity and not pd.api.types.is_numeric_dtype(out[entity].dtype):
         out[entity] = out[entity].astype(object).where(out[entity].notna(), None)
     return out
 
 
-def validate_panel(frame: pd.DataFrame, *, path: str | Path | None = None, entity: str = "brand",
-                   period: str = "week", required: Iterable[str] = DEFAULT_REQUIRED,
-                   today: Any = None, rows: RowNumbers | None = None,
-                   extra: Iterable[str] = DESCRIPTIVE_COLUMNS,
-                   on_unsorted: OnUnsorted = "sort", metrics: Iterable[str] = ()) -> pd.DataFrame:
+def validate_panel(frame: pd.DataFrame, *, path: str | Path | None = None,
+                   entity: str | None = "brand", period: str | None = "week",
+                   required: Iterable[str] = DEFAULT_REQUIRED, today: Any = None,
+                   rows: RowNumbers | None = None, extra: Iterable[str] = DESCRIPTIVE_COLUMNS,
+                   on_unsorted: OnUnsorted = "sort", metrics: Iterable[str] = (),
+                   binary: Iterable[str] = ()) -> pd.DataFrame:
     """Check a typed panel against :func:`panel_schema`; return a new, sorted frame.
 
     ``required`` metrics must be present (and complete); the other metrics of :data:`METRICS`
-    and ``metrics`` (numeric columns under other names) are checked when present. ``today`` (default: the run's date) bounds the periods. ``rows``
+    and ``metrics`` (numeric columns under other names) are checked when present; ``binary``
+    metrics must be 0 or 1. ``today`` (default: the run's date) bounds the periods. ``rows``
     maps data rows to file lines (default: from ``frame.attrs``, else row i is line i + 2).
     Columns outside keys, metrics and ``extra`` get a :class:`DataWarning`. Rows come back
     sorted by entity and period (see the module doc for ``on_unsorted``), metrics as float64,
-    the period as ``datetime64[ns]``. Any failure raises one :class:`DataError`.
+    the period as ``datetime64[ns]``. ``period=None`` checks a cross-section: one row per
+    ``entity`` (or, with ``entity=None`` too, rows as given, in file order). Any failure raises
+    one :class:`DataError`.
     """
     check_choice("on_unsorted", on_unsorted, get_args(OnUnsorted), as_list=True, error=DataError)
     frame = _check_frame(frame, path)
     where = RowNumbers.for_frame(frame, rows)
+    keys = _keys(entity, period)
+    if period and not entity:
+        raise DataError(f"a panel with the time role {period!r} needs an entity role (the brand, shop or "
+                        "campaign each row belongs to); got entity=None", path=path,
+                        expected="an entity column")
     required = [r for r in dict.fromkeys(required)]
-    _require(frame, [entity, period, *required], path, "panel", where)
-    metrics = [m for m in dict.fromkeys([*METRICS, *required, *metrics]) if m in frame.columns
-               and m not in (entity, period)]
-    _warn_extra(frame, [entity, period, *metrics, *extra], path, "panel", where)
+    binary = [b for b in dict.fromkeys(binary) if b not in keys]
+    _require(frame, [*keys, *required, *binary], path, "panel", where)
+    metrics = [m for m in dict.fromkeys([*METRICS, *required, *metrics, *binary]) if m in frame.columns
+               and m not in keys]
+    _warn_extra(frame, [*keys, *metrics, *extra], path, "panel", where)
     problems = [p for p in (_numeric_problem(frame, m, where) for m in metrics) if p]
-    ent = frame[entity]
-    if pd.api.types.is_numeric_dtype(ent.dtype) or ent.dtype.kind in "mMb":
-        problems.append(_Problem(entity, f"holds {ent.dtype} values; expected names (text)",
-                                 where.numbers[:1], "names (text)"))
-    else:
-        odd = [i for i, v in enumerate(ent.astype(object)) if v is not None and not
-               (isinstance(v, float) and math.isnan(v)) and not isinstance(v, str)]
-        if odd:
-            problems.append(_Problem(
-                entity, "holds values that are not text: " + "; ".join(
-                    f"{where.label(i)}: {show(ent.iloc[i])}" for i in odd[:MAX_SHOWN])
-                + "; expected names (text)", tuple(where.at(i) for i in odd[:MAX_SHOWN]),
-                "names (text)"))
-    per = frame[period]
-    if per.dtype.kind != "M" or isinstance(per.dtype, pd.DatetimeTZDtype):
-        problems.append(_Problem(period, f"holds {per.dtype} values; expected dates without a "
-                                 "time zone (read the file with load_panel, or convert with "
-                                 "parse_date_column)", where.numbers[:1], "dates"))
+    if entity:
+        ent = frame[entity]
+        if pd.api.types.is_numeric_dtype(ent.dtype) or ent.dtype.kind in "mMb":
+            problems.append(_Problem(entity, f"holds {ent.dtype} values; expected names (text)",
+                                     where.numbers[:1], "names (text)"))
+        else:
+            odd = [i for i, v in enumerate(ent.astype(object)) if v is not None and not
+                   (isinstance(v, float) and math.isnan(v)) and not isinstance(v, str)]
+            if odd:
+                problems.append(_Problem(
+                    entity, "holds values that are not text: " + "; ".join(
+                        f"{where.label(i)}: {show(ent.iloc[i])}" for i in odd[:MAX_SHOWN])
+                    + "; expected names (text)", tuple(where.at(i) for i in odd[:MAX_SHOWN]),
+                    "names (text)"))
+    if period:
+        per = frame[period]
+        if per.dtype.kind != "M" or isinstance(per.dtype, pd.DatetimeTZDtype):
+            problems.append(_Problem(period, f"holds {per.dtype} values; expected dates without a "
+                                     "time zone (read the file with load_panel, or convert with "
+                                     "parse_date_column)", where.numbers[:1], "dates"))
     _raise_problems(problems, path)
     typed = frame.copy()
-    typed[entity] = ent.astype(object).where(ent.notna(), None)
+    if entity:
+        typed[entity] = frame[entity].astype(object).where(frame[entity].notna(), None)
     for metric in metrics:
         typed[metric] = typed[metric].astype("float64")
     schema = panel_schema(entity=entity, period=period, metrics=metrics, required=required,
-                          today=today)
-    _run_schema(schema, typed, where, [entity, period], path)
-    typed[period] = typed[period].astype("datetime64[ns]")
-    typed, _ = _sort_or_refuse(typed, where, [entity, period], on_unsorted, path)
-    typed[entity] = typed[entity].astype("str")
+                          today=today, binary=binary)
+    try:
+        _run_schema(schema, typed, where, keys, path)
+    except DataError as exc:
+        if period or not (exc.expected or "").startswith("one row per"):
+            raise
+        raise DataError(str(exc).removeprefix(f"{path}: " if path else "")
+                        + f"; a cross-section (no time role) has one row per {entity}: if the file "
+                        "holds several periods per unit, declare its time column instead of time=''",
+                        path=path, column=exc.column, rows=exc.rows, expected=exc.expected) from None
+    if period:
+        typed[period] = typed[period].astype("datetime64[ns]")
+    if period:
+        typed, _ = _sort_or_refuse(typed, where, keys, on_unsorted, path)
+    elif entity:  # a cross-section: row order means nothing, so it is not checked
+        typed = typed.sort_values(entity, kind="stable").reset_index(drop=True)
+    if entity:
+        typed[entity] = typed[entity].astype("str")
     return typed
 
 
