@@ -419,22 +419,26 @@ app.add_typer(new_app, name="new")
 @new_app.command("section")
 def new_section_cmd(
     name: Annotated[str, typer.Argument(help="section id: lowercase letters, digits, _ (e.g. channel_mix)")],
+    kind: Annotated[str, typer.Option("--kind", help="engagement (a brand × week panel), market (a market series: "
+                                      "growth, compound growth, a forecast with its interval) or blank")] = "engagement",
     spec: Annotated[Path | None, typer.Option("--spec", help="register the section in this report spec")] = None,
     notebooks_dir: Annotated[Path, typer.Option("--notebooks", help="where the notebook goes")] = Path("notebooks"),
     title_zh: Annotated[str | None, typer.Option("--title-zh", help="Chinese title (default: the name)")] = None,
     title_en: Annotated[str | None, typer.Option("--title-en", help="English title (default: the name)")] = None,
-    data: Annotated[str | None, typer.Option("--data", help="default panel file of the notebook")] = None,
+    data: Annotated[str | None, typer.Option("--data", help="default data file of the notebook (engagement: the "
+                                             "panel, market: the series, blank: a table; default: the demo's)")] = None,
     param: Annotated[list[str] | None, typer.Option("--param", "-p", help="NAME=VALUE: a parameter of the section in the spec (repeatable)")] = None,
 ) -> None:
-    """Scaffold notebooks/NAME.ipynb (typed parameters, data loading, an analysis, records, report
-    narrative with placeholders) and, with --spec, add it to that report (-p NAME=VALUE sets the
-    section's parameters there, e.g. -p encoding=gb18030 -p 'columns={品牌: brand, 周: week}')."""
-    from .scaffold import DEFAULT_DATA_PATH, new_section
+    """Scaffold notebooks/NAME.ipynb of a kind (typed parameters holding its data roles, data loading,
+    analysis, records, report narrative with placeholders) and, with --spec, add it to that report
+    (-p NAME=VALUE sets the section's parameters there, e.g. -p encoding=gb18030 -p 'columns={品牌: brand, 周: week}';
+    a market series: --kind market -p data_path=data/my.csv -p 'columns={月份: period, 成交额: value}' -p unit=万元)."""
+    from .scaffold import new_section
 
     try:
         values = _parse_pairs(param or [], Path(f"{name}.ipynb"))
         path = new_section(name, spec=spec, notebooks_dir=notebooks_dir, title_zh=title_zh, title_en=title_en,
-                           data_path=data or DEFAULT_DATA_PATH, parameters=values or None)
+                           data_path=data, parameters=values or None, kind=kind)
     except ReportKitError as exc:
         _fail(exc)
         return

@@ -1,17 +1,18 @@
 """Scaffolding: start a new section notebook or a new report spec from a working skeleton.
 
-``reportkit new section NAME`` → :func:`new_section`: writes ``notebooks/<NAME>.ipynb``, a section
-notebook that runs as it is on the demo panel (typed parameters cell, data loading with
-``rk.load_panel``, one analysis call, ``rk.record`` of a metric, a table and a figure, and
-``report-zh`` / ``report-en`` markdown cells with placeholders bound to the recorded metrics), and
-optionally registers it in a report spec (appended to ``sections:``, the rest of the file and its
-comments kept as they are).
+``reportkit new section NAME [--kind engagement|market|blank]`` → :func:`new_section`: writes
+``notebooks/<NAME>.ipynb``, a section notebook of that kind that runs as it is on data shipped in
+``data/`` (typed parameters cell holding the kind's data roles, data loading, analysis calls,
+``rk.record`` of metrics, tables and figures, ``report-zh`` / ``report-en`` markdown cells with
+placeholders bound to the recorded metrics, a methods text; the notebooks themselves are built by
+:mod:`reportkit.section_templates`), and optionally registers it in a report spec (appended to
+``sections:``, the rest of the file and its comments kept as they are).
 
 ``reportkit new report NAME`` → :func:`new_report`: writes ``reports/<NAME>.yaml`` with a bilingual
-title and subtitle, language, theme, outputs, a first section (``overview``, scaffolded as
-:func:`new_section` does into ``notebooks/<NAME>_overview.ipynb``, since a spec needs at least one
-section) and a summary line. The cover and the appendix are made
-by the report templates from the spec.
+title and subtitle, language, theme, outputs, a first section (``overview``, an engagement section
+scaffolded as :func:`new_section` does into ``notebooks/<NAME>_overview.ipynb``, since a spec needs
+at least one section) and a summary line. The cover and the appendix are made by the report
+templates from the spec.
 
 Nothing is ever overwritten; every problem raises a :class:`~reportkit.errors.SpecError` naming the
 bad value, where it came from and what was expected, before any file is written.
@@ -32,14 +33,35 @@ import yaml
 
 from .atomic import write_atomic
 from .errors import SpecError
+from .section_templates import (
+    DATA_PARAMETER,
+    DEFAULT_DATA,
+    DEFAULT_KIND,
+    KERNELSPEC,
+    SECTION_KINDS,
+    check_kind,
+    section_notebook,
+)
+
+__all__ = [
+    "SECTION_KINDS",
+    "DEFAULT_DATA_PATH",
+    "KERNELSPEC",
+    "check_section_name",
+    "check_report_name",
+    "section_notebook",
+    "register_section",
+    "new_section",
+    "new_report",
+]
 
 #: a section id: starts with a lowercase letter; lowercase letters, digits and underscores
 SECTION_ID = re.compile(r"[a-z][a-z0-9_]{0,63}")
 #: a report id (also its file name): lowercase letters, digits, hyphens and underscores
 REPORT_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,79}")
 
-DEFAULT_DATA_PATH = "data/simulated/brand_week_panel.csv"
-KERNELSPEC = {"display_name": "Python (reportkit)", "language": "python", "name": "reportkit"}
+#: the engagement section's default panel (that of ``new report``'s first section)
+DEFAULT_DATA_PATH = DEFAULT_DATA["engagement"]
 
 
 # --------------------------------------------------------------------------- names
@@ -76,135 +98,6 @@ def _refuse_existing(path: Path, what: str, role: str = "") -> None:
     if path.exists():
         raise SpecError(f"{what} {path}{role} already exists; refusing to overwrite it. Choose another name or "
                         "remove the file first")
-
-
-# --------------------------------------------------------------------------- the section notebook
-
-
-def _py(value: str) -> str:
-    """A Python string literal keeping Chinese text readable."""
-    return json.dumps(value, ensure_ascii=False)
-
-
-def section_notebook(name: str, *, title_zh: str, title_en: str,
-                     data_path: str = DEFAULT_DATA_PATH) -> nbformat.NotebookNode:
-    """The notebook :func:`new_section` writes (not written here): cells with empty outputs."""
-    v4 = nbformat.v4
-    intro = (
-        f"# {title_zh} · {title_en}\n\n"
-        f"Section notebook `{name}`, scaffolded by `reportkit new section`. It runs as it is on the demo\n"
-        "panel; replace the analysis with your own. What reaches the report: everything passed to\n"
-        "`rk.record(...)` (metrics, tables, figures) and the markdown cells tagged `report-zh` /\n"
-        "`report-en` (or `report` for both editions), whose `{{ placeholders }}` are filled from the\n"
-        "recorded metrics. Untagged cells, like this one, are notes for the analyst only."
-    )
-    params = "\n".join([
-        f"panel_path: str = {_py(data_path)}  # your panel file: CSV, Excel (.xlsx) or Parquet, relative to the project",
-        'columns: dict[str, str] = {}  # your column names → roles, e.g. {"品牌": "brand", "周": "week", "互动量": "engagement", "加购": "add_to_cart"}',
-        'encoding: str = ""  # text encoding of a CSV panel if not UTF-8, e.g. "gb18030" for GBK exports',
-        'category: str = "美妆个护"  # category analysed: 美妆个护, 服饰鞋包, 家居家装, 母婴, 3C数码 or 食品饮料',
-        'metric: str = "engagement"  # explanatory column: engagement, likes, saves, comments or notes',
-        'outcome: str = "add_to_cart"  # outcome column: add_to_cart, orders, gmv or visits',
-        'lang: str = "zh"  # report language: zh or en (set by the build from the spec)',
-        'theme: str = "default"  # report theme (templates/themes/<name>): figure palette and fonts (set by the build)',
-    ])
-    load = "\n".join([
-        "# Load and check the data. Change `extra` if your file has other descriptive columns, and the",
-        "# filter below if you analyse something other than one category.",
-        "import numpy as np",
-        "",
-        "import reportkit as rk",
-        "from reportkit.analysis import engagement, narrative, plots",
-        "",
-        "rk.use_language(lang)  # rk.text(zh=…, en=…) is recorded in this language, rk.say(…) answers in it",
-        "plots.use_theme(theme)  # figures in the report's palette and fonts",
-        "W = narrative.words(lang)",
-        "metric_label = narrative.column_label(metric, lang)",
-        "outcome_label = narrative.column_label(outcome, lang)",
-        "category_label = narrative.category_label(category, lang)",
-        'panel = rk.load_panel(panel_path, columns=columns, encoding=encoding or None, required=[metric, outcome],',
-        '                      extra=["category"])',
-        'sample = panel[panel["category"] == category]',
-        "if sample.empty:",
-        '    raise rk.ReportKitError(f"no rows for category = {category!r} in {panel_path}; "',
-        '                            f"categories present: {sorted(panel[\'category\'].unique())}")',
-        "sample.describe()",
-    ])
-    analysis = "\n".join([
-        "# The analysis: replace it with yours. Every number the report shows must be recorded with",
-        "# rk.record(name, value, ...): a metric takes unit, label, decimals, note, ci_low and ci_high.",
-        "pooled = engagement.pooled_correlation(sample, engagement=metric, conversion=outcome)",
-        'rk.record("r_pooled", pooled.r, decimals=2, ci_low=pooled.ci_low, ci_high=pooled.ci_high,',
-        '          label=rk.text(zh=f"{category_label}：{metric_label}与{outcome_label}的相关系数",',
-        '                        en=f"{category_label}: correlation of {metric_label.lower()} and {outcome_label.lower()}"),',
-        '          note=f"95% CI {pooled.ci_low:.2f}–{pooled.ci_high:.2f}, n = {pooled.n}")',
-        'rk.record("n_obs", pooled.n, decimals=0,',
-        '          label=rk.text(zh="样本量（品牌周）", en="Observations (brand-weeks)"))',
-        "pooled",
-    ])
-    table = "\n".join([
-        "# A small table: a DataFrame is recorded as a table (caption, note, decimals per column).",
-        '# A missing cell fails the build unless you pass missing="—" and say why in the note.',
-        'by_brand = (sample.groupby("brand")[[metric, outcome]].mean().round(0).reset_index()',
-        '            .rename(columns={"brand": W["brand"], metric: metric_label, outcome: outcome_label}))',
-        'rk.record("brand_means", by_brand, decimals=0,',
-        '          caption=rk.text(zh=f"{category_label}：各品牌周均值", en=f"{category_label}: weekly means by brand"),',
-        '          note=rk.say(zh="数据：", en="Data: ") + panel_path.replace("\\\\", "/").rsplit("/", 1)[-1])',
-        "by_brand",
-    ])
-    figure = "\n".join([
-        "# A figure: a matplotlib figure is recorded as SVG with its caption. reportkit.analysis.plots has",
-        "# scatter_fit, growth_chart, fan_chart and coefficient_plot; any matplotlib figure works.",
-        "logged = sample.assign(**{f\"log_{c}\": np.log(sample[c]) for c in (metric, outcome)})",
-        'fig = plots.scatter_fit(logged, x=f"log_{metric}", y=f"log_{outcome}", hue="brand",',
-        '                        x_label=W["log_of"].format(metric_label), y_label=W["log_of"].format(outcome_label))',
-        'rk.record("scatter", fig,',
-        '          caption=rk.text(zh=f"{category_label}：{metric_label}与{outcome_label}（对数），r = {pooled.r:.2f}",',
-        '                          en=f"{category_label}: {metric_label.lower()} and {outcome_label.lower()} (logs), r = {pooled.r:.2f}"),',
-        '          note=rk.text(zh="每个点为一个品牌周；直线为最小二乘拟合，仅作示意。",',
-        '                       en="Each point is a brand-week; the line is a least-squares fit, for the eye only."))',
-    ])
-    prose_help = (
-        "The two cells below go into the report (tag `report-zh`: Chinese edition, `report-en`: English).\n"
-        "Their text is a placeholder: rewrite it. `{{ name | filter }}` shows a metric recorded in this\n"
-        "section (`{{ other_section.name }}` one of another section) through a filter: `pct`, `ci`, `num(2)`,\n"
-        "`thousands`, `signed`, `yuan`, `yi`, `wan`. `[[fig:SECTION.NAME]]` / `[[tab:SECTION.NAME]]` link to a recorded\n"
-        "figure or table (qualified by the section id, so that two sections may record the same names).\n"
-        "An unknown name fails the build, naming it."
-    )
-    prose_zh = (
-        "在 {{ n_obs | thousands }} 个品牌周中，互动量与转化的混合相关系数为 {{ r_pooled | ci }}"
-        f"（[[fig:{name}.scatter]]，[[tab:{name}.brand_means]]）。"
-    )
-    prose_en = (
-        "Over {{ n_obs | thousands }} brand-weeks, engagement and conversion correlate at {{ r_pooled | ci }} "
-        f"([[fig:{name}.scatter]], [[tab:{name}.brand_means]])."
-    )
-    methods = "\n".join([
-        "# Methods, shown in the report's appendix (a text recorded as \"methods\"); a text recorded as",
-        '# "summary" goes into the executive summary. Describe what you did.',
-        'rk.record("methods", rk.text(zh="互动量与转化均取对数后计算 Pearson 相关系数，置信区间用 Fisher z 变换。",',
-        '                             en="Pearson correlation of log engagement and log conversion; Fisher z confidence interval."))',
-    ])
-    nb = v4.new_notebook()
-    nb.metadata = {"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"}}
-    nb.cells = [
-        v4.new_markdown_cell(intro),
-        v4.new_code_cell(params, metadata={"tags": ["parameters"]}),
-        v4.new_code_cell(load),
-        v4.new_markdown_cell("## Analysis"),
-        v4.new_code_cell(analysis),
-        v4.new_code_cell(table),
-        v4.new_code_cell(figure),
-        v4.new_markdown_cell(prose_help),
-        v4.new_markdown_cell(prose_zh, metadata={"tags": ["report-zh"]}),
-        v4.new_markdown_cell(prose_en, metadata={"tags": ["report-en"]}),
-        v4.new_code_cell(methods),
-    ]
-    for i, cell in enumerate(nb.cells):  # stable ids: the same scaffold gives the same file
-        cell["id"] = f"{name[:50]}-{i}"
-    nbformat.validate(nb)
-    return nb
 
 
 # --------------------------------------------------------------------------- registering in a spec
@@ -358,25 +251,31 @@ def new_section(
     notebooks_dir: Path,
     title_zh: str | None = None,
     title_en: str | None = None,
-    data_path: str = DEFAULT_DATA_PATH,
+    data_path: str | None = None,
     parameters: dict[str, Any] | None = None,
+    kind: str = DEFAULT_KIND,
 ) -> Path:
-    """Scaffold ``notebooks_dir/<name>.ipynb`` and, if ``spec`` is given, register it there
+    """Scaffold ``notebooks_dir/<name>.ipynb`` of ``kind`` and, if ``spec`` is given, register it there
     (with ``parameters``: the section's parameters in the spec, checked against the notebook's).
 
     ``name`` is the section id (lowercase letters, digits, ``_``). The titles default to the name.
-    ``data_path`` is the default of the notebook's ``panel_path`` parameter (relative to the project,
-    or absolute). Refuses an existing notebook and a section id the spec already has; the spec is
-    changed only by appending to ``sections:`` and is re-validated before it is written (atomically).
-    Returns the notebook's path.
+    ``kind`` is one of :data:`~reportkit.section_templates.SECTION_KINDS`: ``engagement`` (a
+    brand × week panel), ``market`` (a market series) or ``blank``. ``data_path`` is the default of
+    the notebook's data parameter (``panel_path`` / ``data_path``; relative to the project, or
+    absolute); ``None``: the kind's demo data. Refuses an unknown kind, an existing notebook and a
+    section id the spec already has; the spec is changed only by appending to ``sections:`` and is
+    re-validated before it is written (atomically). Returns the notebook's path.
     """
     check_section_name(name)
+    kind = check_kind(kind)
     return _scaffold_section(name, Path(notebooks_dir) / f"{name}.ipynb", spec=spec, title_zh=title_zh,
-                             title_en=title_en, data_path=data_path, parameters=parameters)
+                             title_en=title_en, data_path=DEFAULT_DATA[kind] if data_path is None else data_path,
+                             parameters=parameters, kind=kind)
 
 
 def _scaffold_section(name: str, path: Path, *, spec: Path | None, title_zh: str | None, title_en: str | None,
-                      data_path: str, parameters: dict[str, Any] | None, role: str = "") -> Path:
+                      data_path: str, parameters: dict[str, Any] | None, role: str = "",
+                      kind: str = DEFAULT_KIND) -> Path:
     """:func:`new_section` writing the notebook at ``path`` (``role``: what it is, for a refusal)."""
     title_en = title_en or name.replace("_", " ").capitalize()
     title_zh = title_zh or title_en
@@ -385,13 +284,13 @@ def _scaffold_section(name: str, path: Path, *, spec: Path | None, title_zh: str
             raise SpecError(f"{label} {value!r} for section {name!r} is not usable; expected one line of text")
     if not isinstance(data_path, str) or not data_path.strip():
         raise SpecError(f"data_path {data_path!r} for section {name!r} is empty; expected the path of a "
-                        "CSV, Excel or Parquet panel file")
+                        f"CSV, Excel or Parquet file (the default of the {kind} notebook's {DATA_PARAMETER[kind]})")
     _refuse_existing(path, "notebook", role)
     spec_text = None
     if spec is not None:  # check everything before writing anything
         spec_text = register_section(Path(spec), section_id=name, notebook=path, title_zh=title_zh,
                                      title_en=title_en, write=False)
-    nb = section_notebook(name, title_zh=title_zh, title_en=title_en, data_path=data_path)
+    nb = section_notebook(name, title_zh=title_zh, title_en=title_en, data_path=data_path, kind=kind)
     if parameters:
         if spec is None:
             raise SpecError(f"parameters {sorted(parameters)} for section {name!r} need a spec to go into (--spec)")
@@ -408,7 +307,9 @@ def _scaffold_section(name: str, path: Path, *, spec: Path | None, title_zh: str
 
 
 def _spec_text(name: str, *, title_zh: str, title_en: str, section: dict[str, Any], date: str) -> str:
-    q = _py  # a JSON string is a valid YAML double-quoted scalar
+    def q(value: str) -> str:  # a JSON string is a valid YAML double-quoted scalar; Chinese kept readable
+        return json.dumps(value, ensure_ascii=False)
+
     sid = section["id"]
     return f"""# Report spec scaffolded by `reportkit new report {name}`.
 # Build: `reportkit build <this file>` (add `--lang en` for the English edition).

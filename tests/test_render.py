@@ -700,3 +700,17 @@ def test_build_refuses_a_bogus_edition_before_anything_runs(tmp_path):
         build_report(Path(__file__).resolve().parents[1] / "reports" / "china-ecommerce-2024.yaml",
                      out=tmp_path / "out", edition="bogus")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_narrative_cell_means_its_own_sections_record_when_another_section_has_the_same_name():
+    """A report-tagged markdown cell with [[tab:levels]] links to its own section's table even when
+    another section (e.g. a scaffolded one) records a table of the same name."""
+    results = fixed_results()
+    market, eng = results["market"], results["engagement"]
+    cell = Text("md_9", "本节规模另见[[tab:levels]]。", markdown=True, cell=9, lang="zh")
+    results["market"] = SectionResults(market.section, market.notebook, market.parameters, (*market.records, cell))
+    clash = Table("levels", ("a",), ((1,),), caption="另一张表", decimals=0)
+    results["engagement"] = SectionResults(eng.section, eng.notebook, eng.parameters, (*eng.records, clash))
+    html = render_html(fixed_spec(), results, lang="zh", build_info=FIXED_BUILD_INFO)
+    own = html[html.index("本节规模另见"):html.index("</p>", html.index("本节规模另见"))]
+    assert _xrefs(own) == [("table-1", "表 1")] and "[[" not in html

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -254,3 +255,203 @@ def test_scaffolded_section_executes_and_builds_into_a_report(tmp_path):
     assert "Channel mix" in en_html and f_ci(en.results["channel_mix"]["r_pooled"], lang="en") in en_html
     assert Path(nb).read_text(encoding="utf-8") == nbformat.writes(nbformat.read(nb, as_version=4)) + "\n", \
         "the scaffolded notebook is left as written (no outputs)"
+
+
+# --------------------------------------------------------------------------- kinds of section
+
+NBS_ANNUAL = ROOT / "data" / "nbs_online_retail_annual.csv"
+KIND_PARAMETERS = {
+    "engagement": {"panel_path": "str", "columns": "dict[str,str]", "encoding": "str", "category": "str",
+                   "metric": "str", "outcome": "str", "lang": "str", "theme": "str"},
+    "market": {"data_path": "str", "columns": "dict[str,str]", "values": "str", "frequency": "str", "unit": "str",
+               "series_name": "dict[str,str]", "source_name": "dict[str,str]", "encoding": "str",
+               "date_format": "str", "first_period": "str", "last_period": "str", "horizon": "str",
+               "lang": "str", "theme": "str"},
+    "blank": {"data_path": "str", "lang": "str", "theme": "str"},
+}
+KIND_DATA = {"engagement": ("panel_path", "data/simulated/brand_week_panel.csv"),
+             "market": ("data_path", "data/nbs_online_retail_annual.csv"),
+             "blank": ("data_path", "data/simulated/brand_week_panel.csv")}
+
+
+def _recorded_names(nb) -> set[str]:
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    return set(re.findall(r'rk\.record\(\s*"([a-z_0-9]+)"', code))
+
+
+@pytest.mark.parametrize("kind", sorted(KIND_PARAMETERS))
+def test_each_kind_is_a_valid_notebook_whose_parameters_parse(kind, tmp_path):
+    path = new_section("s1", kind=kind, notebooks_dir=tmp_path)
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    assert nb.metadata.kernelspec.name == "reportkit"
+    declared = read_parameters(path)
+    assert {p.name: p.type_name for p in declared.parameters} == KIND_PARAMETERS[kind]
+    assert all(p.help for p in declared.parameters), "every parameter has a help comment"
+    name, default = KIND_DATA[kind]
+    assert declared.defaults()[name] == default and (ROOT / default).is_file()
+    tags = [tuple(c.metadata.get("tags", ())) for c in nb.cells]
+    assert tags.count(("parameters",)) == 1 and tags.count(("report-zh",)) == 1 and tags.count(("report-en",)) == 1
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None
+            compile(cell.source, "<cell>", "exec")
+            assert not re.search(r"\blang\s*[!=]=", cell.source), "no branch on the language"
+    # every placeholder of the report cells is a recorded metric, every link a recorded figure or
+    # table of this section, and both editions cite the same
+    recorded = _recorded_names(nb)
+    assert "methods" in recorded
+    cited = []
+    for tag in ("report-zh", "report-en"):
+        (prose,) = [c.source for c in nb.cells if tag in c.metadata.get("tags", [])]
+        names = set(re.findall(r"\{\{\s*([a-z_0-9]+)", prose))
+        links = set(re.findall(r"\[\[(?:fig|tab):s1\.([a-z_0-9]+)\]\]", prose))
+        assert names and names <= recorded, (tag, names - recorded)
+        assert links <= recorded and len(links) == prose.count("[["), (tag, links)
+        cited.append((names, links))
+    assert cited[0] == cited[1]
+
+
+def test_the_market_notebook_holds_the_roles_of_a_market_series(tmp_path):
+    nb = nbformat.read(new_section("my_market", kind="market", notebooks_dir=tmp_path), as_version=4)
+    defaults = read_parameters(tmp_path / "my_market.ipynb").defaults()
+    # the defaults read the NBS series, its last verified year
+    assert defaults["columns"] == {"year": "period", "online_retail_100m_yuan": "value", "online_yoy_official_pct": "growth"}
+    assert defaults["values"] == "level" and defaults["last_period"] == "2024" and defaults["horizon"] == "2029"
+    header = NBS_ANNUAL.read_text(encoding="utf-8").splitlines()[0].split(",")
+    assert set(defaults["columns"]) <= set(header)
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    for needle in ("read_market_series(data_path, columns=columns, values=values, frequency=frequency, unit=unit,",
+                   "market.growth_table(", "market.compound_growth(", "market.forecast_target(",
+                   "forecast_combine.combine_forecast(", "plots.growth_chart(", "plots.fan_chart(",
+                   'ci_low=end["lo80"], ci_high=end["hi80"]', "mt.methods(", "plots.use_theme(theme)"):
+        assert needle in code, needle
+    assert {"level_latest", "growth_latest", "cagr", "forecast_horizon", "growth_chart", "growth_table",
+            "forecast_chart", "forecast_intervals", "summary", "methods"} <= _recorded_names(nb)
+
+
+def test_papermill_reads_the_market_parameters_as_reportkit_does(tmp_path):
+    """papermill's own parser (JupyterLab's parameter tooling uses it) stumbles on quotes and braces in
+    the comments; the market notebook's help texts have none and read the same both ways."""
+    import papermill
+
+    path = new_section("my_market", kind="market", notebooks_dir=tmp_path)
+    theirs = papermill.inspect_notebook(str(path))
+    ours = read_parameters(path)
+    assert list(theirs) == [p.name for p in ours.parameters]
+    assert {n: p["help"] for n, p in theirs.items()} == {p.name: p.help for p in ours.parameters}
+    (cell,) = [c for c in nbformat.read(path, as_version=4).cells if "parameters" in c.metadata.get("tags", [])]
+    for line in cell.source.splitlines():
+        assert not re.search(r"""["'{}]""", line.split("  # ", 1)[1]), line
+
+
+@pytest.mark.parametrize("kind", sorted(KIND_PARAMETERS))
+def test_data_sets_the_default_of_the_kinds_data_parameter(kind, tmp_path):
+    path = new_section("s1", kind=kind, notebooks_dir=tmp_path, data_path="data/mine.xlsx")
+    name, _ = KIND_DATA[kind]
+    defaults = read_parameters(path).defaults()
+    assert defaults[name] == "data/mine.xlsx"
+    if kind == "market":  # the NBS file's roles and last year are not another file's
+        assert defaults["columns"] == {} and defaults["last_period"] == ""
+
+
+@pytest.mark.parametrize("bad", ["chart", "Market", "", None])
+def test_an_unknown_kind_is_refused_naming_it_and_the_kinds(bad, tmp_path):
+    with pytest.raises(SpecError) as exc:
+        new_section("s1", kind=bad, notebooks_dir=tmp_path / "notebooks")
+    msg = str(exc.value)
+    assert repr(bad) in msg and all(repr(k) in msg for k in KIND_PARAMETERS)
+    assert not tmp_path.joinpath("notebooks").exists(), "nothing may be written"
+    with pytest.raises(SpecError, match="section kind"):
+        section_notebook("s1", title_zh="甲", title_en="A", kind=bad)
+
+
+def test_new_section_kind_market_through_the_cli(report, tmp_path):
+    from typer.testing import CliRunner
+
+    from reportkit.cli import app
+
+    notebooks = tmp_path / "notebooks"
+    before = report.read_text(encoding="utf-8")
+    res = CliRunner().invoke(app, [
+        "new", "section", "my_market", "--kind", "market", "--spec", str(report), "--notebooks", str(notebooks),
+        "--title-zh", "我的市场", "--title-en", "My market", "-p", "data_path=data/my_market.csv",
+        "-p", "columns={月份: period, 成交额（万元）: value}", "-p", "unit=万元", "-p", "horizon=2027"])
+    assert res.exit_code == 0, res.output
+    path = notebooks / "my_market.ipynb"
+    declared = read_parameters(path)
+    assert [p.name for p in declared.parameters] == list(KIND_PARAMETERS["market"])
+    assert declared.defaults()["data_path"] == "data/nbs_online_retail_annual.csv"
+    sec = load_spec(report).section("my_market")
+    assert sec.notebook == "notebooks/my_market.ipynb" and sec.title.zh == "我的市场"
+    assert sec.parameters == {"data_path": "data/my_market.csv", "columns": {"月份": "period", "成交额（万元）": "value"},
+                              "unit": "万元", "horizon": "2027"}
+    # -p is checked against the market notebook's parameters: an engagement one is refused, naming them
+    res = CliRunner().invoke(app, ["new", "section", "other", "--kind", "market", "--spec", str(report),
+                                   "--notebooks", str(notebooks), "-p", "panel_path=data/x.csv"])
+    assert res.exit_code == 1 and "panel_path" in res.output and "data_path" in res.output
+    assert not (notebooks / "other.ipynb").exists()
+    # an unknown kind: one line naming it and the kinds, nothing written
+    res = CliRunner().invoke(app, ["new", "section", "other", "--kind", "chart", "--notebooks", str(notebooks)])
+    assert res.exit_code == 1 and "'chart'" in res.output and "'market'" in res.output
+    assert not (notebooks / "other.ipynb").exists()
+    # no --kind: an engagement section, as before
+    res = CliRunner().invoke(app, ["new", "section", "plain", "--notebooks", str(notebooks)])
+    assert res.exit_code == 0, res.output
+    assert read_parameters(notebooks / "plain.ipynb").get("panel_path") is not None
+    assert [line for line in before.splitlines() if line not in report.read_text(encoding="utf-8").splitlines()] == []
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("kind", sorted(KIND_PARAMETERS))
+def test_each_kind_runs_with_its_defaults(kind, tmp_path):
+    """Each kind's notebook, as scaffolded, executes in the reportkit kernel on the demo data, and
+    records what its report cells cite, with the numbers of the data file."""
+    import pandas as pd
+
+    from reportkit.section_run import run_section
+
+    path = new_section("s1", kind=kind, notebooks_dir=tmp_path / "notebooks")
+    run = run_section(path, tmp_path / "runs" / "s1.ipynb", {}, cwd=ROOT)
+    res = run.results
+    assert _recorded_names(nbformat.read(path, as_version=4)) <= {rec.name for rec in res.records}
+    if kind == "engagement":
+        panel = pd.read_csv(PANEL)
+        assert res["n_obs"].value == (panel["category"] == "美妆个护").sum()
+        r = res["r_pooled"]
+        assert 0.5 < r.value < 0.9 and r.ci_low < r.value < r.ci_high
+    elif kind == "market":
+        nbs = pd.read_csv(NBS_ANNUAL).set_index("year")["online_retail_100m_yuan"].astype(float)
+        assert res["level_latest"].value == nbs[2024] and res["level_latest"].unit == "亿元"
+        assert res["growth_latest"].value == pytest.approx((nbs[2024] / nbs[2023] - 1) * 100)
+        assert res["cagr"].value == pytest.approx(((nbs[2024] / nbs[2014]) ** 0.1 - 1) * 100)
+        fc = res["forecast_horizon"]
+        assert fc.ci_low < fc.value < fc.ci_high and fc.unit == "亿元" and "2029" in fc.label
+        forecast = res["forecast_intervals"]
+        assert [row[0] for row in forecast.rows] == ["2025", "2026", "2027", "2028", "2029"]
+        assert [row[0] for row in res["growth_table"].rows] == [str(y) for y in range(2014, 2025)]
+    else:
+        data = pd.read_csv(PANEL)
+        assert res["n_rows"].value == len(data)
+        overview = res["columns_overview"]
+        assert [row[0] for row in overview.rows] == list(data.columns)
+        assert [row[1] for row in overview.rows] == [len(data)] * len(data.columns)
+
+
+@pytest.mark.e2e
+def test_market_and_blank_sections_build_into_an_english_report(report, tmp_path, monkeypatch):
+    import pandas as pd
+
+    from reportkit.build import build_report
+
+    monkeypatch.setenv("REPORTKIT_PROJECT", str(ROOT))  # the kernels run in tmp_path: the demo data are the project's
+    notebooks = tmp_path / "notebooks"
+    new_section("my_market", kind="market", spec=report, notebooks_dir=notebooks, title_en="My market")
+    new_section("notes", kind="blank", spec=report, notebooks_dir=notebooks, title_en="Notes")
+    built = build_report(report, lang="en", out=tmp_path / "build", cache_dir=tmp_path / "cache")
+    html = built.outputs["html"].read_text(encoding="utf-8")
+    assert "My market" in html and "Notes" in html and "{{" not in html and "Traceback" not in html
+    assert "its 80% prediction interval is in" in html and "Online retail sales" in html
+    assert f"The data have {len(pd.read_csv(PANEL)):,} rows" in html
+    assert {"forecast_horizon", "cagr"} <= {rec.name for rec in built.results["my_market"].records}
+    assert "National Bureau of Statistics" in html  # the source, from the metadata file beside the data

@@ -286,8 +286,13 @@ def _resolve_references(refs: References, chapters: list[dict], supplements: lis
         for ch in group:
             for b in ch["blocks"]:
                 if b["kind"] == "text":
-                    b["text"] = refs.canonical(b["text"], section=b["section"],
-                                               where=f"section {b['section']!r}, text {b['record'].name!r}")
+                    where = f"section {b['section']!r}, text {b['record'].name!r}"
+                    b["text"] = refs.canonical(b["text"], section=b["section"], where=where)
+                    if b["html"] is not None:  # a narrative cell, already rendered: its references too
+                        qualified = refs.canonical(str(b["html"]), section=b["section"], where=where)
+                        # safe: the cell was escaped when rendered; canonical() only rewrites [[kind:name]]
+                        # into [[kind:section.name]] with checked section ids and record names
+                        b["html"] = Markup(qualified)  # noqa: S704 - see above
                 elif b["kind"] in ("figure", "table"):
                     what = f"{b['kind']} {b['record'].name!r}"
                     for field in ("caption", "note"):
