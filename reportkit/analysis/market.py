@@ -28,6 +28,7 @@ from ..data.market import MarketSeries
 from ..errors import AnalysisError
 
 __all__ = [
+    "growth_over",
     "growth_table",
     "CompoundGrowth",
     "compound_growth",
@@ -46,7 +47,7 @@ def _check(ms: object, what: str) -> MarketSeries:
     return ms
 
 
-def _growth_over(values: pd.Series, lag: int) -> pd.Series:
+def growth_over(values: pd.Series, lag: int) -> pd.Series:
     """``100 × (v_t / v_{t−lag} − 1)`` on a complete PeriodIndex; NaN if either is unknown or the earlier ≤ 0."""
     previous = values.shift(lag)
     ok = values.notna() & previous.notna() & (previous > 0)
@@ -110,12 +111,12 @@ def growth_table(ms: MarketSeries, *, first: str | int | None = None, last: str 
         "period": [str(p) for p in index],
         "level": level.to_numpy(dtype=float),
         "yoy_published_pct": published.to_numpy(dtype=float),
-        "yoy_from_levels_pct": _growth_over(level, ms.season_length).to_numpy(dtype=float),
+        "yoy_from_levels_pct": growth_over(level, ms.season_length).to_numpy(dtype=float),
     })
     frame["gap_pp"] = frame["yoy_published_pct"] - frame["yoy_from_levels_pct"]
     frame["flag"] = (frame["gap_pp"].abs() > flag_threshold_pp).fillna(False).astype(bool)
     if ms.season_length > 1:
-        frame["pop_pct"] = _growth_over(level, 1).to_numpy(dtype=float)
+        frame["pop_pct"] = growth_over(level, 1).to_numpy(dtype=float)
     known = frame["level"].notna() | frame["yoy_published_pct"].notna()
     periods = index[known.to_numpy()]
     frame = frame[known].reset_index(drop=True)

@@ -27,6 +27,7 @@ from ..data.nbs import SERIES, SeriesInfo
 from ..data.timeseries import TimeSeries, ytd_blocks
 from ..errors import AnalysisError
 from .inputs import check_choice, check_columns
+from .market import growth_over
 
 __all__ = [
     "growth_table",
@@ -448,14 +449,6 @@ def _level_series(ts: TimeSeries, what: str) -> pd.Series:
     return ts.as_series()
 
 
-def _growth_over(values: pd.Series, lag: int) -> pd.Series:
-    """``100 × (v_t / v_{t−lag} − 1)``; NaN if either is unknown or the earlier one is ≤ 0."""
-    previous = values.shift(lag)
-    ok = values.notna() & previous.notna() & (previous > 0)
-    pct = (values / previous.where(previous > 0) - 1.0) * 100.0
-    return pct.where(ok)
-
-
 def mom(ts: TimeSeries) -> pd.Series:
     """Period-on-period growth in % of a level series: month-on-month, quarter-on-quarter, annual.
 
@@ -469,7 +462,7 @@ def mom(ts: TimeSeries) -> pd.Series:
     Raises :class:`AnalysisError` for a cumulative series (call ``to_levels()`` first).
     """
     values = _level_series(ts, "mom")
-    out = _growth_over(values, 1).rename(_POP_NAMES[ts.freq])
+    out = growth_over(values, 1).rename(_POP_NAMES[ts.freq])
     out.attrs.update(_by_language("label", _text(_POP_LABELS[ts.freq])))
     out.attrs["series"] = ts.name
     return out
@@ -484,7 +477,7 @@ def yoy(ts: TimeSeries) -> pd.Series:
     Series named ``yoy_pct`` with bilingual labels in ``attrs``.
     """
     values = _level_series(ts, "yoy")
-    out = _growth_over(values, ts.season_length).rename("yoy_pct")
+    out = growth_over(values, ts.season_length).rename("yoy_pct")
     out.attrs.update(_by_language("label", _text("growth_yoy_from_levels")))
     out.attrs["series"] = ts.name
     return out

@@ -45,7 +45,7 @@ from .numbers import parse_numeric_column
 from .paths import resolve_data_path
 from .readers import read_located
 from .schemas import parse_date_column
-from .timeseries import FREQS, QualityNote, TimeSeries
+from .timeseries import FREQS, SEASON_LENGTH, QualityNote, TimeSeries
 
 __all__ = [
     "ROLES",
@@ -105,7 +105,7 @@ class MarketSeries:
     @property
     def season_length(self) -> int:
         """Periods per year: 1, 4 or 12."""
-        return {"annual": 1, "quarterly": 4, "monthly": 12}[self.freq]
+        return SEASON_LENGTH[self.freq]
 
     @property
     def periods(self) -> pd.PeriodIndex:
@@ -289,6 +289,19 @@ def _chained_index(rates: pd.Series, name: str, source: str) -> TimeSeries:
                       source=source)
 
 
+def _open(path: str | Path, columns: dict[str, str], frequency: str | None, encoding: str | None,
+          sheet: str | int | None) -> tuple[str | None, dict[str, Any], Any, dict[str, str]]:
+    """What both readers start with: the declared frequency (None: infer), the metadata beside the
+    file, the file read as text with the mapping applied, and the roles its columns play."""
+    freq = None if frequency in (None, "", "auto") else frequency
+    if freq is not None:
+        check_choice("frequency", freq, FREQS, error=DataError)
+    resolved = resolve_data_path(path)
+    meta = _read_metadata(resolved)
+    table = read_located(resolved, encoding=encoding or None, sheet=sheet, columns=columns)
+    return freq, meta, table, _roles(table.frame, columns, table.path)
+
+
 def read_market_series(
     path: str | Path,
     *,
@@ -321,15 +334,9 @@ def read_market_series(
     first bad lines.
     """
     check_choice("values", values, VALUE_KINDS, error=DataError)
-    freq = None if frequency in (None, "", "auto") else frequency
-    if freq is not None:
-        check_choice("frequency", freq, (*FREQS, "auto"), error=DataError)
     columns = dict(columns or {})
-    resolved = resolve_data_path(path)
-    meta = _read_metadata(resolved)
-    table = read_located(resolved, encoding=encoding or None, sheet=sheet, columns=columns)
+    freq, meta, table, roles = _open(path, columns, frequency, encoding, sheet)
     where = str(table.path)
-    roles = _roles(table.frame, columns, table.path)
     missing = tuple(missing)
 
     def column_text(role: str, key: str) -> Any:
@@ -450,7 +457,7 @@ class MarketParts:
 
     @property
     def season_length(self) -> int:
-        return {"annual": 1, "quarterly": 4, "monthly": 12}[self.freq]
+        return SEASON_LENGTH[self.freq]
 
     def total(self) -> pd.Series:
         """The sum of the parts by period; NaN where any part is unknown (never summed short)."""
@@ -501,16 +508,10 @@ def read_market_parts(
     the column and the first bad lines. Gaps stay unknown, with a note.
     """
     check_choice("values", values, ("level", "ytd"), error=DataError)
-    freq = None if frequency in (None, "", "auto") else frequency
-    if freq is not None:
-        check_choice("frequency", freq, FREQS, error=DataError)
     keys = tuple(str(k) for k in ([by] if isinstance(by, str) else by))
     columns = dict(columns or {})
-    resolved = resolve_data_path(path)
-    meta = _read_metadata(resolved)
-    table = read_located(resolved, encoding=encoding or None, sheet=sheet, columns=columns)
+    freq, meta, table, roles = _open(path, columns, frequency, encoding, sheet)
     where = str(table.path)
-    roles = _roles(table.frame, columns, table.path)
     if "value" not in roles:
         raise DataError(f"no column for the role 'value' (the amount of each part in each period); the file's "
                         f"columns are {columns_of(table.frame, columns)}", path=table.path, column="value")
