@@ -236,7 +236,8 @@ _FUNNEL_MODEL = {
 # --------------------------------------------------------------------------- validation
 
 
-def _check_int(name: str, value: Any, lo: int, hi: int) -> int:
+def check_int(name: str, value: Any, lo: int, hi: int) -> int:
+    """``value`` as an int in ``[lo, hi]``, else a DataError naming ``name`` (booleans refused)."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise DataError(f"{name} must be an integer between {lo} and {hi}; got {value!r}")
     if not lo <= int(value) <= hi:
@@ -244,7 +245,8 @@ def _check_int(name: str, value: Any, lo: int, hi: int) -> int:
     return int(value)
 
 
-def _check_start(start: Any) -> dt.date:
+def check_monday(start: Any) -> dt.date:
+    """``start`` (a date or an ISO string) as a date that is a Monday, else a DataError naming it."""
     if isinstance(start, dt.datetime):
         start = start.date()
     if isinstance(start, dt.date):
@@ -363,10 +365,10 @@ def simulate_panel(
     DataError
         If an argument is out of range or of the wrong type.
     """
-    seed = _check_int("seed", seed, 0, 2**63 - 1)
-    n_b = _check_int("n_brands_per_category", n_brands_per_category, 2, 99)
-    n_weeks = _check_int("n_weeks", n_weeks, 1, 520)
-    start_day = _check_start(start)
+    seed = check_int("seed", seed, 0, 2**63 - 1)
+    n_b = check_int("n_brands_per_category", n_brands_per_category, 2, 99)
+    n_weeks = check_int("n_weeks", n_weeks, 1, 520)
+    start_day = check_monday(start)
 
     rng = np.random.default_rng(seed)
     em, cm, fm = _ENGAGEMENT_MODEL, _CONVERSION_MODEL, _FUNNEL_MODEL

@@ -64,6 +64,7 @@ from scipy import stats
 
 from ..atomic import write_atomic
 from ..errors import DataError
+from .simulate import check_int, check_monday
 
 __all__ = [
     "GENERATOR_VERSION",
@@ -145,14 +146,6 @@ def effect_path(event_time: np.ndarray | Sequence[int] | int, tau: float, build_
 # --------------------------------------------------------------------------- validation
 
 
-def _check_int(name: str, value: Any, lo: int, hi: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise DataError(f"{name} must be an integer between {lo} and {hi}; got {value!r}")
-    if not lo <= int(value) <= hi:
-        raise DataError(f"{name} must be between {lo} and {hi}; got {value!r}")
-    return int(value)
-
-
 def _check_float(name: str, value: Any, lo: float, hi: float, *, open_lo: bool = False) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise DataError(f"{name} must be a number; got {value!r}")
@@ -162,23 +155,6 @@ def _check_float(name: str, value: Any, lo: float, hi: float, *, open_lo: bool =
         bracket = "(" if open_lo else "["
         raise DataError(f"{name} must be in {bracket}{lo}, {hi}]; got {value!r}")
     return x
-
-
-def _check_start(start: Any) -> dt.date:
-    if isinstance(start, dt.datetime):
-        start = start.date()
-    if isinstance(start, dt.date):
-        day = start
-    elif isinstance(start, str):
-        try:
-            day = dt.date.fromisoformat(start)
-        except ValueError:
-            raise DataError(f"start must be an ISO date such as '2023-01-02'; got {start!r}") from None
-    else:
-        raise DataError(f"start must be an ISO date string such as '2023-01-02'; got {start!r}")
-    if day.weekday() != 0:
-        raise DataError(f"start must be a Monday (weeks run Monday–Sunday); got {day.isoformat()}, a {day:%A}")
-    return day
 
 
 def _check_sequence(name: str, value: Any) -> tuple[Any, ...]:
@@ -201,14 +177,14 @@ def _design(
     category_effects: Any,
     build_up_weeks: Any,
 ) -> AdoptionDesign:
-    seed = _check_int("seed", seed, 0, 2**63 - 1)
-    n_c = _check_int("n_categories", n_categories, 1, len(_CATEGORY_TABLE))
-    n_b = _check_int("n_brands_per_category", n_brands_per_category, 2, 999)
-    n_weeks = _check_int("n_weeks", n_weeks, 4, 520)
-    start_day = _check_start(start)
+    seed = check_int("seed", seed, 0, 2**63 - 1)
+    n_c = check_int("n_categories", n_categories, 1, len(_CATEGORY_TABLE))
+    n_b = check_int("n_brands_per_category", n_brands_per_category, 2, 999)
+    n_weeks = check_int("n_weeks", n_weeks, 4, 520)
+    start_day = check_monday(start)
 
     weeks = tuple(
-        _check_int(f"wave_weeks[{j}]", g, 1, n_weeks - 1)
+        check_int(f"wave_weeks[{j}]", g, 1, n_weeks - 1)
         for j, g in enumerate(_check_sequence("wave_weeks", wave_weeks))
     )
     if any(b <= a for a, b in zip(weeks, weeks[1:], strict=False)):
