@@ -286,3 +286,11 @@ def test_missing_column_and_log_of_zero_are_named():
     zero.loc[5, "add_to_cart"] = 0
     with pytest.raises(DataError, match=r"'add_to_cart'.*1 zero or negative values \(rows 6\).*log=False"):
         prepare_event_panel(zero, **ROLES)
+
+
+def test_few_brands_get_the_wild_cluster_bootstrap_pretrend_test_and_a_note(small):
+    frame, _ = small  # 20 brands: below FEW_CLUSTERS
+    result = fit_event_study(prepare_event_panel(frame, **ROLES), window=(-4, 6))
+    assert result.pretrend.method == "wild_bootstrap"
+    assert 0 < result.pretrend.p_value <= 1
+    assert any("only 20 entities" in note for note in result.notes)
