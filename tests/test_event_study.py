@@ -294,3 +294,21 @@ def test_few_brands_get_the_wild_cluster_bootstrap_pretrend_test_and_a_note(smal
     assert result.pretrend.method == "wild_bootstrap"
     assert 0 < result.pretrend.p_value <= 1
     assert any("only 20 entities" in note for note in result.notes)
+
+
+def test_adoption_inside_a_period_belongs_to_it_and_integer_periods_work():
+    """A mid-week adoption date counts from the week that contains it; period numbers work as time."""
+    frame, _ = _tiny(4)
+    midweek = frame.assign(adoption_week=frame["adoption_week"] + pd.Timedelta(days=2))
+    assert prepare_event_panel(midweek, **ROLES).cohorts == prepare_event_panel(frame, **ROLES).cohorts
+    weeks = pd.to_datetime(frame["week"])
+    numbered = frame.assign(
+        week=((weeks - weeks.min()).dt.days // 7 + 1),
+        adoption_week=((frame["adoption_week"] - weeks.min()).dt.days // 7 + 1),
+    )
+    a = fit_event_study(prepare_event_panel(numbered, **ROLES), pretrend=False)
+    b = fit_event_study(prepare_event_panel(frame, **ROLES), pretrend=False)
+    assert a.att.estimate == pytest.approx(b.att.estimate, abs=1e-12)
+    mixed = frame.assign(week=numbered["week"])
+    with pytest.raises(DataError, match="holds dates but the time column holds period numbers"):
+        prepare_event_panel(mixed, **ROLES)
