@@ -312,3 +312,12 @@ def test_adoption_inside_a_period_belongs_to_it_and_integer_periods_work():
     mixed = frame.assign(week=numbered["week"])
     with pytest.raises(DataError, match="holds dates but the time column holds period numbers"):
         prepare_event_panel(mixed, **ROLES)
+
+
+def test_a_lead_window_that_leaves_no_reference_period_is_refused():
+    frame, _ = simulate_adoption(1, n_categories=1, n_brands_per_category=10, n_weeks=30, wave_weeks=(10,),
+                                 wave_shares=(0.5,), wave_multipliers=(1.0,))
+    panel = prepare_event_panel(frame, **ROLES)
+    with pytest.raises(AnalysisError, match=r"event times -1 from the entity effects: the window starts at -10"):
+        fit_event_study(panel, window=(-10, 5))
+    assert fit_event_study(panel, window=(-6, 5)).pretrend.df1 == 6

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from ..errors import AnalysisError
 from .event_imputation import Effect, Imputation
 from .event_panel import ENTITY, EVENT, OUTCOME, PERIOD, TREATED, EventPanel
 from .model_data import FEW_CLUSTERS
@@ -102,6 +103,14 @@ def pretrend_test(panel: EventPanel, lead: int, conf_level: float = 0.95) -> Pre
     data, names, times = _lead_design(panel, lead)
     fml = " + ".join(names) + f" | {ENTITY} + {PERIOD}"
     fit = pf.feols(f"y ~ {fml}", data=data, vcov={"CRV1": ENTITY})
+    dropped = [n for n in names if n not in fit.coef().index]
+    if dropped:
+        raise AnalysisError(
+            f"the pre-trend test cannot separate the effects at event times "
+            f"{', '.join(str(times[names.index(n)]) for n in dropped)} from the entity effects: the window "
+            f"starts at {lead}, which covers every period before adoption of the adopters; use a shorter lead "
+            "window so that some earlier periods serve as the reference"
+        )
     b = fit.coef()[names].to_numpy(float)
     v = np.asarray(fit._vcov, dtype=float)  # noqa: SLF001 - pyfixest exposes the covariance only privately
     g = int(data[ENTITY].nunique())
