@@ -321,3 +321,31 @@ def test_a_lead_window_that_leaves_no_reference_period_is_refused():
     with pytest.raises(AnalysisError, match=r"event times -1 from the entity effects: the window starts at -10"):
         fit_event_study(panel, window=(-10, 5))
     assert fit_event_study(panel, window=(-6, 5)).pretrend.df1 == 6
+
+
+def test_analyst_text_roles_yes_no_indicator_and_chinese_dates():
+    """From a CSV the adoption role arrives as text: "是"/"否" or "0"/"1" flags, 2024年1月1日 dates."""
+    frame, _ = _tiny(6)
+    weeks = pd.to_datetime(frame["week"])
+    on = frame["adoption_week"].notna() & (weeks >= frame["adoption_week"])
+    dated = prepare_event_panel(frame, **ROLES)
+    for flags in (np.where(on, "是", "否"), np.where(on, "1", "0")):
+        text = frame.assign(joined=flags)
+        panel = prepare_event_panel(text, entity="brand", time="week", adoption="joined", outcome="add_to_cart")
+        assert panel.cohorts == dated.cohorts
+    chinese = frame.assign(
+        week=weeks.map(lambda d: f"{d.year}年{d.month}月{d.day}日"),
+        adoption_week=frame["adoption_week"].map(lambda d: "" if pd.isna(d) else f"{d.year}年{d.month}月{d.day}日"),
+    )
+    assert prepare_event_panel(chinese, **ROLES).cohorts == dated.cohorts
+    bad = chinese.assign(adoption_week=chinese["adoption_week"].replace({"": ""}).where(chinese.index != 40, "soon"))
+    with pytest.raises(DataError, match="'adoption_week'"):
+        prepare_event_panel(bad, **ROLES)
+
+
+def test_sun_abraham_warns_nothing_for_the_cells_no_wave_has():
+    frame, _ = simulate_adoption(1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        result = fit_event_study(prepare_event_panel(frame, **ROLES), estimator="sunab")
+    assert result.att.ci_low < result.att.estimate < result.att.ci_high

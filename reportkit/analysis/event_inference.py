@@ -14,7 +14,10 @@ and Roth 2023):
   that the same regression gives for a trend of slope 1 (computed, not assumed: the fixed effects
   absorb part of any trend) and ``V`` the leads' covariance. ``mde_slope`` is the slope detected
   with 80 % power at the 5 % level; ``slope`` the slope fitted to the leads by GLS
-  (``d'V⁻¹b / d'V⁻¹d``, standard error ``(d'V⁻¹d)^−½``).
+  (``d'V⁻¹b / d'V⁻¹d``, standard error ``(d'V⁻¹d)^−½``). Power and the detectable slope are those
+  of the analytic F test, also when the p-value comes from the wild bootstrap (few entities): the
+  bootstrap test's power has no closed form, and with few clusters the analytic figure is an
+  approximation.
 * :func:`breakdown` — a simpler, documented bound in the spirit of Rambachan and Roth (2023): their
   "smoothness" class with no change in slope (M = 0), i.e. a linear differential trend continuing
   after adoption. The estimator is linear in the outcome, so a trend of slope ``s`` moves the ATT by

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..data.schemas import parse_binary_column, parse_date_column
 from ..errors import DataError
 
 __all__ = ["EventPanel", "prepare_event_panel", "ENTITY", "PERIOD", "COHORT", "EVENT", "TREATED", "OUTCOME", "GROUP"]
@@ -97,34 +98,37 @@ def _names(values: Sequence[Any]) -> str:
 
 
 def _as_periods(values: pd.Series, column: str, source: str) -> pd.Series:
-    """Dates (datetime64 or ISO text) as Timestamps; numbers as numbers."""
+    """Dates (datetime64, or text in the formats :func:`~reportkit.data.schemas.parse_date_column`
+    reads: 2024-07-01, 2024/7/1, 2024年7月1日, 20240701) as Timestamps; numbers as numbers."""
     if pd.api.types.is_datetime64_any_dtype(values):
         return values.dt.tz_localize(None) if getattr(values.dt, "tz", None) is not None else values
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         return values
-    parsed = pd.to_datetime(values, errors="coerce", format="mixed")
-    bad = values.notna() & parsed.isna()
-    if bad.any():
-        raise DataError(
-            f"column {column!r} ({source}) must hold dates or period numbers; "
-            f"{_names(values[bad].astype(str).unique())} cannot be read as dates",
-            column=column, expected="ISO dates such as 2024-07-01, or period numbers",
-        )
-    return parsed
+    try:
+        return parse_date_column(values.reset_index(drop=True), column=column).set_axis(values.index)
+    except DataError as exc:
+        raise DataError(f"{source}: {exc}", column=column, rows=exc.rows, expected=exc.expected) from exc
+
+
+_YES_NO = frozenset({"0", "1", "0.0", "1.0", "true", "false", "yes", "no", "是", "否"})
 
 
 def _is_indicator(values: pd.Series) -> bool:
+    """A 0/1 adoption role: booleans, numbers that are all 0 or 1, or text that is all yes/no values."""
     if pd.api.types.is_bool_dtype(values):
         return True
     if pd.api.types.is_numeric_dtype(values):
         present = pd.unique(values.dropna())
         return len(present) > 0 and set(np.asarray(present, dtype=float).tolist()) <= {0.0, 1.0}
-    return False
+    texts = {str(v).strip().lower() for v in values.dropna()} - {""}
+    return bool(texts) and texts <= _YES_NO
 
 
 def _cohorts_from_indicator(df: pd.DataFrame, adoption: str, source: str) -> pd.Series:
     """First period with a 1, per entity; refuses a 1 followed by a 0 (treatment switching off)."""
     flag = df[adoption]
+    if not (pd.api.types.is_bool_dtype(flag) or pd.api.types.is_numeric_dtype(flag)):
+        flag = parse_binary_column(flag, column=adoption)
     if flag.isna().any():
         raise DataError(
             f"column {adoption!r} ({source}) is a 0/1 adoption indicator with "

@@ -136,8 +136,8 @@ class EventStudy:
     by_group: pd.DataFrame | None
     twfe: Effect
     twfe_negative_share: float  # share of treated entity-periods that TWFE weighs negatively
-    pretrend: Any  # event_inference.PreTrend or None
-    sensitivity: Any  # event_inference.Breakdown or None
+    pretrend: event_inference.PreTrend | None
+    sensitivity: event_inference.Breakdown | None
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     @property

@@ -12,10 +12,12 @@ the same). Each average is a linear combination ``r'β`` with variance ``r'Vr``;
 from __future__ import annotations
 
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
 
+from ..errors import AnalysisError
 from .event_imputation import Effect
 from .event_panel import COHORT, ENTITY, EVENT, NEVER, OUTCOME, PERIOD, EventPanel
 
@@ -34,8 +36,13 @@ def sun_abraham(panel: EventPanel, window: tuple[int, int], conf_level: float
         "y": f[OUTCOME].to_numpy(float), ENTITY: f[ENTITY].to_numpy(), PERIOD: f[PERIOD].to_numpy(),
         "rel": f[EVENT].fillna(-1).astype(int).to_numpy(), "wave": f[COHORT].to_numpy(),
     })
-    fit = pf.feols(f"y ~ i(rel, wave, ref=-1, ref2={NEVER}) | {ENTITY} + {PERIOD}", data=data,
-                   vcov={"CRV1": ENTITY})
+    # i(rel, wave) makes a column for every event time × wave, also those no row has (a late wave
+    # has no long lags); pyfixest drops those empty columns with a warning. Silence that warning only,
+    # then check that every dropped cell is indeed empty: a cell with rows dropped would be collinearity.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"(?s).*variables dropped due to multicollinearity")
+        fit = pf.feols(f"y ~ i(rel, wave, ref=-1, ref2={NEVER}) | {ENTITY} + {PERIOD}", data=data,
+                       vcov={"CRV1": ENTITY})
     names = [str(n) for n in fit._coefnames]  # noqa: SLF001 - pyfixest exposes these only privately
     beta = np.asarray(fit._beta_hat, dtype=float).ravel()  # noqa: SLF001
     vcov = np.asarray(fit._vcov, dtype=float)  # noqa: SLF001
@@ -45,6 +52,11 @@ def sun_abraham(panel: EventPanel, window: tuple[int, int], conf_level: float
         if m:
             cells[(int(m["g"]), int(m["e"]))] = j
     counts = data[data["wave"] != NEVER].groupby(["wave", "rel"]).agg(n=("y", "size"), ents=(ENTITY, "nunique"))
+    lost = sorted(k for k in counts.index if k[1] != -1 and (int(k[0]), int(k[1])) not in cells)
+    if lost:
+        shown = ", ".join(f"wave {panel.period_label(g)} at event time {e}" for g, e in lost[:5])
+        raise AnalysisError(f"Sun–Abraham: pyfixest dropped cells that have data as collinear ({shown}); "
+                            "the never-adopters cannot identify them — use estimator='did2s'")
     df = int(f[ENTITY].nunique()) - 1
 
     def combine(keys: list[tuple[int, int]]) -> Effect:
