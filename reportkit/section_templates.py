@@ -130,7 +130,7 @@ def _engagement(name: str, title_zh: str, title_en: str, data_path: str) -> list
         "outcome_label = narrative.column_label(outcome, lang)",
         "category_label = narrative.category_label(category, lang)",
         'panel = rk.load_panel(panel_path, columns=columns, encoding=encoding or None, required=[metric, outcome],',
-        '                      extra=["category"])',
+        '                      extra=["category"], other_columns="keep")  # columns that play no role are kept, unchecked',
         'sample = panel[panel["category"] == category]',
         "if sample.empty:",
         '    raise rk.ReportKitError(f"no rows for category = {category!r} in {panel_path}; "',

@@ -38,7 +38,7 @@ def test_plan_dedup_shares_the_market_run():
 
 def test_identical_rows_share_every_run():
     plan = plan_batch(SPEC, [{"id": "a", "category": "母婴"}, {"id": "b", "category": "母婴"}])
-    assert len(plan.runs) == 2 and plan.rows[0].run_keys == plan.rows[1].run_keys
+    assert len(plan.runs) == 3 and plan.rows[0].run_keys == plan.rows[1].run_keys
 
 
 def test_unknown_column_refused_naming_allowed(monkeypatch):
@@ -73,7 +73,8 @@ def test_clients_csv_plans_one_market_run():
     assert {r["category"] for r in rows} == CATEGORIES
     plan = plan_batch(SPEC, CLIENTS)
     assert [r.section for r in plan.runs].count("market") == 1
-    assert len(plan.runs) == 1 + len(rows)  # every row varies the engagement section
+    assert [r.section for r in plan.runs].count("adoption") == 1  # the same for every client: run once
+    assert len(plan.runs) == 2 + len(rows)  # every row varies the engagement section
 
 
 def test_empty_cell_keeps_the_spec_value(tmp_path):

@@ -105,7 +105,8 @@ def test_first_weeks_of_each_brand_are_excluded(fit_all, panel):
 def test_total_se_matches_pyfixest_wald_test(panel, fit_all):
     import pyfixest as pf
 
-    data = prepare_panel(panel).dropna().reset_index(drop=True)
+    # the model's rows: the lags exist (adoption_week, NaT for never-adopting brands, is not a model column)
+    data = prepare_panel(panel).drop(columns="adoption_week").dropna().reset_index(drop=True)
     fit = pf.feols(fit_all.formula, data=data, vcov={"CRV1": "brand"})
     fit.wald_test(R=np.ones(3), q=np.array([0.0]), distribution="chi2")
     assert fit._wald_statistic == pytest.approx((fit_all.total.estimate / fit_all.total.std_error) ** 2, rel=1e-10)
@@ -124,7 +125,8 @@ def test_clustered_se_matches_statsmodels_with_dummies(panel, fit_all):
     import pyfixest as pf
     import statsmodels.api as sm
 
-    data = prepare_panel(panel).dropna().reset_index(drop=True)
+    # the model's rows: the lags exist (adoption_week, NaT for never-adopting brands, is not a model column)
+    data = prepare_panel(panel).drop(columns="adoption_week").dropna().reset_index(drop=True)
     xcols = ["log_engagement", "log_engagement_l1", "log_engagement_l2"]
     dummies = pd.get_dummies(data[["brand", "week"]], drop_first=True, dtype=float)
     X = sm.add_constant(pd.concat([data[xcols], dummies], axis=1))

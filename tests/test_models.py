@@ -478,7 +478,8 @@ def test_lincom_long_run_matches_pyfixest_wald_test(panel):
     total = res.lincom({t: 1 for t in terms}, name="long run")
     assert total.estimate == pytest.approx(sum(res.coef(t).estimate for t in terms), abs=1e-12)
     assert total.term == "long run"
-    data = prepare_panel(panel).dropna().reset_index(drop=True)
+    # the model's rows: the lags exist (adoption_week, NaT for never-adopting brands, is not a model column)
+    data = prepare_panel(panel).drop(columns="adoption_week").dropna().reset_index(drop=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ref = pf.feols(res.formula, data=data, vcov={"CRV1": "brand"})

@@ -187,7 +187,7 @@ def test_registering_into_the_demo_spec_appends_to_its_sections(tmp_path):
     text = spec_path.read_text(encoding="utf-8")
     assert text.index("  - id: channel_mix") < text.index("# Key figures shown in the executive summary")
     spec = load_spec(spec_path)
-    assert [s.id for s in spec.sections] == ["market", "engagement", "channel_mix"]
+    assert [s.id for s in spec.sections] == ["market", "engagement", "adoption", "channel_mix"]
     assert spec.summary == load_spec(DEMO_SPEC).summary and len(spec.data) == 4
 
 
@@ -435,7 +435,9 @@ def test_each_kind_runs_with_its_defaults(kind, tmp_path):
         assert res["n_rows"].value == len(data)
         overview = res["columns_overview"]
         assert [row[0] for row in overview.rows] == list(data.columns)
-        assert [row[1] for row in overview.rows] == [len(data)] * len(data.columns)
+        # values present per column: all rows, except adoption_week, empty for the brands that never adopt
+        assert [row[1] for row in overview.rows] == data.notna().sum().tolist()
+        assert data["adoption_week"].notna().sum() == 3744 and data.drop(columns="adoption_week").notna().all().all()
 
 
 @pytest.mark.e2e

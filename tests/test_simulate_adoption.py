@@ -14,7 +14,7 @@ import pytest
 import statsmodels.formula.api as smf
 
 from reportkit.data import simulate_adoption as sa
-from reportkit.data.simulate_adoption import COLUMNS, simulate_adoption, write_adoption
+from reportkit.data.simulate_adoption import COLUMNS, read_adoption, simulate_adoption, write_adoption
 from reportkit.errors import DataError, ReportKitError
 
 #: a small panel for the fits: 3 categories × 10 brands × 52 weeks, waves in weeks 13, 26, 39
@@ -183,6 +183,34 @@ def test_write_adoption_and_the_command(tmp_path):
 
     assert sa.main(["--folder", str(tmp_path / "cli"), "--seed", "3"]) == 0
     assert (tmp_path / "cli" / sa.PANEL_FILE).is_file() and (tmp_path / "cli" / sa.TRUTH_FILE).is_file()
+
+
+def test_read_adoption_returns_the_simulated_types(tmp_path):
+    """What write_adoption wrote reads back as simulate_adoption returned it: the same values and dtypes."""
+    write_adoption(tmp_path, seed=3, **SMALL)
+    frame, _ = simulate_adoption(3, **SMALL)
+    back = read_adoption(tmp_path)
+    pdt.assert_frame_equal(back, frame, check_exact=True)  # dtypes included
+    assert back["adoption_week"].dtype == np.dtype("datetime64[ns]")
+    assert back["adoption_week"].isna().any() and back["adoption_week"].notna().any()
+    for col in ("engagement", "add_to_cart"):
+        assert back[col].dtype == np.dtype("int64"), col
+    assert back["week"].iloc[0] == "2023-01-02"  # an ISO date string, as in the demo panel
+
+
+def test_read_adoption_refuses_a_missing_file_and_a_bad_date(tmp_path):
+    with pytest.raises(DataError, match="adoption panel is missing"):
+        read_adoption(tmp_path)
+    write_adoption(tmp_path, seed=3, **SMALL)
+    path = tmp_path / sa.PANEL_FILE
+    lines = path.read_text(encoding="utf-8").splitlines()
+    cells = lines[5].split(",")
+    cells[3] = "2023/07/03"
+    lines[5] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"adoption_week must be an ISO date .*'2023/07/03' on line 6") as info:
+        read_adoption(tmp_path)
+    assert info.value.column == "adoption_week" and info.value.rows[0] == 6
 
 
 # --------------------------------------------------------------------------- recovery

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_demo_spec_is_valid():
     spec = load_spec(ROOT / "reports" / "china-ecommerce-2024.yaml")
     assert spec.title.get("zh") == "中国电子商务行业发展报告"
-    assert [s.id for s in spec.sections] == ["market", "engagement"]
+    assert [s.id for s in spec.sections] == ["market", "engagement", "adoption"]
     assert Path(spec.root) == ROOT
     assert spec.resolve("data/x.csv") == ROOT / "data" / "x.csv"
 

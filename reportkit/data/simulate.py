@@ -12,9 +12,10 @@ independent normal draws unless said otherwise):
 * expected engagement ``m_it = n_it + log(epn_c) + v_it``; ``notes ~ Poisson(exp(n_it))``, and
   ``likes``, ``comments``, ``saves`` ~ Poisson(share_k · exp(m_it + ω_k,it)); ``shares`` likewise
   (not part of engagement); ``engagement = likes + comments + saves`` (互动量);
-* add-to-cart  ``log μ_it = κ_c + b_i + w_t + Σ_k β_k · log(engagement_i,t-k) + e_it`` and
-  ``add_to_cart ~ Poisson(μ_it)`` (a Poisson–log-normal count). The lagged terms are what
+* add-to-cart  ``log μ_it = κ_c + b_i + w_t + Σ_k β_k · log(engagement_i,t-k) + e_it + δ_it``
+  and ``add_to_cart ~ Poisson(μ_it)`` (a Poisson–log-normal count). The lagged terms are what
   "seeding" means here: engagement this week still moves add-to-cart one and two weeks later;
+  ``δ_it`` is the effect of the partnership (below);
 * ``visits = add_to_cart + Poisson(add_to_cart · (1/q_c − 1) · exp(ν_it))``;
 * ``orders ~ Binomial(add_to_cart, expit(logit(p_c) + λ · festival_t + η_it))``;
 * ``gmv = orders · aov_c · exp(−δ · festival_t + ζ_it)``, in yuan, rounded to 2 dp.
@@ -24,10 +25,26 @@ Festival (春节) dip; ``s_t`` holds the seeding build-up before each festival a
 in note activity. Brand effects are spread over fixed normal quantiles so that the spread between
 brands does not depend much on the seed.
 
-The conversion noise scale of 美妆个护 is set so that, with the default seed, the pooled Pearson
-correlation of ``log(engagement)`` and ``log(add_to_cart)`` over all 美妆个护 brand-weeks (8 brands
-× 104 weeks = 832 rows, no demeaning, brand differences included) is close to 0.73, the
-published claim the report tests. See ``data/simulated/README.md``.
+Staggered adoption: brands join a content-platform ↔ marketplace partnership in three waves, at
+week indices ``g`` = 26, 52, 78 (``t`` = 0 the week of ``start``: 2023-07-03, 2024-01-01 and
+2024-07-01 by default); in every category a quarter of the brands joins in each wave and a quarter
+never does (2 each of 8; other sizes by largest remainder). Which brand is in which wave is drawn
+from a generator of its own, ``numpy.random.default_rng([seed, 1])``, so the assignment does not
+reorder the model's draws and is independent of everything else. The effect on add-to-cart is
+simulate_adoption's (:mod:`reportkit.data.simulate_adoption`, whose functions compute it and its
+truth): ``δ_it = 1[t ≥ g_i] · τ_c · m_g · (1 − exp(−(t − g_i + 1)/k))`` with τ_c by category,
+wave multipliers m_g = 1.5, 1.0, 0.6 and build-up k = 4 weeks; no anticipation, engagement does
+not respond, visits, orders and GMV follow add-to-cart through the funnel. The panel's
+``adoption_week`` column holds the first treated week's Monday (NaT for never); the truth's
+``adoption`` block holds the design, δ by event time and the true ATTs (on log μ). Because
+adoption is random and independent of engagement, the elasticities β_k are unaffected in
+expectation.
+
+The conversion noise scale of 美妆个护 was set (before adoption was added) so that, with the
+default seed, the pooled Pearson correlation of ``log(engagement)`` and ``log(add_to_cart)`` over
+all 美妆个护 brand-weeks (8 brands × 104 weeks = 832 rows, no demeaning, brand differences
+included) is close to 0.73, the published claim the report tests; the adoption effect lowers it
+(0.705 with the default seed). See ``data/simulated/README.md``.
 
 ``python -m reportkit.data.simulate`` regenerates ``data/simulated/brand_week_panel.csv`` and
 ``data/simulated/true_params.json``.
@@ -49,15 +66,23 @@ from scipy import special, stats
 
 from ..atomic import write_atomic
 from ..errors import DataError
+from . import simulate_adoption as adoption
 from .paths import project_root
+from .simulate_checks import check_int, check_monday
 
 __all__ = [
     "GENERATOR_VERSION",
     "DEFAULT_SEED",
     "CATEGORIES",
     "COLUMNS",
+    "ADOPTION_COLUMN",
+    "PANEL_COLUMNS",
     "COUNT_COLUMNS",
     "LAG_ELASTICITIES",
+    "ADOPTION_WAVE_WEEKS",
+    "ADOPTION_WAVE_SHARES",
+    "ADOPTION_WAVE_MULTIPLIERS",
+    "ADOPTION_BUILD_UP_WEEKS",
     "CategoryParams",
     "TrueParams",
     "SimulatedPanel",
@@ -65,13 +90,15 @@ __all__ = [
     "write_demo_panel",
     "load_demo_panel",
     "load_true_params",
+    "check_int",
+    "check_monday",
     "pooled_log_correlation",
     "DEMO_FOLDER",
     "demo_folder",
     "main",
 ]
 
-GENERATOR_VERSION = "reportkit-sim/1.0"
+GENERATOR_VERSION = "reportkit-sim/1.1"  # 1.1: staggered adoption (adoption_week, δ_it)
 DEFAULT_SEED = 618
 #: Where the demo files live, relative to the project root (:func:`demo_folder`).
 DEMO_FOLDER = Path("data") / "simulated"
@@ -94,6 +121,11 @@ COLUMNS: tuple[str, ...] = (
     "gmv",
 )
 COUNT_COLUMNS: tuple[str, ...] = COLUMNS[3:12]
+#: The brand's first week in the partnership (a Monday; empty in the CSV, NaT in frames, for a brand
+#: that never adopts): the demo panel's last column, after :data:`COLUMNS` (the measured columns).
+ADOPTION_COLUMN = "adoption_week"
+#: The demo panel's columns, in the CSV's order.
+PANEL_COLUMNS: tuple[str, ...] = (*COLUMNS, ADOPTION_COLUMN)
 
 #: Lag elasticities β_0, β_1, β_2 of add-to-cart on log engagement (common to all categories).
 LAG_ELASTICITIES: tuple[float, ...] = (0.35, 0.15, 0.05)
@@ -119,6 +151,20 @@ _SPRING_FESTIVAL = {
 }
 
 _BURN_IN_WEEKS = 26  # simulated before `start` so the AR(1) is stationary and lags exist
+
+# Staggered adoption of the content-platform ↔ marketplace partnership (the effect model, the τ_c of
+# each category and the truth are reportkit.data.simulate_adoption's).
+#: Week indices (0 = ``start``) at which the three adoption waves join.
+ADOPTION_WAVE_WEEKS: tuple[int, ...] = (26, 52, 78)
+#: Share of each category's brands in each wave; the rest (0.25) never adopts.
+ADOPTION_WAVE_SHARES: tuple[float, ...] = (0.25, 0.25, 0.25)
+#: m_g: the wave's long-run effect is m_g · τ_c (early adopters gain more).
+ADOPTION_WAVE_MULTIPLIERS: tuple[float, ...] = (1.5, 1.0, 0.6)
+#: k in 1 − exp(−(t − g + 1)/k): weeks to 63 % of the long-run effect.
+ADOPTION_BUILD_UP_WEEKS = 4.0
+#: Which brand joins in which wave is drawn from numpy.random.default_rng([seed, _ADOPTION_STREAM]),
+#: apart from the model's own generator, so the model's draws are not reordered by the assignment.
+_ADOPTION_STREAM = 1
 
 
 @dataclass(frozen=True)
@@ -153,8 +199,9 @@ class TrueParams:
     conversion_model: dict[str, float]
     seasonality: dict[str, float]
     funnel_model: dict[str, float]
-    brands: tuple[dict[str, Any], ...]  # realised brand effects
+    brands: tuple[dict[str, Any], ...]  # realised brand effects and adoption weeks
     calibration: dict[str, Any]
+    adoption: dict[str, Any]  # the staggered-adoption design, effect paths and true ATTs
     notes: str = field(default="")
 
     def to_dict(self) -> dict[str, Any]:
@@ -234,36 +281,8 @@ _FUNNEL_MODEL = {
 
 
 # --------------------------------------------------------------------------- validation
-
-
-def check_int(name: str, value: Any, lo: int, hi: int) -> int:
-    """``value`` as an int in ``[lo, hi]``, else a DataError naming ``name`` (booleans refused)."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise DataError(f"{name} must be an integer between {lo} and {hi}; got {value!r}")
-    if not lo <= int(value) <= hi:
-        raise DataError(f"{name} must be between {lo} and {hi}; got {value!r}")
-    return int(value)
-
-
-def check_monday(start: Any) -> dt.date:
-    """``start`` (a date or an ISO string) as a date that is a Monday, else a DataError naming it."""
-    if isinstance(start, dt.datetime):
-        start = start.date()
-    if isinstance(start, dt.date):
-        day = start
-    elif isinstance(start, str):
-        try:
-            day = dt.date.fromisoformat(start)
-        except ValueError:
-            raise DataError(f"start must be an ISO date such as '2023-01-02'; got {start!r}") from None
-    else:
-        raise DataError(f"start must be an ISO date string such as '2023-01-02'; got {start!r}")
-    if day.weekday() != 0:
-        raise DataError(
-            f"start must be a Monday (weeks run Monday–Sunday); got {day.isoformat()}, "
-            f"a {day.strftime('%A')}"
-        )
-    return day
+# check_int and check_monday live in reportkit.data.simulate_checks (shared with simulate_adoption);
+# they are imported above and stay importable from here for existing callers.
 
 
 # --------------------------------------------------------------------------- seasonality
@@ -348,17 +367,19 @@ def simulate_panel(
     seed
         Seed of :func:`numpy.random.default_rng` (a non-negative integer).
     n_brands_per_category
-        Brands per category (2–99); brand ids are the category code plus two digits (``BEA01``).
+        Brands per category (4–99: every adoption wave needs a brand and so does the never-adopting
+        group); brand ids are the category code plus two digits (``BEA01``).
     start
         ISO date of the first week's Monday.
     n_weeks
-        Number of weeks (1–520).
+        Number of weeks (79–520: the last adoption wave joins in week index 78).
 
     Returns
     -------
     SimulatedPanel
-        ``.data`` with the columns of :data:`COLUMNS` (one row per brand-week, sorted by category
-        order, brand and week; ``week`` an ISO date string) and ``.truth`` (:class:`TrueParams`).
+        ``.data`` with the columns of :data:`PANEL_COLUMNS` (one row per brand-week, sorted by
+        category order, brand and week; ``week`` an ISO date string, ``adoption_week``
+        datetime64[ns] with NaT for brands that never adopt) and ``.truth`` (:class:`TrueParams`).
 
     Raises
     ------
@@ -369,8 +390,13 @@ def simulate_panel(
     n_b = check_int("n_brands_per_category", n_brands_per_category, 2, 99)
     n_weeks = check_int("n_weeks", n_weeks, 1, 520)
     start_day = check_monday(start)
+    design = _adoption_design(seed, n_b, n_weeks, start_day)
 
     rng = np.random.default_rng(seed)
+    adoption_rng = np.random.default_rng([seed, _ADOPTION_STREAM])  # its own stream: see _ADOPTION_STREAM
+    counts = adoption.wave_counts(design.wave_shares, design.never_share, n_b)
+    n_waves = len(design.wave_weeks)
+    week_index = np.arange(-_BURN_IN_WEEKS, n_weeks)  # 0 = `start`; the burn-in weeks are negative
     em, cm, fm = _ENGAGEMENT_MODEL, _CONVERSION_MODEL, _FUNNEL_MODEL
     betas = np.array(LAG_ELASTICITIES)
     n_lags = len(betas) - 1
@@ -385,7 +411,16 @@ def simulate_panel(
     categories: list[CategoryParams] = []
     brands: list[dict[str, Any]] = []
     median_log_eng = {}
+    paths: dict[str, dict[str, Any]] = {}
     for name, code, notes_med, epn, cart_med, cart_sd, q_c, p_c, aov in _CATEGORY_TABLE:
+        # adoption: which brand joins in which wave (own generator), the effect δ_it of joining
+        tau = design.category_effects[name]
+        wave = adoption.assign_waves(adoption_rng, counts)  # wave index of each brand (n_waves: never)
+        g_adopt = adoption.adoption_week_index(wave, design.wave_weeks)
+        adopts = wave < n_waves
+        delta = adoption.adoption_effects(wave, week_index, design, tau)
+        paths[name] = adoption.wave_paths(design, tau)
+
         # brand effects
         a = np.log(notes_med) + em["brand_sd"] * _quantile_spread(rng, n_b)
         a = a + rng.normal(0.0, em["brand_jitter_sd"], n_b)
@@ -422,7 +457,7 @@ def simulate_panel(
             lin[:, t] = sum(betas[k] * log_eng[:, t - k] for k in range(n_lags + 1))
         e = rng.normal(0.0, cart_sd, (n_b, total_weeks))
         keep = slice(_BURN_IN_WEEKS, total_weeks)
-        log_mu = kappa + b[:, None] + w_t[None, :] + lin + e
+        log_mu = kappa + b[:, None] + w_t[None, :] + lin + e + delta  # δ = 0 before adoption and for never
         add_to_cart = rng.poisson(np.exp(log_mu[:, keep]))
 
         # funnel: visits, orders, GMV
@@ -438,6 +473,10 @@ def simulate_panel(
 
         ids = [f"{code}{j + 1:02d}" for j in range(n_b)]
         weeks = [d.isoformat() for d in mondays[_BURN_IN_WEEKS:]]
+        adopt_day = [
+            (start_day + dt.timedelta(weeks=int(gi))).isoformat() if ok else None
+            for gi, ok in zip(g_adopt, adopts, strict=True)
+        ]
         frame = pd.DataFrame(
             {
                 "brand": np.repeat(ids, n_weeks),
@@ -453,6 +492,7 @@ def simulate_panel(
                 "add_to_cart": add_to_cart.ravel(),
                 "orders": orders.ravel(),
                 "gmv": gmv.ravel(),
+                ADOPTION_COLUMN: np.repeat(pd.to_datetime(adopt_day).to_numpy(), n_weeks),
             }
         )
         frames.append(frame)
@@ -478,6 +518,8 @@ def simulate_panel(
                     "notes_level_a": round(float(a[j]), 6),
                     "cart_effect_b": round(float(b[j]), 6),
                     "notes_trend_per_year_g": round(float(g[j]), 6),
+                    "adoption_week_index": int(g_adopt[j]) if adopts[j] else None,
+                    "adoption_week": adopt_day[j],
                 }
             )
 
@@ -487,6 +529,7 @@ def simulate_panel(
     for col in COUNT_COLUMNS:
         data[col] = data[col].astype("int64")
     data["gmv"] = data["gmv"].astype("float64")
+    data[ADOPTION_COLUMN] = data[ADOPTION_COLUMN].astype("datetime64[ns]")
 
     realised = pooled_log_correlation(data, "美妆个护")
     truth = TrueParams(
@@ -513,10 +556,66 @@ def simulate_panel(
             "realised_value": None if realised is None else round(realised, 6),
             "n_brand_weeks": int((data["category"] == "美妆个护").sum()),
         },
+        adoption=_adoption_truth(design, counts, paths, start_day),
         notes="Simulated data, not real platform data. Lag elasticities are common to all "
-        "categories; the week effect w_t is common to all brands.",
+        "categories; the week effect w_t is common to all brands. Brands join the partnership in "
+        "staggered waves (the adoption block); joining raises add_to_cart, not engagement.",
     )
     return SimulatedPanel(data=data, truth=truth)
+
+
+def _adoption_design(seed: int, n_b: int, n_weeks: int, start_day: dt.date) -> adoption.AdoptionDesign:
+    """The demo panel's adoption design, refusing sizes for which a wave or the never-adopting group
+    would be empty (a DataError naming the argument)."""
+    last = max(ADOPTION_WAVE_WEEKS)
+    if n_weeks <= last:
+        raise DataError(
+            f"n_weeks must be at least {last + 1}: the adoption waves join in week indices "
+            f"{', '.join(map(str, ADOPTION_WAVE_WEEKS))} and the last one needs a week in the panel; got {n_weeks}"
+        )
+    never = 1.0 - sum(ADOPTION_WAVE_SHARES)
+    counts = adoption.wave_counts(ADOPTION_WAVE_SHARES, never, n_b)
+    if min(counts) < 1:
+        raise DataError(
+            f"n_brands_per_category must give every category at least one brand in each of the "
+            f"{len(ADOPTION_WAVE_WEEKS)} adoption waves and one that never adopts (shares "
+            f"{', '.join(f'{x:g}' for x in [*ADOPTION_WAVE_SHARES, never])}, rounded by largest remainder: "
+            f"{counts}); got {n_b}"
+        )
+    return adoption.adoption_design(
+        seed,
+        len(CATEGORIES),
+        n_b,
+        n_weeks,
+        start_day,
+        ADOPTION_WAVE_WEEKS,
+        ADOPTION_WAVE_SHARES,
+        ADOPTION_WAVE_MULTIPLIERS,
+        None,
+        ADOPTION_BUILD_UP_WEEKS,
+    )
+
+
+def _adoption_truth(
+    design: adoption.AdoptionDesign, counts: list[int], paths: dict[str, dict[str, Any]], start_day: dt.date
+) -> dict[str, Any]:
+    """The ``adoption`` block of the truth, JSON-ready: simulate_adoption's design and effect truth
+    (:func:`reportkit.data.simulate_adoption.effect_truth`), the waves' Mondays and how brands were
+    assigned."""
+    block = {
+        "design": asdict(design),
+        "wave_mondays": {str(g): (start_day + dt.timedelta(weeks=g)).isoformat() for g in design.wave_weeks},
+        "assignment": "within each category, the same number of brands per wave "
+        "(wave_counts_per_category), which brand in which wave at random: "
+        f"numpy.random.default_rng([seed, {_ADOPTION_STREAM}]).permutation, category by category",
+        **adoption.effect_truth(design, counts, paths),
+        "notes": "Wave keys are 0-based week indices g of the panel (0 = start; adoption in the "
+        "Monday start + g weeks, wave_mondays). delta_it is added to log(mu_it) of add_to_cart before "
+        "its Poisson draw; visits, orders and gmv follow through the funnel; engagement does not "
+        "respond. No anticipation: delta_it = 0 before adoption and for brands that never adopt.",
+    }
+    ready: dict[str, Any] = json.loads(json.dumps(block, ensure_ascii=False))
+    return ready
 
 
 def calibrated_claim(truth: Mapping[str, Any] | None, *, category: str, engagement: str, conversion: str) -> float | None:
@@ -571,8 +670,8 @@ def write_demo_panel(
 
     Both files are written to a temporary name in ``folder`` first and then moved into place
     (:func:`os.replace`), so a reader never sees a half-written file. The CSV is UTF-8 without
-    an index, ``gmv`` with two decimals. ``folder`` defaults to :func:`demo_folder`. Returns
-    (csv path, json path).
+    an index, ``gmv`` with two decimals, ``adoption_week`` an ISO date or empty (never adopts).
+    ``folder`` defaults to :func:`demo_folder`. Returns (csv path, json path).
     """
     folder = demo_folder() if folder is None else Path(folder)
     try:
@@ -582,19 +681,21 @@ def write_demo_panel(
     panel = simulate_panel(seed=seed)
     csv_path = folder / PANEL_FILE
     json_path = folder / PARAMS_FILE
-    csv_text = panel.data.to_csv(index=False, float_format="%.2f", lineterminator="\n")
+    out = panel.data.assign(**{ADOPTION_COLUMN: panel.data[ADOPTION_COLUMN].dt.strftime("%Y-%m-%d")})
+    csv_text = out.to_csv(index=False, float_format="%.2f", lineterminator="\n")
     json_text = json.dumps(panel.truth.to_dict(), ensure_ascii=False, indent=2) + "\n"
     write_atomic(csv_path, csv_text)
     write_atomic(json_path, json_text)
     return csv_path, json_path
 
 
-_CSV_DTYPES = {"brand": "str", "category": "str", "week": "str", "gmv": "float64"}
+_CSV_DTYPES = {"brand": "str", "category": "str", "week": "str", "gmv": "float64", ADOPTION_COLUMN: "str"}
 _CSV_DTYPES.update({c: "int64" for c in COUNT_COLUMNS})
 
 
 def load_demo_panel(folder: Path | str | None = None) -> pd.DataFrame:
-    """Read the committed demo panel (``week`` stays an ISO date string, counts int64).
+    """Read the committed demo panel (``week`` stays an ISO date string, counts int64,
+    ``adoption_week`` datetime64[ns] with NaT for brands that never adopt).
 
     ``folder`` defaults to :func:`demo_folder`.
     """
@@ -608,9 +709,14 @@ def load_demo_panel(folder: Path | str | None = None) -> pd.DataFrame:
         df = pd.read_csv(path, dtype=_CSV_DTYPES, encoding="utf-8")
     except (ValueError, UnicodeDecodeError) as exc:
         raise DataError(f"cannot read the demo panel: {exc}", path=path) from exc
-    missing = [c for c in COLUMNS if c not in df.columns]
+    missing = [c for c in PANEL_COLUMNS if c not in df.columns]
     if missing:
-        raise DataError(f"the demo panel lacks columns {missing}; expected {list(COLUMNS)}", path=path)
+        raise DataError(
+            f"the demo panel lacks columns {missing}; expected {list(PANEL_COLUMNS)} (an older file: "
+            "regenerate it with `python -m reportkit.data.simulate`)",
+            path=path,
+        )
+    df[ADOPTION_COLUMN] = adoption.parse_adoption_week(df[ADOPTION_COLUMN], path=path)
     return df
 
 

@@ -64,7 +64,7 @@ from scipy import stats
 
 from ..atomic import write_atomic
 from ..errors import DataError
-from .simulate import check_int, check_monday
+from .simulate_checks import check_float, check_int, check_monday, check_sequence
 
 __all__ = [
     "GENERATOR_VERSION",
@@ -76,8 +76,18 @@ __all__ = [
     "AdoptionDesign",
     "AdoptionPanel",
     "effect_path",
+    "adoption_design",
+    "wave_counts",
+    "assign_waves",
+    "adoption_week_index",
+    "adoption_effects",
+    "wave_paths",
+    "mean_effects",
+    "effect_truth",
+    "parse_adoption_week",
     "simulate_adoption",
     "write_adoption",
+    "read_adoption",
     "main",
 ]
 
@@ -146,26 +156,7 @@ def effect_path(event_time: np.ndarray | Sequence[int] | int, tau: float, build_
 # --------------------------------------------------------------------------- validation
 
 
-def _check_float(name: str, value: Any, lo: float, hi: float, *, open_lo: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise DataError(f"{name} must be a number; got {value!r}")
-    x = float(value)
-    low_ok = x > lo if open_lo else x >= lo
-    if not (math.isfinite(x) and low_ok and x <= hi):
-        bracket = "(" if open_lo else "["
-        raise DataError(f"{name} must be in {bracket}{lo}, {hi}]; got {value!r}")
-    return x
-
-
-def _check_sequence(name: str, value: Any) -> tuple[Any, ...]:
-    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Sequence):
-        raise DataError(f"{name} must be a list or tuple; got {value!r}")
-    if not value:
-        raise DataError(f"{name} must not be empty; got {value!r}")
-    return tuple(value)
-
-
-def _design(
+def adoption_design(
     seed: Any,
     n_categories: Any,
     n_brands_per_category: Any,
@@ -177,6 +168,12 @@ def _design(
     category_effects: Any,
     build_up_weeks: Any,
 ) -> AdoptionDesign:
+    """Check :func:`simulate_adoption`'s arguments and return them as an :class:`AdoptionDesign`.
+
+    Raises a :class:`~reportkit.errors.DataError` naming the argument and its value when one is out
+    of range or of the wrong type, or when the shares round to no brand in a wave or no never-treated
+    brand (largest-remainder rounding of ``n_brands_per_category``, :func:`wave_counts`).
+    """
     seed = check_int("seed", seed, 0, 2**63 - 1)
     n_c = check_int("n_categories", n_categories, 1, len(_CATEGORY_TABLE))
     n_b = check_int("n_brands_per_category", n_brands_per_category, 2, 999)
@@ -185,13 +182,13 @@ def _design(
 
     weeks = tuple(
         check_int(f"wave_weeks[{j}]", g, 1, n_weeks - 1)
-        for j, g in enumerate(_check_sequence("wave_weeks", wave_weeks))
+        for j, g in enumerate(check_sequence("wave_weeks", wave_weeks))
     )
     if any(b <= a for a, b in zip(weeks, weeks[1:], strict=False)):
         raise DataError(f"wave_weeks must be strictly increasing week indices; got {list(weeks)}")
     shares = tuple(
-        _check_float(f"wave_shares[{j}]", s, 0.0, 1.0, open_lo=True)
-        for j, s in enumerate(_check_sequence("wave_shares", wave_shares))
+        check_float(f"wave_shares[{j}]", s, 0.0, 1.0, open_lo=True)
+        for j, s in enumerate(check_sequence("wave_shares", wave_shares))
     )
     if len(shares) != len(weeks):
         raise DataError(f"wave_shares needs one share per wave ({len(weeks)}); got {list(shares)}")
@@ -202,8 +199,8 @@ def _design(
             f"got {list(shares)}, summing to {sum(shares):g}"
         )
     mults = tuple(
-        _check_float(f"wave_multipliers[{j}]", m, 0.0, 10.0)
-        for j, m in enumerate(_check_sequence("wave_multipliers", wave_multipliers))
+        check_float(f"wave_multipliers[{j}]", m, 0.0, 10.0)
+        for j, m in enumerate(check_sequence("wave_multipliers", wave_multipliers))
     )
     if len(mults) != len(weeks):
         raise DataError(f"wave_multipliers needs one multiplier per wave ({len(weeks)}); got {list(mults)}")
@@ -221,12 +218,12 @@ def _design(
                 f"category_effects names unknown categories {unknown}; expected some of {', '.join(names)}"
             )
         effects = {
-            name: _check_float(f"category_effects[{name!r}]", category_effects.get(name, defaults[name]), -2.0, 2.0)
+            name: check_float(f"category_effects[{name!r}]", category_effects.get(name, defaults[name]), -2.0, 2.0)
             for name in names
         }
-    k = _check_float("build_up_weeks", build_up_weeks, 0.0, 520.0, open_lo=True)
+    k = check_float("build_up_weeks", build_up_weeks, 0.0, 520.0, open_lo=True)
 
-    counts = _wave_counts(shares, never, n_b)
+    counts = wave_counts(shares, never, n_b)
     if counts[-1] < 1:
         raise DataError(
             f"with n_brands_per_category={n_b} the never-treated share {never:g} rounds to no brand; "
@@ -253,13 +250,58 @@ def _design(
     )
 
 
-def _wave_counts(shares: tuple[float, ...], never: float, n: int) -> list[int]:
+def wave_counts(shares: Sequence[float], never: float, n: int) -> list[int]:
     """Brands per wave and never-treated (last) out of ``n``: largest-remainder rounding."""
     exact = np.array([*shares, never]) * n
     counts = np.floor(exact).astype(int)
     order = np.argsort(-(exact - counts), kind="stable")
     counts[order[: n - counts.sum()]] += 1
     return [int(c) for c in counts]
+
+
+# --------------------------------------------------------------------------- the effect
+# The building blocks of the adoption model, shared with the demo panel (reportkit.data.simulate).
+
+
+def assign_waves(rng: np.random.Generator, counts: Sequence[int]) -> np.ndarray:
+    """The wave index of each of ``sum(counts)`` brands in random order: ``counts[j]`` brands get
+    ``j``; the last entry of ``counts`` (index ``len(counts) − 1``) is never-treated."""
+    return rng.permutation(np.repeat(np.arange(len(counts)), counts))
+
+
+def adoption_week_index(wave: np.ndarray, wave_weeks: Sequence[int]) -> np.ndarray:
+    """The adoption week index ``g`` of each brand from its wave index (:func:`assign_waves`); −1
+    for never-treated brands (wave index ``len(wave_weeks)``)."""
+    g: np.ndarray = np.array([*wave_weeks, -1])[wave]
+    return g
+
+
+def adoption_effects(wave: np.ndarray, weeks: np.ndarray, design: AdoptionDesign, tau: float) -> np.ndarray:
+    """``δ_it`` (brands × weeks) for brands with wave indices ``wave`` (:func:`assign_waves`) at
+    week indices ``weeks`` (0 = the design's week 0; earlier weeks may be negative):
+    ``m_g · effect_path(t − g_i, τ, k)``, 0 before adoption and for never-treated brands."""
+    n_waves = len(design.wave_weeks)
+    g = adoption_week_index(wave, design.wave_weeks)
+    treated_brand = wave < n_waves
+    event = np.where(treated_brand[:, None], weeks[None, :] - g[:, None], -(10**6))
+    mult = np.where(treated_brand, np.array([*design.wave_multipliers, 0.0])[wave], 0.0)
+    delta: np.ndarray = mult[:, None] * effect_path(event, tau, design.build_up_weeks)
+    return delta
+
+
+def wave_paths(design: AdoptionDesign, tau: float) -> dict[str, dict[str, list[Any]]]:
+    """The truth's ``path`` of one category (long-run effect ``tau``): for each wave ``g`` (key
+    ``str(g)``), ``event_time`` ``−g … n_weeks−1−g`` and ``effect`` ``δ`` at each (zero for e < 0)."""
+    path: dict[str, dict[str, list[Any]]] = {}
+    for j, gj in enumerate(design.wave_weeks):
+        e = np.arange(-gj, design.n_weeks - gj)
+        path[str(gj)] = {
+            "event_time": e.tolist(),
+            "effect": [
+                round(float(x), 12) for x in design.wave_multipliers[j] * effect_path(e, tau, design.build_up_weeks)
+            ],
+        }
+    return path
 
 
 # --------------------------------------------------------------------------- simulation
@@ -327,13 +369,13 @@ def simulate_adoption(
     DataError
         If an argument is out of range or of the wrong type (the message names it and its value).
     """
-    design = _design(
+    design = adoption_design(
         seed, n_categories, n_brands_per_category, n_weeks, start, wave_weeks, wave_shares,
         wave_multipliers, category_effects, build_up_weeks,
     )
     md = _MODEL
     rng = np.random.default_rng(design.seed)
-    n_b, n_t, k = design.n_brands_per_category, design.n_weeks, design.build_up_weeks
+    n_b, n_t = design.n_brands_per_category, design.n_weeks
     t = np.arange(n_t)
     start_day = dt.date.fromisoformat(design.start)
     mondays = [start_day + dt.timedelta(weeks=int(j)) for j in t]
@@ -341,11 +383,8 @@ def simulate_adoption(
     s_t = md["engagement_cycle"] * cycle + rng.normal(0.0, md["week_noise_sd"], n_t)
     w_t = (md["cart_trend_per_year"] * t / 52.0 + md["cart_cycle"] * cycle
            + rng.normal(0.0, md["week_noise_sd"], n_t))
-    counts = _wave_counts(design.wave_shares, design.never_share, n_b)
-    # wave index of each slot (len(waves) = never), shuffled per category below
-    slots = np.repeat(np.arange(len(counts)), counts)
+    counts = wave_counts(design.wave_shares, design.never_share, n_b)
     n_waves = len(design.wave_weeks)
-    first_week = np.array([*design.wave_weeks, -1])  # g by wave index; −1: never
 
     frames: list[pd.DataFrame] = []
     brands: list[dict[str, Any]] = []
@@ -353,7 +392,7 @@ def simulate_adoption(
     path: dict[str, dict[str, Any]] = {}
     for name, code, eng_med, cart_med, _default_tau in _CATEGORY_TABLE[: design.n_categories]:
         tau = design.category_effects[name]
-        wave = rng.permutation(slots)
+        wave = assign_waves(rng, counts)  # wave index of each brand (n_waves: never)
         a = rng.normal(0.0, md["engagement_brand_sd"], n_b)
         b = rng.normal(0.0, md["cart_brand_sd"], n_b)
         u = _ar1(rng, md["engagement_ar1_rho"], md["engagement_ar1_innovation_sd"], (n_b, n_t))
@@ -362,11 +401,9 @@ def simulate_adoption(
 
         x = math.log(eng_med) + a[:, None] + s_t[None, :] + u
         engagement = np.maximum(rng.poisson(np.exp(x)), 1)  # in the thousands; guard only
-        g = first_week[wave]
+        g = adoption_week_index(wave, design.wave_weeks)
         treated_brand = wave < n_waves
-        event = np.where(treated_brand[:, None], t[None, :] - g[:, None], -(10**6))
-        mult = np.where(treated_brand, np.array([*design.wave_multipliers, 0.0])[wave], 0.0)
-        delta = mult[:, None] * effect_path(event, tau, k)
+        delta = adoption_effects(wave, t, design, tau)
         log_mu = (math.log(cart_med) + b[:, None] + w_t[None, :]
                   + md["cart_engagement_elasticity"] * (np.log(engagement) - math.log(eng_med))
                   + delta + v)
@@ -384,13 +421,7 @@ def simulate_adoption(
         }))
         categories.append({"category": name, "code": code, "engagement_median": eng_med,
                            "add_to_cart_median": cart_med, "long_run_effect_tau": tau})
-        path[name] = {}
-        for j, gj in enumerate(design.wave_weeks):
-            e = np.arange(-gj, n_t - gj)
-            path[name][str(gj)] = {
-                "event_time": e.tolist(),
-                "effect": [round(float(x), 12) for x in design.wave_multipliers[j] * effect_path(e, tau, k)],
-            }
+        path[name] = wave_paths(design, tau)
         for j in range(n_b):
             brands.append({
                 "brand": ids[j],
@@ -412,8 +443,8 @@ def simulate_adoption(
     return AdoptionPanel(data=data, truth=truth)
 
 
-def _mean_effects(path: Mapping[str, Mapping[str, Any]], weights: Mapping[tuple[str, str], int],
-                  keep: Any) -> float | None:
+def mean_effects(path: Mapping[str, Mapping[str, Any]], weights: Mapping[tuple[str, str], int],
+                 keep: Any) -> float | None:
     """Mean of δ over treated brand-weeks (e ≥ 0) of the (category, wave) cells ``keep`` accepts,
     each wave's path counted once per brand in it."""
     total, n = 0.0, 0
@@ -427,9 +458,14 @@ def _mean_effects(path: Mapping[str, Mapping[str, Any]], weights: Mapping[tuple[
     return round(total / n, 12) if n else None
 
 
-def _truth(design: AdoptionDesign, counts: list[int], path: dict[str, dict[str, Any]],
-           categories: list[dict[str, Any]], brands: list[dict[str, Any]],
-           s_t: np.ndarray, w_t: np.ndarray) -> dict[str, Any]:
+def effect_truth(
+    design: AdoptionDesign, counts: Sequence[int], path: Mapping[str, Mapping[str, Any]]
+) -> dict[str, Any]:
+    """The truth about the effect, from the design, the brands per wave in each category
+    (:func:`wave_counts`, never-treated last) and each category's :func:`wave_paths`: the effect
+    formula, the wave counts, the ATT's definition, ``att_overall``, ``att_by_cohort``,
+    ``att_by_category``, ``att_by_event_time``, ``n_treated_brand_weeks`` and ``path`` (in this
+    order; see the module docstring)."""
     waves = [str(g) for g in design.wave_weeks]
     weights = {(c, w): counts[j] for c in path for j, w in enumerate(waves)}
     by_e: dict[int, tuple[float, int]] = {}
@@ -439,19 +475,16 @@ def _truth(design: AdoptionDesign, counts: list[int], path: dict[str, dict[str, 
             if e >= 0:
                 total, n = by_e.get(e, (0.0, 0))
                 by_e[e] = (total + n_brands * d, n + n_brands)
-    truth = {
-        "generator_version": GENERATOR_VERSION,
-        "seed": design.seed,
-        "design": asdict(design),
+    return {
         "effect_formula": "delta_it = 1[t >= g_i] * tau_c * m_g * (1 - exp(-(t - g_i + 1) / k)); "
                           "on log(mu_it), the log of expected add_to_cart",
         "wave_counts_per_category": dict(zip([*waves, "never"], counts, strict=True)),
         "att_definition": "simple mean of delta_it over all treated brand-weeks (t >= g_i, up to the "
                           "panel's last week), every brand-week weighing the same; by cohort and by "
                           "category: the same mean within the wave or the category",
-        "att_overall": _mean_effects(path, weights, lambda c, w: True),
-        "att_by_cohort": {w: _mean_effects(path, weights, lambda c, w2, w=w: w2 == w) for w in waves},
-        "att_by_category": {c: _mean_effects(path, weights, lambda c2, w, c=c: c2 == c) for c in path},
+        "att_overall": mean_effects(path, weights, lambda c, w: True),
+        "att_by_cohort": {w: mean_effects(path, weights, lambda c, w2, w=w: w2 == w) for w in waves},
+        "att_by_category": {c: mean_effects(path, weights, lambda c2, w, c=c: c2 == c) for c in path},
         "att_by_event_time": {
             "event_time": sorted(by_e),
             "effect": [round(by_e[e][0] / by_e[e][1], 12) for e in sorted(by_e)],
@@ -459,6 +492,17 @@ def _truth(design: AdoptionDesign, counts: list[int], path: dict[str, dict[str, 
         },
         "n_treated_brand_weeks": sum(n * (design.n_weeks - int(w)) for (_c, w), n in weights.items()),
         "path": path,
+    }
+
+
+def _truth(design: AdoptionDesign, counts: list[int], path: dict[str, dict[str, Any]],
+           categories: list[dict[str, Any]], brands: list[dict[str, Any]],
+           s_t: np.ndarray, w_t: np.ndarray) -> dict[str, Any]:
+    truth = {
+        "generator_version": GENERATOR_VERSION,
+        "seed": design.seed,
+        "design": asdict(design),
+        **effect_truth(design, counts, path),
         "model": dict(_MODEL),
         "categories": categories,
         "week_effects": {"engagement_s_t": [round(float(x), 6) for x in s_t],
@@ -489,6 +533,60 @@ def write_adoption(folder: Path | str, seed: int = DEFAULT_SEED, **options: Any)
     csv_path = write_atomic(folder / PANEL_FILE, out.to_csv(index=False, lineterminator="\n"))
     json_path = write_atomic(folder / TRUTH_FILE, json.dumps(truth, ensure_ascii=False, indent=2) + "\n")
     return csv_path, json_path
+
+
+def parse_adoption_week(values: pd.Series, *, path: Path | str | None = None) -> pd.Series:
+    """An ``adoption_week`` column read as text (ISO dates ``YYYY-MM-DD``; empty or missing for a
+    brand that never adopts) as ``datetime64[ns]`` with NaT for never; a cell that is not such a
+    date raises a DataError naming it and its line in the file (the header is line 1)."""
+    dates = pd.to_datetime(values, format="%Y-%m-%d", errors="coerce")
+    bad = dates.isna() & values.notna() & (values.astype("str").str.strip() != "")
+    if bad.any():
+        rows = [int(i) + 2 for i in np.flatnonzero(bad.to_numpy())[:5]]
+        first = values[bad].iloc[0]
+        raise DataError(
+            f"adoption_week must be an ISO date such as '2023-07-03' or empty (never adopts); "
+            f"got {first!r} on line {rows[0]}",
+            path=path,
+            column="adoption_week",
+            rows=rows,
+            expected="an ISO date YYYY-MM-DD or an empty cell",
+        )
+    return dates.astype("datetime64[ns]")
+
+
+_CSV_DTYPES = {
+    "brand": "str",
+    "category": "str",
+    "week": "str",
+    "adoption_week": "str",
+    "engagement": "int64",
+    "add_to_cart": "int64",
+}
+
+
+def read_adoption(folder: Path | str) -> pd.DataFrame:
+    """Read ``adoption_panel.csv`` from ``folder`` (as :func:`write_adoption` wrote it) with the
+    types :func:`simulate_adoption` returns: ``brand``, ``category``, ``week`` text (``week`` an ISO
+    date string), ``adoption_week`` datetime64[ns] with NaT for never-treated brands, counts int64.
+
+    A missing or unreadable file, a missing column or a bad date raises a DataError naming the file.
+    """
+    path = Path(folder) / PANEL_FILE
+    if not path.is_file():
+        raise DataError(
+            "the adoption panel is missing; write it with `python -m reportkit.data.simulate_adoption --folder DIR`",
+            path=path,
+        )
+    try:
+        frame = pd.read_csv(path, dtype=_CSV_DTYPES, encoding="utf-8")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise DataError(f"cannot read the adoption panel: {exc}", path=path) from exc
+    missing = [c for c in COLUMNS if c not in frame.columns]
+    if missing:
+        raise DataError(f"the adoption panel lacks columns {missing}; expected {list(COLUMNS)}", path=path)
+    frame["adoption_week"] = parse_adoption_week(frame["adoption_week"], path=path)
+    return frame[list(COLUMNS)]
 
 
 def main(argv: list[str] | None = None) -> int:
