@@ -67,12 +67,13 @@ def templates_digest(templates_dir: str | Path | None = None) -> str:
 
 
 def build_key(plan: Plan, *, edition: str = "client", templates: str | None = None) -> str:
-    """The identity of a build's outputs: its runs' keys (code, parameters, data, environment),
-    the spec's texts and options, the language, theme and edition, and the templates. Outputs whose
+    """The identity of a build's outputs: its runs' keys (code, parameters, data, environment), the
+    sections' narrative (markdown cells, which the run keys leave out), the spec's texts and options, the language, theme and edition, and the templates. Outputs whose
     manifest carries the same key (and whose files match their hashes) need not be built again."""
     payload = json.dumps(
         {
             "runs": [r.run_key for r in plan.runs],
+            "narrative": [r.narrative for r in plan.runs],  # prose edits re-render without re-running
             "spec": plan.spec.model_dump(mode="json"),
             "lang": plan.lang, "theme": plan.theme, "edition": edition,
             "templates": templates or templates_digest(),

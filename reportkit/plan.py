@@ -15,7 +15,14 @@ from .errors import ReportKitError, SpecError
 from .hashing import file_sha256
 from .i18n import check_language
 from .params import read_parameters, validate_parameters
-from .provenance import environment_lock, notebook_code_hash, package_source_hash, package_versions, run_key
+from .provenance import (
+    environment_lock,
+    notebook_code_hash,
+    notebook_narrative_hash,
+    package_source_hash,
+    package_versions,
+    run_key,
+)
 from .spec import ReportSpec, SectionSpec
 
 #: A notebook parameter with this name receives the report's language.
@@ -32,6 +39,7 @@ class PlannedRun:
     run_key: str
     inputs: dict[str, str]  # data file (as named) → sha256, every file that went into the key
     secret: tuple[str, ...] = ()  # parameters marked secret: their values are never written anywhere
+    narrative: str = ""  # hash of the notebook's markdown cells: not in run_key, in the build key
 
     @property
     def public_parameters(self) -> dict[str, Any]:
@@ -113,5 +121,5 @@ def make_plan(spec: ReportSpec, *, lang: str | None = None, theme: str | None = 
         nb = nbformat.read(nb_path, as_version=4)
         inputs = {**hashes, **parameter_files(spec, declared.defaults() | params)}
         key = run_key(code_hash=notebook_code_hash(nb), parameters=params, data_hashes=inputs, environment=environment)
-        runs.append(PlannedRun(section.id, nb_path, params, key, inputs, declared.secret()))
+        runs.append(PlannedRun(section.id, nb_path, params, key, inputs, declared.secret(), notebook_narrative_hash(nb)))
     return Plan(spec, lang, tuple(runs), hashes, environment, theme)

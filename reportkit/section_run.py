@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .atomic import write_atomic
 from .cache import RunCache
 from .execute import ProgressHook, execute_notebook
-from .record import SectionResults, read_results
+from .record import INJECTED_TAG, SectionResults, read_results
 from .secrets import redact
 
 
@@ -78,9 +79,14 @@ def run_section(
 
         cache.copy_to(run_key, output)
         nb = nbformat.read(output, as_version=4)
-        if progress:
+        changed = overlay_narrative(nb, nbformat.read(notebook, as_version=4))
+        if changed is None:  # cells that do not line up: run it rather than guess
+            cached = False
+        elif changed:
+            write_atomic(output, nbformat.writes(nb))
+        if cached and progress:
             progress(len(nb.cells), len(nb.cells))
-    else:
+    if not cached:
         nb = execute_notebook(notebook, output, values, cwd=cwd, progress=progress, secret=tuple(secret)).nb
     public = redact(values, secret)
     results = read_results(nb, section=section, notebook=shown_as, parameters=public)
@@ -98,3 +104,30 @@ def check_values(notebook: str | Path, values: Mapping[str, Any], *,
 
     declared = read_parameters(notebook)
     return validate_parameters(declared, values, source=source, from_cli=True), declared.secret()
+
+
+def overlay_narrative(executed: Any, source: Any) -> bool | None:
+    """Put the markdown cells of ``source`` (the notebook as it is now) into ``executed`` (a cached
+    run of it), in place; True when any changed.
+
+    The run key hashes the code and the cell structure but not markdown text
+    (:func:`reportkit.provenance.notebook_code_hash`), so a reused run may carry older narrative;
+    the cells line up one to one once papermill's injected-parameters cell is set aside (a matching
+    run key makes that so; the check guards a cache written by an older version).
+    """
+    cells = [c for c in executed.cells if INJECTED_TAG not in (c.get("metadata") or {}).get("tags", [])]
+    if [c.cell_type for c in cells] != [c.cell_type for c in source.cells]:
+        return None
+    changed = False
+    for cell, new in zip(cells, source.cells, strict=True):
+        if cell.cell_type != "markdown":
+            continue
+        tags = (new.get("metadata") or {}).get("tags")
+        if cell.source != new.source or (cell.get("metadata") or {}).get("tags") != tags:
+            cell.source = new.source
+            if tags is None:
+                cell.metadata.pop("tags", None)
+            else:
+                cell.metadata["tags"] = list(tags)
+            changed = True
+    return changed
