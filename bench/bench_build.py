@@ -4,8 +4,11 @@ The chain, per section notebook, with the same parameters the spec gives:
     papermill NB OUT.ipynb -k reportkit -p name value …
     jupyter nbconvert --to html --no-input OUT.ipynb
     weasyprint OUT.html OUT.pdf
-Both are run as subprocesses, alternating, several times each, in one run of this script; the
-table shows medians and `bench/results.json` (git-ignored) gets `report_vs_chain` = kit / chain.
+run one section after the other (serial) and ``--workers`` sections at a time (what ``xargs -P 2``
+gives: the honest baseline at the kit's parallelism). All are run as subprocesses, alternating,
+several times each, in one run of this script; the table shows medians and `bench/results.json`
+(git-ignored) gets `report_vs_chain` = kit / serial chain and `report_vs_parallel_chain` = kit /
+parallel chain.
 
     python bench/bench_build.py [--runs 3] [--spec reports/china-ecommerce-2024.yaml]
 """
@@ -47,13 +50,12 @@ def kit_once(spec: Path, work: Path) -> dict[str, float]:
     return {"total": t}
 
 
-def chain_once(spec_obj, work: Path) -> dict[str, float]:
+def _section_chains(spec_obj, out: Path) -> list[list[tuple[str, list[str]]]]:
+    """Per section: (step, command) for papermill → nbconvert --no-input → weasyprint."""
     from reportkit.params import read_parameters
     from reportkit.plan import LANGUAGE_PARAMETER
 
-    out = work / "chain"
-    out.mkdir(parents=True, exist_ok=True)
-    steps = {"papermill": 0.0, "nbconvert": 0.0, "weasyprint": 0.0}
+    chains = []
     for section in spec_obj.sections:
         nb = spec_obj.resolve(section.notebook)
         params = dict(section.parameters)
@@ -63,17 +65,43 @@ def chain_once(spec_obj, work: Path) -> dict[str, float]:
         cmd = [str(BIN / "papermill"), str(nb), str(executed), "-k", "reportkit", "--cwd", str(ROOT), "--no-progress-bar"]
         for name, value in params.items():
             cmd += ["-y", json.dumps({name: value}, ensure_ascii=False)]
-        steps["papermill"] += _run(cmd, ROOT)
-        steps["nbconvert"] += _run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)], ROOT)
-        steps["weasyprint"] += _run([str(BIN / "weasyprint"), str(executed.with_suffix(".html")), str(executed.with_suffix(".pdf"))], ROOT)
+        chains.append([
+            ("papermill", cmd),
+            ("nbconvert", [str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)]),
+            ("weasyprint", [str(BIN / "weasyprint"), str(executed.with_suffix(".html")), str(executed.with_suffix(".pdf"))]),
+        ])
+    return chains
+
+
+def chain_once(spec_obj, work: Path) -> dict[str, float]:
+    """The sections one after the other."""
+    out = work / "chain"
+    out.mkdir(parents=True, exist_ok=True)
+    steps = {"papermill": 0.0, "nbconvert": 0.0, "weasyprint": 0.0}
+    for chain in _section_chains(spec_obj, out):
+        for step, cmd in chain:
+            steps[step] += _run(cmd, ROOT)
     steps["total"] = sum(steps.values())
     return steps
+
+
+def parallel_chain_once(spec_obj, work: Path, workers: int) -> dict[str, float]:
+    """The same section chains, ``workers`` at a time (as ``xargs -P`` runs them): wall time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    out = work / "chain"
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(lambda chain: [_run(cmd, ROOT) for _step, cmd in chain], _section_chains(spec_obj, out)))
+    return {"total": time.perf_counter() - started}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--spec", type=Path, default=ROOT / "reports" / "china-ecommerce-2024.yaml")
+    parser.add_argument("--workers", type=int, default=2, help="section chains at a time in the parallel chain")
     args = parser.parse_args(argv)
 
     from reportkit.spec import load_spec
@@ -81,32 +109,41 @@ def main(argv: list[str] | None = None) -> int:
     spec_obj = load_spec(args.spec)
     kit_runs: list[dict[str, float]] = []
     chain_runs: list[dict[str, float]] = []
+    parallel_runs: list[dict[str, float]] = []
     for i in range(args.runs):
-        order = ("kit", "chain") if i % 2 == 0 else ("chain", "kit")
+        order = ("kit", "chain", "parallel") if i % 2 == 0 else ("parallel", "chain", "kit")
         for which in order:
             work = Path(tempfile.mkdtemp(prefix=f"rk-bench-{which}-"))
             try:
                 if which == "kit":
                     kit_runs.append(kit_once(args.spec, work))
-                else:
+                elif which == "chain":
                     chain_runs.append(chain_once(spec_obj, work))
+                else:
+                    parallel_runs.append(parallel_chain_once(spec_obj, work, args.workers))
             finally:
                 shutil.rmtree(work, ignore_errors=True)
-            print(f"run {i + 1}/{args.runs} {which}: {(kit_runs if which == 'kit' else chain_runs)[-1]['total']:.2f} s", flush=True)
+            last = {"kit": kit_runs, "chain": chain_runs, "parallel": parallel_runs}[which][-1]["total"]
+            print(f"run {i + 1}/{args.runs} {which}: {last:.2f} s", flush=True)
 
     kit = statistics.median(r["total"] for r in kit_runs)
     chain = statistics.median(r["total"] for r in chain_runs)
+    parallel = statistics.median(r["total"] for r in parallel_runs)
     chain_steps = {k: statistics.median(r[k] for r in chain_runs) for k in ("papermill", "nbconvert", "weasyprint")}
     rows = [("reportkit build (HTML + PDF + manifest)", kit)] + [(f"  chain: {k}", v) for k, v in chain_steps.items()] + [
-        ("plain chain total (per-notebook HTML + PDF)", chain)]
+        ("plain chain total (per-notebook HTML + PDF)", chain),
+        (f"plain chain, {args.workers} sections at a time (wall)", parallel)]
     width = max(len(r[0]) for r in rows)
     print(f"\n{'what':<{width}}  median s  (runs: {args.runs})")
     for name, value in rows:
         print(f"{name:<{width}}  {value:8.2f}")
     ratio = kit / chain
     print(f"\nreport_vs_chain = {ratio:.3f}  (kit time / chain time; below 1 means the kit is faster)")
+    print(f"report_vs_parallel_chain = {kit / parallel:.3f}  (against the chain at {args.workers} sections at a time)")
     result = {
         "report_vs_chain": round(ratio, 4),
+        "report_vs_parallel_chain": round(kit / parallel, 4),
+        "parallel_chain_median_s": round(parallel, 3),
         "kit_median_s": round(kit, 3),
         "chain_median_s": round(chain, 3),
         "chain_steps_median_s": {k: round(v, 3) for k, v in chain_steps.items()},
