@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from scipy import stats
-from scipy.sparse.linalg import spsolve
+from scipy.sparse.linalg import factorized
 
 from ..errors import AnalysisError
 from .event_panel import ENTITY, OUTCOME, PERIOD, TREATED, EventPanel
@@ -87,6 +87,8 @@ class Imputation:
         self.clusters, _ = pd.factorize(frame[ENTITY])
         self.n_clusters = int(self.clusters.max() + 1)
         self._x1: sp.csr_matrix | None = None
+        self._x10: sp.csr_matrix | None = None
+        self._solve: Any = None  # (X10'X10)⁻¹ b, factorised once for every set of cells
 
     def with_outcome(self, y: np.ndarray) -> Imputation:
         return Imputation(self.frame, y)
@@ -96,6 +98,13 @@ class Imputation:
         if self._x1 is None:
             self._x1 = _fe_design(self.frame)
         return self._x1
+
+    def _untreated_design(self) -> tuple[sp.csr_matrix, Any]:
+        """X10 (the fixed-effect dummies with the treated rows zeroed) and a solver of X10'X10."""
+        if self._x10 is None:
+            self._x10 = (sp.diags((~self.treated).astype(float)) @ self.x1).tocsr()
+            self._solve = factorized((self._x10.T @ self._x10).tocsc())
+        return self._x10, self._solve
 
     def effects(self, cells: np.ndarray, n_cells: int, *, vcov: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
         """Cell means of the imputed effects; ``cells`` gives each row's cell 0 … n_cells − 1 (−1: none).
@@ -115,9 +124,9 @@ class Imputation:
         if not vcov:
             return beta, None
         u2 = self.u1 - x2 @ beta
-        x10 = sp.diags((~self.treated).astype(float)) @ self.x1
-        v_t = spsolve((x10.T @ x10).tocsc(), (self.x1.T @ x2).toarray())  # (X10'X10)⁻¹ X1'X2
-        v_t = v_t.reshape(self.x1.shape[1], n_cells)
+        x10, solve = self._untreated_design()
+        rhs = (self.x1.T @ x2).toarray()
+        v_t = np.column_stack([solve(rhs[:, j]) for j in range(n_cells)])  # (X10'X10)⁻¹ X1'X2
         ind = sp.csr_matrix((np.ones(n), (self.clusters, np.arange(n))), shape=(self.n_clusters, n))
         w = np.asarray((ind @ sp.diags(u2) @ x2).todense()) - np.asarray((ind @ sp.diags(self.u1) @ x10) @ v_t)
         score = w / counts  # (X2'X2)⁻¹ is diagonal: the cell counts
