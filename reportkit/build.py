@@ -15,24 +15,34 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from .atomic import write_atomic
 from .cache import RunCache
 from .errors import ReportKitError
+from .execute import DEFAULT_KERNEL
 from .hashing import file_sha256
 from .manifest import GitState, Manifest
-from .plan import Plan, make_plan
+from .plan import Plan, PlannedRun, make_plan
 from .provenance import git_commit
 from .record import SectionResults
 from .section_run import SectionRun, run_section
 from .spec import ReportSpec, load_spec
 from .version import __version__
+
+if TYPE_CHECKING:
+    from .kernel_pool import KernelPool
+
+#: the variables that set BLAS/OpenMP threads (as batch workers set them)
+THREAD_LIMITS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 Edition = Literal["client", "analyst"]  # as reportkit.render.html.EDITIONS; checked at run time
 
@@ -134,18 +144,78 @@ class PlanRuns:
         return {s: r.reused for s, r in self.runs.items()}
 
 
+def thread_limits(workers: int) -> dict[str, str]:
+    """BLAS/OpenMP threads per kernel when ``workers`` kernels run at once, so that they share the
+    cores instead of oversubscribing them (as batch workers do); a limit the user set is kept."""
+    per_kernel = str(max(1, (os.cpu_count() or 1) // max(1, workers)))
+    return {name: os.environ.get(name, per_kernel) for name in THREAD_LIMITS}
+
+
 def run_plan(
-    plan: Plan, out_dir: Path, *, cache: RunCache | None = None, progress: BuildProgress | None = None
+    plan: Plan, out_dir: Path, *, cache: RunCache | None = None, progress: BuildProgress | None = None,
+    workers: int | None = None, kernels: KernelPool | Literal["warm", "cold"] = "warm",
 ) -> PlanRuns:
-    """Execute (or reuse from ``cache``) every planned run; read back what each recorded."""
-    runs: dict[str, SectionRun] = {}
-    for run in plan.runs:
+    """Execute (or reuse from ``cache``) every planned run; read back what each recorded.
+
+    Runs that must execute run ``workers`` at a time (default: the number of cores), each in its
+    own kernel with private sockets and its own output files, BLAS threads shared out between them
+    (:func:`thread_limits`). ``kernels``: ``"warm"`` (the default) forks the kernels of a build that
+    executes two runs or more from one pre-imported template (:mod:`reportkit.kernel_pool`),
+    ``"cold"`` starts each kernel from scratch, a :class:`~reportkit.kernel_pool.KernelPool` is used
+    as given (and left open). Results and the order of ``runs`` do not depend on either choice.
+    """
+    cached = {r.section for r in plan.runs if cache is not None and cache.get(r.run_key) is not None}
+    todo = [r for r in plan.runs if r.section not in cached]
+    n = max(1, min(workers or os.cpu_count() or 1, len(todo) or 1))
+    env = thread_limits(n)
+    pool: KernelPool | None = kernels if not isinstance(kernels, str) else None
+    own_pool = kernels == "warm" and len(todo) >= 2
+    if own_pool:
+        from .kernel_pool import open_pool
+
+        pool = open_pool(DEFAULT_KERNEL, [r.notebook for r in todo], env=env)
+
+    def one(run: PlannedRun, stop: threading.Event | None = None) -> SectionRun:
         hook = (lambda d, total, _s=run.section: progress(_s, d, total)) if progress else None
-        runs[run.section] = run_section(
+        return run_section(
             run.notebook, out_dir / "runs" / f"{run.section}.ipynb", run.parameters, cwd=plan.spec.root,
             section=run.section, shown_as=os.path.relpath(run.notebook, plan.spec.root), secret=run.secret,
-            run_key=run.run_key, cache=cache, progress=hook)
-    return PlanRuns(runs)
+            run_key=run.run_key, cache=cache, progress=hook, kernels=pool, env=env, stop=stop)
+
+    try:
+        done = {r.section: one(r) for r in plan.runs if r.section in cached}
+        if n == 1:
+            done.update({r.section: one(r) for r in todo})
+        else:
+            done.update(_in_parallel(todo, one, n))
+    finally:
+        if own_pool and pool is not None:
+            pool.close()
+    return PlanRuns({r.section: done[r.section] for r in plan.runs})
+
+
+def _in_parallel(todo: list[PlannedRun], one: Callable[..., SectionRun], n: int) -> dict[str, SectionRun]:
+    """``one(run, stop)`` for each run, ``n`` at a time in threads (each drives its own kernel
+    process). On Ctrl-C the running kernels are interrupted and the first interruption is raised;
+    otherwise the first error, in plan order, once every run has ended."""
+    stop = threading.Event()
+    with ThreadPoolExecutor(max_workers=n, thread_name_prefix="reportkit-run") as executor:
+        futures = {run.section: executor.submit(one, run, stop) for run in todo}
+        try:
+            futures_wait(futures.values())
+        except KeyboardInterrupt:
+            stop.set()  # each run interrupts its kernel and raises RunInterrupted, leaving nothing behind
+            for future in futures.values():
+                future.cancel()
+            futures_wait([f for f in futures.values() if not f.cancelled()])
+            for future in futures.values():
+                if not future.cancelled() and isinstance(future.exception(), KeyboardInterrupt):
+                    raise future.exception() from None  # type: ignore[misc]
+            raise
+    errors = [f.exception() for f in futures.values() if f.exception() is not None]
+    if errors:
+        raise errors[0]  # type: ignore[misc]
+    return {section: f.result() for section, f in futures.items()}
 
 
 def build_report(
@@ -158,6 +228,8 @@ def build_report(
     theme: str | None = None,
     edition: Edition = "client",
     cache_dir: str | Path | None = None,
+    workers: int | None = None,
+    kernels: KernelPool | Literal["warm", "cold"] = "warm",
 ) -> BuildResult:
     """Build one report. Validates everything first; raises a ReportKitError on any failure.
 
@@ -166,7 +238,8 @@ def build_report(
     theme (report colours and fonts, and the figures' palette: notebooks with a ``theme``
     parameter receive it). ``edition``: ``"client"`` (no code) or ``"analyst"`` (adds each
     executed section notebook, code and outputs, as an appendix). ``cache_dir`` replaces the
-    project's ``build/.runs/``.
+    project's ``build/.runs/``. ``workers``: sections executed at once (default: the number of
+    cores); ``kernels``: ``"warm"``, ``"cold"`` or a pool (see :func:`run_plan`).
     """
     from .render import check_html, render_html, write_pdf
     from .render.font_checks import check_glyphs
@@ -185,7 +258,7 @@ def build_report(
     timings: dict[str, float] = {"plan": round(time.perf_counter() - started, 3)}
 
     store = RunCache(cache_dir if cache_dir is not None else default_cache_dir(spec)) if cache else None
-    runs = run_plan(plan, out_dir, cache=store, progress=progress)
+    runs = run_plan(plan, out_dir, cache=store, progress=progress, workers=workers, kernels=kernels)
     results = runs.results
     timings.update(runs.timings)
     # checks before anything reaches a client: tracebacks, stderr, missing values, placeholders, …

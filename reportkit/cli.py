@@ -108,6 +108,8 @@ def build(
     theme: Annotated[str | None, typer.Option("--theme", help="report theme, a folder in templates/themes/ (default: the spec's)")] = None,
     edition: Annotated[str, typer.Option("--edition", help="client (no code) or analyst (adds the executed notebooks)")] = "client",
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="log what papermill and WeasyPrint do")] = False,
+    workers: Annotated[int | None, typer.Option("--workers", help="sections executed at once (default: the number of cores)", min=1)] = None,
+    cold_kernels: Annotated[bool, typer.Option("--cold-kernels", help="start every kernel from scratch instead of forking pre-imported ones")] = False,
 ) -> None:
     """Run every section notebook of SPEC and render report.html, report.pdf and manifest.json."""
     _configure_logging(verbose)
@@ -116,7 +118,8 @@ def build(
     try:
         with _progress() as progress:
             result = build_report(spec, lang=lang, out=out_dir, cache=not no_cache, progress=_Bars(progress),
-                                  theme=theme, edition=edition)  # type: ignore[arg-type] - checked at run time
+                                  theme=theme, edition=edition,  # type: ignore[arg-type] - checked at run time
+                                  workers=workers, kernels="cold" if cold_kernels else "warm")
     except ReportKitError as exc:
         _fail(exc)
         return

@@ -16,18 +16,23 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import tempfile
+import threading
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import nbformat
 
 from .errors import NotebookError, ReportKitError, RunInterrupted
 from .record import INJECTED_TAG
 from .secrets import scrub_notebook
+
+if TYPE_CHECKING:
+    from .kernel_pool import KernelPool
 
 #: progress(done_cells, total_cells) after each cell
 ProgressHook = Callable[[int, int], None]
@@ -54,10 +59,13 @@ def kernel_available(name: str) -> bool:
     return True
 
 
-def _kernel_manager_class(stderr_path: Path, ipc_dir: str) -> type:
+def _kernel_manager_class(stderr_path: Path, ipc_dir: str, kernels: KernelPool | None = None,
+                          env: Mapping[str, str] | None = None, launched: Callable[[int], None] | None = None) -> type:
     """A kernel manager on IPC transport (no TCP ports: parallel runs cannot clash) whose sockets
     live in ``ipc_dir`` (private to this run) and whose kernel writes its stderr to
-    ``stderr_path`` instead of the terminal.
+    ``stderr_path`` instead of the terminal. ``env``: added to the kernel's environment. With
+    ``kernels``, the kernel is forked from the pool's pre-imported template when the pool can give
+    one identical to a cold kernel (:mod:`reportkit.kernel_pool`), else started as usual.
 
     jupyter_client's IPC default is the *relative* path ``kernel-ipc-<N>``, N chosen by looking at
     which files exist in the current folder: two kernels started at once in one folder pick the
@@ -77,13 +85,28 @@ def _kernel_manager_class(stderr_path: Path, ipc_dir: str) -> type:
             return super()._ip_default()
 
         async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
-            log = open(stderr_path, "ab")  # noqa: SIM115 - owned by the kernel process
-            kw["stderr"] = log
-            kw.setdefault("stdout", log)
-            try:
-                await super()._async_launch_kernel(kernel_cmd, **kw)
-            finally:
-                log.close()
+            if env:
+                kw["env"] = {**kw.get("env", os.environ), **env}
+            pid = kernels.launch(kernel_cmd, env=kw.get("env", os.environ), cwd=kw.get("cwd") or os.getcwd(),
+                                 log_path=stderr_path) if kernels is not None else None
+            if pid is not None:
+                from .kernel_pool import ForkedKernel
+
+                provisioner = self.provisioner
+                provisioner.process = ForkedKernel(pid)
+                provisioner.pid = provisioner.pgid = pid  # its own session: pid == process group
+                provisioner.cwd = kw.get("cwd") or os.getcwd()
+                self._reconcile_connection_info(provisioner.connection_info)
+            else:
+                log = open(stderr_path, "ab")  # noqa: SIM115 - owned by the kernel process
+                kw["stderr"] = log
+                kw.setdefault("stdout", log)
+                try:
+                    await super()._async_launch_kernel(kernel_cmd, **kw)
+                finally:
+                    log.close()
+            if launched is not None:
+                launched(self.provisioner.pid)
 
     return RunKernelManager
 
@@ -165,6 +188,9 @@ def execute_notebook(
     progress: ProgressHook | None = None,
     timeout: int = 900,
     secret: Collection[str] = (),
+    kernels: KernelPool | None = None,
+    env: Mapping[str, str] | None = None,
+    stop: threading.Event | None = None,
 ) -> ExecutedNotebook:
     """Execute ``notebook`` with ``parameters`` (already validated) and save it at ``output``.
 
@@ -173,7 +199,10 @@ def execute_notebook(
     ``<output stem>.failed.ipynb`` and a NotebookError is raised. On Ctrl-C the temporary notebook
     is removed and :class:`~reportkit.errors.RunInterrupted` (a KeyboardInterrupt) is raised.
     ``secret``: names of parameters whose values must not stay in the saved notebook (see
-    :mod:`reportkit.secrets`); both the executed and a failed notebook are scrubbed.
+    :mod:`reportkit.secrets`); both the executed and a failed notebook are scrubbed. ``kernels``: a
+    :class:`~reportkit.kernel_pool.KernelPool` to fork a warm kernel from; ``env``: variables added
+    to the kernel's environment (e.g. thread limits). ``stop``: set from another thread, it
+    interrupts the run as Ctrl-C would (the running cell is interrupted; RunInterrupted is raised).
     """
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
@@ -202,6 +231,24 @@ def execute_notebook(
 
     def on_cell_start(cell: Any, cell_index: int, **_: Any) -> None:
         state["current"] = cell_index
+        if stop is not None and stop.is_set():
+            raise KeyboardInterrupt
+
+    def on_launch(pid: int) -> None:
+        state["pid"] = pid
+        if stop is not None:
+            threading.Thread(target=interrupt_on_stop, args=(pid,), daemon=True,
+                             name=f"reportkit-stop-{pid}").start()
+
+    def interrupt_on_stop(pid: int) -> None:
+        while not stop.wait(0.2):  # type: ignore[union-attr]
+            if state.get("ended"):
+                return
+        if not state.get("ended"):
+            try:
+                os.kill(pid, signal.SIGINT)  # the running cell raises KeyboardInterrupt
+            except OSError:
+                pass
 
     def on_cell_complete(cell: Any, cell_index: int, **_: Any) -> None:
         state["done"] = cell_index + 1
@@ -231,7 +278,7 @@ def execute_notebook(
             on_notebook_start=on_notebook_start,
             on_cell_start=on_cell_start,
             on_cell_complete=on_cell_complete,
-            kernel_manager_class=_kernel_manager_class(kernel_log, ipc_dir),
+            kernel_manager_class=_kernel_manager_class(kernel_log, ipc_dir, kernels, env, on_launch),
             shutdown_kernel="immediate",  # every output is collected by then; no need to wait for a clean exit
         )
         cells = _executed_cells(partial)
@@ -246,6 +293,10 @@ def execute_notebook(
                 saved=keep_failed(), source="".join(cells[index].get("source", "")),
             )
     except PapermillExecutionError as exc:
+        if stop is not None and stop.is_set():  # interrupted from another thread: as Ctrl-C
+            partial.unlink(missing_ok=True)
+            kernel_log.unlink(missing_ok=True)
+            raise RunInterrupted(notebook=notebook, cell=_cell_number(state["injected"], state["current"])) from None
         ename, evalue = exc.ename, exc.evalue
         injected = state["injected"]
         if partial.exists():
@@ -275,6 +326,7 @@ def execute_notebook(
             saved=keep_failed(),
         ) from exc
     finally:
+        state["ended"] = True
         shutil.rmtree(ipc_dir, ignore_errors=True)
         _drop_empty(kernel_log)
     scrub_notebook(partial, parameters, secret)  # before it gets its final name

@@ -16,17 +16,21 @@ secret, a RecordError for a record that cannot be read, and
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .atomic import write_atomic
 from .cache import RunCache
 from .execute import ProgressHook, execute_notebook
 from .record import INJECTED_TAG, SectionResults, read_results
 from .secrets import redact
+
+if TYPE_CHECKING:
+    from .kernel_pool import KernelPool
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,9 @@ def run_section(
     cache: RunCache | None = None,
     reuse: bool = True,
     progress: ProgressHook | None = None,
+    kernels: KernelPool | None = None,
+    env: Mapping[str, str] | None = None,
+    stop: threading.Event | None = None,
 ) -> SectionRun:
     """Run ``notebook`` with ``parameters`` (already validated) into ``output`` and read its results.
 
@@ -64,7 +71,8 @@ def run_section(
     manifests name the notebook (default: relative to ``cwd`` when inside it). With ``cache`` and
     ``run_key``, a cached run is copied to ``output`` instead of executed (unless ``reuse`` is
     False) and an executed one is stored. ``secret``: parameters whose values never reach anything
-    written (see :mod:`reportkit.secrets`). ``progress(done, total)`` after each cell.
+    written (see :mod:`reportkit.secrets`). ``progress(done, total)`` after each cell. ``kernels``,
+    ``env`` and ``stop``: as :func:`reportkit.execute.execute_notebook` takes them.
     """
     notebook, output = Path(notebook), Path(output)
     section = section or notebook.stem
@@ -87,7 +95,8 @@ def run_section(
         if cached and progress:
             progress(len(nb.cells), len(nb.cells))
     if not cached:
-        nb = execute_notebook(notebook, output, values, cwd=cwd, progress=progress, secret=tuple(secret)).nb
+        nb = execute_notebook(notebook, output, values, cwd=cwd, progress=progress, secret=tuple(secret),
+                              kernels=kernels, env=env, stop=stop).nb
     public = redact(values, secret)
     results = read_results(nb, section=section, notebook=shown_as, parameters=public)
     if not cached and cache is not None and run_key is not None:

@@ -24,13 +24,11 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Protocol
 
+from ..build import THREAD_LIMITS  # set for every task process unless the user set them (one thread per kernel)
 from ..errors import ReportKitError
 
 log = logging.getLogger(__name__)
 
-#: set for every task process unless the user set them: one BLAS/OpenMP thread per kernel, so N
-#: parallel kernels do not oversubscribe N cores (Dask's nanny does the same for its workers)
-THREAD_LIMITS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 class TaskFuture(Protocol):

@@ -1,0 +1,198 @@
+"""The template process of a warm-kernel pool: imports once, forks one kernel per run.
+
+Started by :class:`reportkit.kernel_pool.KernelPool` as
+``<kernel python> [its flags] -m reportkit.kernel_template SOCKET MODULE...`` with the environment
+the kernels get. It does what ``ipykernel_launcher`` does before a kernel runs any code (drops the
+current folder from ``sys.path``, makes the inline matplotlib backend the default), imports the
+kernel machinery and MODULE... (what the section notebooks import), then serves requests on the
+Unix socket SOCKET, one JSON line each:
+
+- ``{"op": "launch", "argv": [...], "env": {...}, "cwd": ..., "log": ...}``: fork a child that
+  becomes an IPython kernel exactly as ``python -m ipykernel_launcher -f CONNECTION_FILE`` would
+  (environment, working folder, ``sys.argv``, a new session, stdout and stderr to ``log``); the
+  reply is ``{"pid": N}``.
+- ``{"op": "stop"}``: exit.
+
+This process never runs user code, so every kernel starts from the same clean state: nothing one
+run does can reach the next (each is a separate process, used once). A launch is refused (and the
+caller starts an ordinary kernel instead) when this process is no longer safe to fork (a thread
+was started) or when a module it imported changed on disk since (``{"refused": reason}``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+
+
+def os_threads() -> int:
+    """Threads of this process as the kernel sees them (``/proc/self/task``); fork is safe at 1."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        import threading
+
+        return threading.active_count()
+
+
+def _module_files() -> dict[str, int]:
+    stamps: dict[str, int] = {}
+    for module in list(sys.modules.values()):
+        path = getattr(module, "__file__", None)
+        if path:
+            try:
+                stamps[path] = os.stat(path).st_mtime_ns
+            except OSError:
+                continue
+    return stamps
+
+
+def _changed(stamps: dict[str, int]) -> list[str]:
+    changed = []
+    for path, mtime in stamps.items():
+        try:
+            if os.stat(path).st_mtime_ns != mtime:
+                changed.append(path)
+        except OSError:
+            changed.append(path)
+    return changed
+
+
+def _reap(*_: Any) -> None:
+    """Collect every kernel that exited, so that none lingers as a zombie (its pool sees it gone)."""
+    while True:
+        try:
+            pid, _status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def _become_kernel(request: dict[str, Any], listener: socket.socket, conn: socket.socket) -> None:
+    """In the forked child: turn into ``python -m ipykernel_launcher -f CONNECTION_FILE``. Never returns."""
+    code = 1
+    try:
+        listener.close()
+        conn.close()
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.setsid()  # its own process group, as jupyter_client starts kernels
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        os.close(devnull)
+        os.close(log)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        argv = list(request["argv"])
+        launcher = argv.index("-m") + 1  # [python, flags…, -m, ipykernel_launcher, -f, file]
+        import ipykernel_launcher  # noqa: F401 - its path is the kernel's sys.argv[0], as when run with -m
+
+        sys.argv = [sys.modules["ipykernel_launcher"].__file__ or "ipykernel_launcher", *argv[launcher + 1:]]
+        if "numpy" in sys.modules:  # numpy's global generator was seeded in the template: reseed per kernel
+            sys.modules["numpy"].random.seed()
+        from ipykernel.kernelapp import IPKernelApp
+
+        app = IPKernelApp.instance()
+        app.initialize()
+        if "matplotlib_inline.backend_inline" in sys.modules:
+            # imported before a shell existed, its IPython hooks were not installed: do it now, as importing
+            # it in a running kernel would have
+            sys.modules["matplotlib_inline.backend_inline"]._enable_matplotlib_integration()  # noqa: SLF001
+        app.start()
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 0
+    except BaseException:  # noqa: BLE001 - reported in the kernel's log, then the child exits
+        traceback.print_exc()
+    finally:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
+
+
+def _serve(listener: socket.socket, stamps: dict[str, int]) -> None:
+    while True:
+        conn, _ = listener.accept()
+        with conn:
+            request = json.loads(conn.makefile("r", encoding="utf-8").readline() or "{}")
+            op = request.get("op")
+            if op == "stop":
+                return
+            if op != "launch":
+                reply: dict[str, Any] = {"refused": f"unknown request {op!r}"}
+            elif (threads := os_threads()) != 1:
+                reply = {"refused": f"the template process has {threads} threads; forking it is not safe"}
+            elif changed := _changed(stamps):
+                reply = {"refused": f"{len(changed)} imported module file(s) changed since it started, e.g. {changed[0]}",
+                         "stale": True}
+            else:
+                pid = os.fork()
+                if pid == 0:
+                    _become_kernel(request, listener, conn)
+                reply = {"pid": pid}
+            conn.sendall((json.dumps(reply) + "\n").encode("utf-8"))
+
+
+def main(argv: list[str]) -> int:
+    started = time.perf_counter()
+    path, modules = argv[0], argv[1:]
+    # as ipykernel_launcher: the current folder is not on sys.path while the kernel machinery loads
+    if sys.path and (sys.path[0] == "" or Path(sys.path[0]) == Path.cwd()):
+        del sys.path[0]
+    if not os.environ.get("MPLBACKEND"):  # as IPKernelApp.init_gui_pylab, before matplotlib reads it
+        os.environ["MPLBACKEND"] = INLINE_BACKEND
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # stopped by its pool, not by a terminal's Ctrl-C
+    import importlib
+
+    import ipykernel.kernelapp  # noqa: F401 - the kernel machinery every run needs
+    import ipykernel_launcher  # noqa: F401
+
+    failed: dict[str, str] = {}
+    unsafe = None
+    for name in modules:
+        parent = sys.modules.get(name.rpartition(".")[0])
+        if parent is not None and not hasattr(parent, "__path__"):
+            continue  # `from module import function`: the function is not a module
+        try:
+            importlib.import_module(name)
+        except BaseException as exc:  # noqa: BLE001 - a kernel that imports it reports the error itself
+            failed[name] = f"{type(exc).__name__}: {exc}"
+        if os_threads() != 1:
+            unsafe = f"importing {name} started a thread; kernels cannot be forked from this process"
+            break
+    stamps = _module_files()
+    os.environ.pop("JE_ARROW_MALLOC_CONF", None)  # set for this process only (see kernel_pool)
+    signal.signal(signal.SIGCHLD, _reap)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen(16)
+    ready = {"pid": os.getpid(), "modules": len(sys.modules), "failed": failed, "unsafe": unsafe,
+             "seconds": round(time.perf_counter() - started, 3)}
+    sys.stdout.write(json.dumps(ready) + "\n")
+    sys.stdout.flush()
+    try:
+        _serve(listener, stamps)
+    finally:
+        listener.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,67 @@
+"""Sections of one build run in parallel on warm kernels and record exactly what a serial build on
+cold kernels records; the manifest says how each ran."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from reportkit.build import build_report, thread_limits
+
+pytestmark = pytest.mark.e2e
+
+FIT = """\
+import numpy as np
+import pandas as pd
+import statsmodels.formula.api as smf
+import matplotlib.pyplot as plt
+import reportkit as rk
+from reportkit.analysis import plots
+plots.use_theme("default")
+rng = np.random.default_rng(seed)
+df = pd.DataFrame({"x": rng.normal(size=n)})
+df["y"] = 1 + 2 * df["x"] + rng.standard_t(3, size=n)
+fit = smf.ols("y ~ x", df).fit(cov_type="HC1")
+rk.record("slope", float(fit.params["x"]), decimals=3, label="斜率")
+rk.record("coefficients", fit.summary2().tables[1], caption="系数")
+fig, ax = plt.subplots()
+ax.scatter(df["x"], df["y"], s=4)
+rk.record("scatter", fig, caption="散点")"""
+
+
+def _spec(tmp_path: Path) -> Path:
+    nb = new_notebook(cells=[new_code_cell("n: int = 200  # rows\nseed: int = 1  # random seed",
+                                           metadata={"tags": ["parameters"]}), new_code_cell(FIT)])
+    nb.metadata["kernelspec"] = {"name": "reportkit", "display_name": "Python (reportkit)", "language": "python"}
+    nbformat.write(nb, tmp_path / "fit.ipynb")
+    spec = tmp_path / "r.yaml"
+    sections = "".join(
+        f"  - id: s{n}\n    notebook: {tmp_path / 'fit.ipynb'}\n    title: 第{n}节\n"
+        f"    parameters: {{n: {n * 100}, seed: {n}}}\n" for n in (3, 4, 5))
+    spec.write_text(f"id: par\ntitle: 并行\noutputs: [html]\nsections:\n{sections}", encoding="utf-8")
+    return spec
+
+
+def test_parallel_sections_on_warm_kernels_record_what_serial_cold_ones_do(tmp_path):
+    spec = _spec(tmp_path)
+    serial = build_report(spec, out=tmp_path / "serial", cache=False, workers=1, kernels="cold")
+    parallel = build_report(spec, out=tmp_path / "parallel", cache=False, workers=3, kernels="warm")
+    assert list(parallel.results) == list(serial.results) == ["s3", "s4", "s5"]  # plan order, not finishing order
+    for section in serial.results:
+        assert parallel.results[section].to_dict() == serial.results[section].to_dict(), section
+    assert 1.8 < parallel.results["s5"]["slope"].value < 2.2
+    assert (tmp_path / "parallel" / "report.html").read_text(encoding="utf-8").count("第") >= 3
+    assert not parallel.manifest.reused and set(parallel.manifest.executed) == {"s3", "s4", "s5"}
+
+
+def test_thread_limits_share_the_cores_and_keep_what_the_user_set(monkeypatch):
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr("os.cpu_count", lambda: 8)
+    assert thread_limits(2) == {"OMP_NUM_THREADS": "4", "OPENBLAS_NUM_THREADS": "4", "MKL_NUM_THREADS": "4"}
+    assert thread_limits(16)["OMP_NUM_THREADS"] == "1"
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    assert thread_limits(2)["OMP_NUM_THREADS"] == "3"

@@ -1,0 +1,225 @@
+"""Warm kernels (reportkit.kernel_pool): a forked kernel behaves as a cold one, nothing one run does
+reaches the next, and the pool steps aside (an ordinary kernel) whenever it could not promise that."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from reportkit.execute import execute_notebook
+from reportkit.kernel_pool import KernelPool, kernel_environment, notebook_imports, supported
+
+pytestmark = [pytest.mark.e2e, pytest.mark.skipif(not supported(), reason="forked kernels are Linux only")]
+
+ENV = {"RK_PROBE": "probe", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+PROBE = """\
+import builtins, json, os, sys
+import numpy as np
+import pandas as pd
+import matplotlib.pyplot as plt
+state = {
+    "argv0": os.path.basename(sys.argv[0]), "argv": sys.argv[1:2], "cwd": os.getcwd(),
+    "cwd_importable": "" in sys.path or os.getcwd() in sys.path,
+    "names": sorted(k for k in globals() if not k.startswith("_")),
+    "backend": plt.get_backend(), "probe": os.environ.get("RK_PROBE"), "leak_env": os.environ.get("RK_LEAK"),
+    "leak_module": hasattr(pd, "_rk_leak"), "leak_builtin": hasattr(builtins, "rk_leak"),
+    "max_rows": pd.get_option("display.max_rows"), "linewidth": plt.rcParams["lines.linewidth"],
+}
+print(json.dumps(state, sort_keys=True))"""
+
+LEAK = """\
+pd._rk_leak = 1
+pd.set_option("display.max_rows", 3)
+os.environ["RK_LEAK"] = "1"
+builtins.rk_leak = 1
+plt.rcParams["lines.linewidth"] = 9
+leftover = 1"""
+
+
+def _probe_notebook(path: Path) -> Path:
+    nb = new_notebook(cells=[
+        new_code_cell('tag: str = "a"  # a label', metadata={"tags": ["parameters"]}),
+        new_code_cell(PROBE),
+        new_code_cell("fig, ax = plt.subplots()\nax.plot([1, 2], [3, 4]);"),  # shown inline at the cell's end
+        new_code_cell("print(repr(np.random.random()))"),
+        new_markdown_cell("What follows changes state a later run must not see."),
+        new_code_cell(LEAK),
+    ])
+    nb.metadata["kernelspec"] = {"name": "reportkit", "display_name": "Python (reportkit)", "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+def _run(nb: Path, out: Path, pool: KernelPool | None, env: dict[str, str] = ENV) -> dict:
+    executed = execute_notebook(nb, out, {"tag": "b"}, cwd=nb.parent, kernels=pool, env=env).nb
+
+    def cell(start: str):
+        return next(c for c in executed.cells if c.cell_type == "code" and c.source.startswith(start))
+
+    def printed(start: str) -> str:
+        return "".join("".join(o.get("text", "")) for o in cell(start).outputs if o.get("output_type") == "stream")
+
+    state = json.loads(printed("import builtins"))
+    state["figure_shown"] = any("image/png" in o.get("data", {}) for o in cell("fig, ax").outputs)
+    state["random"] = printed("print(repr(np.random").strip()
+    return state
+
+
+@pytest.fixture(scope="module")
+def probe(tmp_path_factory):
+    return _probe_notebook(tmp_path_factory.mktemp("probe") / "probe.ipynb")
+
+
+@pytest.fixture
+def pool(probe, monkeypatch):  # per test: the environment it is compared with is this test's
+    monkeypatch.delenv("MPLBACKEND", raising=False)  # as a kernel started from a terminal: the inline backend
+    with KernelPool("reportkit", preload=notebook_imports([probe]), env=ENV) as kernels:
+        assert kernels.usable, kernels.reason
+        yield kernels
+
+
+def test_notebook_imports_lists_modules_in_order_without_relative_or_magic_lines(tmp_path):
+    nb = new_notebook(cells=[
+        new_code_cell("%matplotlib inline\nimport pandas as pd, numpy\nfrom reportkit.analysis import plots, tables"),
+        new_code_cell("from . import local\nfrom os.path import join\n!ls"),
+        new_code_cell("def broken(:\n    pass"),  # not Python: skipped, not an error
+    ])
+    nbformat.write(nb, tmp_path / "n.ipynb")
+    assert notebook_imports([tmp_path / "n.ipynb"]) == [
+        "pandas", "numpy", "reportkit.analysis", "reportkit.analysis.plots", "reportkit.analysis.tables",
+        "os.path", "os.path.join"]
+
+
+def test_a_forked_kernel_is_what_a_cold_kernel_is(probe, pool, tmp_path):
+    cold = _run(probe, tmp_path / "cold.ipynb", None)
+    warm = _run(probe, tmp_path / "warm.ipynb", pool)
+    assert pool.launched >= 1 and not pool.declined
+    for state in (cold, warm):
+        state.pop("random")
+    assert warm == cold
+    assert cold["argv0"] == "ipykernel_launcher.py" and cold["argv"] == ["-f"] and cold["probe"] == "probe"
+    assert cold["cwd"] == str(probe.parent) and cold["cwd_importable"]
+    assert cold["backend"] == "module://matplotlib_inline.backend_inline" and cold["figure_shown"]
+
+
+def test_no_state_passes_from_one_run_to_the_next_on_a_pool(probe, pool, tmp_path):
+    first = _run(probe, tmp_path / "1.ipynb", pool)  # its last cell changes modules, builtins, env, options
+    second = _run(probe, tmp_path / "2.ipynb", pool)
+    for state in (first, second):
+        assert state["leak_env"] is None and not state["leak_module"] and not state["leak_builtin"]
+        assert state["max_rows"] == 60 and state["linewidth"] == 1.5
+        assert "leftover" not in state["names"]
+    assert first["random"] != second["random"]  # numpy's global generator is reseeded in every kernel
+    assert first["names"] == second["names"]
+
+
+def test_a_launch_with_another_environment_gets_an_ordinary_kernel(probe, pool, tmp_path):
+    declined = len(pool.declined)
+    state = _run(probe, tmp_path / "other.ipynb", pool, env={**ENV, "RK_PROBE": "other"})
+    assert state["probe"] == "other" and state["figure_shown"]
+    assert len(pool.declined) == declined + 1 and "RK_PROBE" in pool.declined[-1]
+
+
+def test_an_edited_module_restarts_the_template_instead_of_serving_stale_code(tmp_path):
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    (lib / "rkprobe_mod.py").write_text("VALUE = 1\n", encoding="utf-8")
+    nb = new_notebook(cells=[new_code_cell("x: int = 0", metadata={"tags": ["parameters"]}),
+                             new_code_cell("import rkprobe_mod\nprint(rkprobe_mod.VALUE)")])
+    nbformat.write(nb, tmp_path / "m.ipynb")
+    env = {**ENV, "PYTHONPATH": str(lib)}
+
+    def value(pool: KernelPool, name: str) -> str:
+        out = execute_notebook(tmp_path / "m.ipynb", tmp_path / name, {}, cwd=tmp_path, kernels=pool, env=env).nb
+        return "".join(out.cells[-1].outputs[0]["text"]).strip()
+
+    with KernelPool("reportkit", preload=["rkprobe_mod"], env=env) as pool:
+        assert value(pool, "1.ipynb") == "1" and pool.launched == 1
+        time.sleep(0.01)
+        (lib / "rkprobe_mod.py").write_text("VALUE = 2\n", encoding="utf-8")
+        assert value(pool, "2.ipynb") == "2"  # an ordinary kernel, while a new template starts
+        assert "changed since it started" in pool.declined[-1]
+        assert value(pool, "3.ipynb") == "2" and pool.launched == 2  # forked again, from the new template
+
+
+def test_a_module_that_starts_a_thread_makes_the_pool_step_aside(tmp_path):
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    (lib / "rkthreads.py").write_text(
+        "import threading, time\nthreading.Thread(target=time.sleep, args=(600,), daemon=True).start()\n",
+        encoding="utf-8")
+    env = {**ENV, "PYTHONPATH": str(lib)}
+    nb = new_notebook(cells=[new_code_cell("import rkthreads\nprint('ran')")])
+    nbformat.write(nb, tmp_path / "t.ipynb")
+    with KernelPool("reportkit", preload=["rkthreads"], env=env) as pool:
+        out = execute_notebook(tmp_path / "t.ipynb", tmp_path / "t-out.ipynb", {}, cwd=tmp_path, kernels=pool, env=env)
+        assert "ran" in "".join(out.nb.cells[0].outputs[0]["text"])
+        assert not pool.usable and "started a thread" in (pool.reason or "")
+        assert pool.launched == 0
+
+
+def test_kernel_environment_applies_the_kernelspec_env_and_extras(monkeypatch):
+    monkeypatch.setenv("RK_BASE", "base")
+    monkeypatch.setenv("PYTHONEXECUTABLE", "/x/python")
+    env = kernel_environment({"RK_SPEC": "${RK_BASE}-spec"}, {"RK_EXTRA": "1"})
+    assert env["RK_SPEC"] == "base-spec" and env["RK_EXTRA"] == "1" and "PYTHONEXECUTABLE" not in env
+
+
+def test_closing_the_pool_stops_its_template_and_removes_its_folder(probe):
+    pool = KernelPool("reportkit", preload=["json"], env=ENV)
+    assert pool.usable and pool._ready() is not None
+    pid, folder = pool._ready()["pid"], pool.socket.parent
+    pool.close()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _alive(pid):
+        time.sleep(0.05)
+    assert not _alive(pid) and not folder.exists()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_ctrl_c_during_parallel_sections_interrupts_every_kernel_and_leaves_no_partial_notebook(tmp_path):
+    slow = Path(__file__).resolve().parent / "notebooks" / "slow.ipynb"
+    spec = tmp_path / "r.yaml"
+    spec.write_text(
+        "id: t\ntitle: 测试\nsections:\n"
+        + "".join(f"  - id: s{i}\n    notebook: {slow}\n    title: 节{i}\n    parameters: {{marker: {tmp_path / f'm{i}'}}}\n"
+                  for i in (1, 2)),
+        encoding="utf-8")
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from reportkit.cli import main; main()", "build", str(spec), "--out", str(out),
+         "--workers", "2"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "COLUMNS": "200"},
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.monotonic() + 90
+    while not all((tmp_path / f"m{i}").exists() for i in (1, 2)) and time.monotonic() < deadline \
+            and proc.poll() is None:
+        time.sleep(0.1)
+    assert all((tmp_path / f"m{i}").exists() for i in (1, 2)), proc.communicate(timeout=30)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, (stdout, stderr)
+    assert "interrupted at cell 3 of notebook" in stderr and "Traceback" not in stderr
+    leftovers = [p.name for p in (out / "runs").iterdir()] if (out / "runs").exists() else []
+    assert leftovers == [], leftovers
+    assert not (out / "report.html").exists()
