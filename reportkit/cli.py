@@ -213,6 +213,7 @@ def batch(
     theme: Annotated[str | None, typer.Option("--theme", help="theme for every row (default: the spec's)")] = None,
     cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="run cache (default: build/.runs of the project)")] = None,
     json_events: Annotated[bool, typer.Option("--json", help="print one JSON event per line on stdout instead of progress")] = False,
+    cold_kernels: Annotated[bool, typer.Option("--cold-kernels", help="start every kernel from scratch instead of forking pre-imported ones")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Build SPEC once per row of MATRIX; sections whose parameters do not vary run once and are shared.
@@ -245,10 +246,10 @@ def batch(
     try:
         if json_events:
             result = run_batch(plan, out_dir, workers=workers, executor=executor, force=force, retries=retries,
-                               cache_dir=cache_dir, on_event=emit_json)
+                               cache_dir=cache_dir, on_event=emit_json, warm_kernels=not cold_kernels)
         else:
             result = _batch_with_progress(plan, out_dir, workers=workers, executor=executor, force=force,
-                                          retries=retries, cache_dir=cache_dir)
+                                          retries=retries, cache_dir=cache_dir, warm_kernels=not cold_kernels)
     except ReportKitError as exc:
         refuse(exc, 2)
         return

@@ -128,8 +128,16 @@ def _become_kernel(request: dict[str, Any], listener: socket.socket, conn: socke
 
 
 def _serve(listener: socket.socket, stamps: dict[str, int]) -> None:
+    parent = os.getppid()
+    listener.settimeout(1.0)
     while True:
-        conn, _ = listener.accept()
+        try:
+            conn, _ = listener.accept()
+        except TimeoutError:
+            if os.getppid() != parent:  # its pool's process ended without stopping it (killed)
+                return
+            continue
+        conn.settimeout(None)
         with conn:
             request = json.loads(conn.makefile("r", encoding="utf-8").readline() or "{}")
             op = request.get("op")

@@ -29,6 +29,7 @@ from reportkit.batch.tasks import TaskResult
 from reportkit.build import outputs_current
 from reportkit.cache import RunCache
 from reportkit.errors import ReportKitError, WorkerError
+from reportkit.kernel_pool import supported
 from reportkit.manifest import OutputFile
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -95,7 +96,7 @@ class InlineExecutor:
         pass
 
 
-def ok_run(notebook, target, parameters, cwd, cache_dir, run_key, attempt, secret=()) -> TaskResult:
+def ok_run(notebook, target, parameters, cwd, cache_dir, run_key, attempt, secret=(), preload=None) -> TaskResult:
     return TaskResult(0.01)
 
 
@@ -130,7 +131,7 @@ def test_shared_runs_execute_once_and_every_row_is_built(plan, tmp_path):
 def test_a_failed_run_fails_only_its_rows_and_names_the_kept_notebook(plan, tmp_path):
     bad = run_key_of(plan, "bea-lag2")
 
-    def run(notebook, target, parameters, cwd, cache_dir, run_key, attempt, secret=()):
+    def run(notebook, target, parameters, cwd, cache_dir, run_key, attempt, secret=(), preload=None):
         if run_key == bad:
             return TaskResult(0.1, ReportKitError("cell 7 raised ValueError"), saved="x.failed.ipynb")
         return TaskResult(0.01)
@@ -155,7 +156,7 @@ def test_retries_rerun_a_transient_failure(plan, tmp_path):
     flaky = run_key_of(plan, "fas-lag2")
     attempts: list[int] = []
 
-    def run(notebook, target, parameters, cwd, cache_dir, run_key, attempt, secret=()):
+    def run(notebook, target, parameters, cwd, cache_dir, run_key, attempt, secret=(), preload=None):
         if run_key == flaky:
             attempts.append(attempt)
             if attempt == 1:
@@ -179,7 +180,7 @@ def test_retries_rerun_a_transient_failure(plan, tmp_path):
 def test_a_dead_worker_is_a_failure_of_its_task_and_the_pool_restarts(plan, tmp_path):
     dead = run_key_of(plan, "bea-lag1")
 
-    def run(notebook, target, parameters, cwd, cache_dir, run_key, attempt, secret=()):
+    def run(notebook, target, parameters, cwd, cache_dir, run_key, attempt, secret=(), preload=None):
         if run_key == dead and attempt == 1:
             raise BrokenProcessPool("a child process terminated abruptly")
         return TaskResult(0.01)
@@ -210,7 +211,7 @@ def test_task_results_cross_processes_with_the_error_and_its_fields():
 def test_interrupt_marks_unfinished_rows_and_is_raised_again(plan, tmp_path):
     calls = {"n": 0}
 
-    def run(notebook, target, parameters, cwd, cache_dir, run_key, attempt, secret=()):
+    def run(notebook, target, parameters, cwd, cache_dir, run_key, attempt, secret=(), preload=None):
         calls["n"] += 1
         if calls["n"] == 2:
             raise KeyboardInterrupt
@@ -334,7 +335,9 @@ def test_real_batch_reruns_only_what_changed(html_spec, shared_cache, tmp_path):
         assert (out / row["id"] / "report.html").is_file() and (out / row["id"] / "manifest.json").is_file()
     for run in result.runs:
         if run.status == "executed":
-            assert "executed in" in (out / run.log).read_text(encoding="utf-8")  # a log per run
+            log = (out / run.log).read_text(encoding="utf-8")  # a log per run, saying how its kernel started
+            assert "executed in" in log
+            assert ("forked from this worker's warm template" in log) == supported(), log
     html = (out / "index.html").read_text(encoding="utf-8")
     assert 'href="bea-lag1/report.html"' in html
     assert not list(out.rglob("*.partial*"))

@@ -33,6 +33,7 @@ from typing import Any, Literal
 from ..build import default_cache_dir, outputs_current
 from ..cache import RunCache
 from ..errors import ReportKitError, WorkerError
+from ..kernel_pool import notebook_imports
 from ..manifest import Manifest
 from . import tasks
 from .executors import Executor, make_executor
@@ -205,6 +206,7 @@ class _Scheduler:
         self.waiting: dict[str, set[str]] = {}  # row id → run keys it still waits for
         self.started = time.perf_counter()
         self._events = open(out_dir / EVENTS_FILE, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        self.preload: tuple[str, ...] | None = None  # modules a worker's warm kernels import (None: cold kernels)
         self._index_written = 0.0
 
     def emit(self, event: BatchEvent) -> None:
@@ -230,7 +232,7 @@ class _Scheduler:
     def submit_run(self, run: Any) -> None:
         attempt = self.attempts.get(f"run:{run.run_key}", 0) + 1
         self._submit("run", run, tasks.execute_run, str(run.notebook), str(self.run_target(run)), dict(run.parameters),
-                     self.plan.spec.root, str(self.store.folder), run.run_key, attempt, run.secret)
+                     self.plan.spec.root, str(self.store.folder), run.run_key, attempt, run.secret, self.preload)
 
     def submit_row(self, row: BatchRow) -> None:
         self._submit("row", row, tasks.build_row, row.spec, str(self.out_dir / row.id), self.plan.lang,
@@ -345,12 +347,15 @@ def run_batch(
     retries: int = 0,
     cache_dir: str | Path | None = None,
     on_event: BatchProgress | None = None,
+    warm_kernels: bool = True,
 ) -> BatchResult:
     """Execute and build what the plan needs into ``out_dir``; see the module's docstring.
 
     ``executor``: where tasks run (default: a local pool of ``workers`` processes, at most one per
     task). ``force``: execute every run and build every row even if cached or current.
-    ``cache_dir``: the run cache (default: the project's ``build/.runs``). Failures are collected
+    ``cache_dir``: the run cache (default: the project's ``build/.runs``). ``warm_kernels``: each
+    worker forks its kernels from a template that imported the notebooks' modules once
+    (:mod:`reportkit.kernel_pool`); False starts every kernel from scratch. Failures are collected
     in the result, never raised; on KeyboardInterrupt the index marks unfinished rows
     ``interrupted`` and the interrupt is raised again.
     """
@@ -370,6 +375,8 @@ def run_batch(
         if owned:
             executor = make_executor(workers=workers, tasks=max(len(pending), len(to_build)))
         sched = _Scheduler(plan, out_dir, executor, store, retries, on_event)  # type: ignore[arg-type]
+        if warm_kernels and pending:
+            sched.preload = tuple(notebook_imports(dict.fromkeys(r.notebook for r in pending)))
         try:
             sched.emit(BatchEvent("batch", "planned", plan.spec.id, detail={
                 "rows": len(plan.rows), "current_rows": len(current), "runs": len(needed), "to_execute": len(pending),

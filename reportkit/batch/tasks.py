@@ -72,11 +72,34 @@ def _log(path: Path, line: str) -> None:
         fh.write(f"{_now()} {line}\n")
 
 
+#: this worker process's warm-kernel pool, started by its first run and kept for the next ones
+_WORKER: dict[str, Any] = {}
+
+
+def worker_kernels(preload: tuple[str, ...]) -> Any:
+    """This worker's :class:`~reportkit.kernel_pool.KernelPool` (started on first use, closed when
+    the worker exits), or None where forked kernels are not offered."""
+    from ..execute import DEFAULT_KERNEL
+    from ..kernel_pool import KernelPool, supported
+
+    if "pool" not in _WORKER:
+        pool = KernelPool(DEFAULT_KERNEL, preload=preload) if supported() else None
+        _WORKER["pool"] = pool
+        if pool is not None:
+            import atexit
+            from multiprocessing import util
+
+            util.Finalize(None, pool.close, exitpriority=10)  # a process-pool worker exits without atexit
+            atexit.register(pool.close)  # a Dask worker, or any other process
+    return _WORKER["pool"]
+
+
 def execute_run(
     notebook: str, target: str, parameters: dict[str, Any], cwd: str, cache_dir: str, run_key: str, attempt: int,
-    secret: tuple[str, ...] = (),
+    secret: tuple[str, ...] = (), preload: tuple[str, ...] | None = None,
 ) -> TaskResult:
-    """Execute ``notebook`` into ``target`` and store it in the run cache under ``run_key``."""
+    """Execute ``notebook`` into ``target`` and store it in the run cache under ``run_key``.
+    ``preload``: the modules of this worker's warm kernels (None: a cold kernel)."""
     from ..cache import RunCache
     from ..secrets import redact
     from ..section_run import run_section
@@ -88,15 +111,23 @@ def execute_run(
     _log(log_path, "parameters " + json.dumps(redact(parameters, secret), ensure_ascii=False, default=str))
     started = time.perf_counter()
     try:  # execute_notebook gives each kernel private IPC sockets: parallel workers cannot clash
+        kernels = worker_kernels(preload) if preload is not None else None
+        forked = kernels.launched if kernels is not None else 0
         run_section(notebook, target, parameters, cwd=cwd, secret=secret, run_key=run_key, cache=RunCache(cache_dir),
-                    reuse=False)
+                    reuse=False, kernels=kernels)
     except Exception as exc:  # noqa: BLE001 - reported per run; the batch goes on
         failed = TaskResult.failed(exc, time.perf_counter() - started, where)
         _log(log_path, f"attempt {attempt} failed after {failed.seconds:.1f} s: {failed.message}"
              + (f" (executed notebook kept as {failed.saved})" if failed.saved else ""))
         return failed
     seconds = time.perf_counter() - started
-    _log(log_path, f"attempt {attempt} executed in {seconds:.1f} s → {target}; stored in the run cache")
+    if kernels is None:
+        how = "a cold kernel"
+    elif kernels.launched > forked:
+        how = "a kernel forked from this worker's warm template"
+    else:
+        how = f"a cold kernel ({kernels.declined[-1] if kernels.declined else kernels.reason})"
+    _log(log_path, f"attempt {attempt} executed in {seconds:.1f} s on {how} → {target}; stored in the run cache")
     return TaskResult(seconds, worker=where)
 
 
