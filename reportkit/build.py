@@ -168,6 +168,10 @@ def run_plan(
     todo = [r for r in plan.runs if r.section not in cached]
     n = max(1, min(workers or os.cpu_count() or 1, len(todo) or 1))
     env = thread_limits(n)
+    if cache is not None:  # results a later run repeats are stored beside the runs (reportkit.analysis.memo)
+        from .analysis.memo import MEMO_ENV
+
+        env[MEMO_ENV] = str(cache.folder / "memo")
     pool: KernelPool | None = kernels if not isinstance(kernels, str) else None
     own_pool = kernels == "warm" and len(todo) >= 2
     if own_pool:

@@ -69,7 +69,7 @@ class RunCache:
         if not self.folder.is_dir():
             return removed
         now = time.time()
-        for path in self.folder.glob(".*.partial"):
+        for path in self.folder.rglob(".*.partial"):  # memo/ too (reportkit.analysis.memo)
             try:
                 if path.is_file() and now - path.stat().st_mtime > older_than:
                     path.unlink()

@@ -174,6 +174,7 @@ def main(argv: list[str]) -> int:
 
     failed: dict[str, str] = {}
     unsafe = None
+    modules = list(modules)
     for name in modules:
         parent = sys.modules.get(name.rpartition(".")[0])
         if parent is not None and not hasattr(parent, "__path__"):
@@ -185,6 +186,9 @@ def main(argv: list[str]) -> int:
         if os_threads() != 1:
             unsafe = f"importing {name} started a thread; kernels cannot be forked from this process"
             break
+        # a package may name what its functions import lazily (reportkit.analysis.KERNEL_IMPORTS)
+        later = getattr(sys.modules.get(name), "KERNEL_IMPORTS", ())
+        modules.extend(m for m in later if isinstance(m, str) and m not in modules)
     stamps = _module_files()
     os.environ.pop("JE_ARROW_MALLOC_CONF", None)  # set for this process only (see kernel_pool)
     signal.signal(signal.SIGCHLD, _reap)

@@ -41,6 +41,7 @@ from .inputs import (
     check_positive,
     numeric_values,
 )
+from .memo import memoized
 
 __all__ = [
     "BootstrapMethod",
@@ -191,6 +192,7 @@ def _cluster_ci(
 # --------------------------------------------------------------------------- public
 
 
+@memoized  # the same call in another row of a batch reads the stored result
 def bootstrap_correlation(
     df: pd.DataFrame,
     x: str,

@@ -38,6 +38,7 @@ from .. import i18n
 from ..errors import AnalysisError
 from ..i18n import Language
 from .inputs import check_alpha, check_columns, check_complete, check_frame, check_positive, numeric_values
+from .memo import memoized
 
 __all__ = [
     "CookObservation",
@@ -94,6 +95,7 @@ def _column_list(columns: Any, what: str) -> list[str]:
 # --------------------------------------------------------------------------- VIF
 
 
+@memoized  # the same call in another row of a batch reads the stored result
 def vif(df: pd.DataFrame, columns: Sequence[str], *, log: bool = False) -> pd.DataFrame:
     """Variance inflation factors of ``columns``: DataFrame[variable, vif], one row per column.
 

@@ -52,6 +52,7 @@ from .inputs import (
     check_panel_model,
     numeric_values,
 )
+from .memo import memoized
 from .models import TIDY_COLUMNS, Coef, ModelResult, estimate
 from .narrative import column_label
 
@@ -469,6 +470,7 @@ class _DecayInference:
         return beta, self.factor * bread @ (scores.T @ scores) @ bread
 
 
+@memoized  # the same call in another row of a batch reads the stored result
 def fit_adstock(
     df: pd.DataFrame,
     *,

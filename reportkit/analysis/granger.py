@@ -23,6 +23,7 @@ from .. import i18n
 from ..errors import AnalysisError
 from ..i18n import Language
 from .inputs import check_alpha, check_choice, check_columns, check_complete, check_count, check_frame, numeric_values
+from .memo import memoized
 from .narrative import column_label, words
 
 __all__ = [
@@ -101,6 +102,7 @@ def _adf(series: np.ndarray) -> tuple[float, float, int]:
     return float(res.statistic), float(res.pvalue), int(res.lags)
 
 
+@memoized  # the same call in another row of a batch reads the stored result
 def granger(
     df: pd.DataFrame,
     *,

@@ -27,6 +27,7 @@ from ..errors import AnalysisError
 from ..i18n import Language
 from .dynamics import _coef, _n_clusters, format_wald, shift_within, wald_test
 from .inputs import check_alpha, check_conf_level, check_count, check_frame, check_panel_model
+from .memo import memoized
 from .models import MIN_CLUSTERS, Coef, ModelResult, estimate
 from .narrative import category_label
 
@@ -76,6 +77,7 @@ def _effect(res: ModelResult, cols: Sequence[str]) -> Coef:
     return res.lincom({_coef(res, c).term: 1.0 for c in cols}, name="long_run")
 
 
+@memoized  # the same call in another row of a batch reads the stored result
 def by_group(
     df: pd.DataFrame,
     *,
@@ -179,6 +181,7 @@ class InteractionResult:
         return _say(key, lang, what=what, stat=stat, p=p)
 
 
+@memoized  # the same call in another row of a batch reads the stored result
 def interaction_model(
     df: pd.DataFrame,
     *,

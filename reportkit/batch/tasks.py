@@ -76,14 +76,14 @@ def _log(path: Path, line: str) -> None:
 _WORKER: dict[str, Any] = {}
 
 
-def worker_kernels(preload: tuple[str, ...]) -> Any:
+def worker_kernels(preload: tuple[str, ...], env: dict[str, str]) -> Any:
     """This worker's :class:`~reportkit.kernel_pool.KernelPool` (started on first use, closed when
     the worker exits), or None where forked kernels are not offered."""
     from ..execute import DEFAULT_KERNEL
     from ..kernel_pool import KernelPool, supported
 
     if "pool" not in _WORKER:
-        pool = KernelPool(DEFAULT_KERNEL, preload=preload) if supported() else None
+        pool = KernelPool(DEFAULT_KERNEL, preload=preload, env=env) if supported() else None
         _WORKER["pool"] = pool
         if pool is not None:
             import atexit
@@ -111,10 +111,13 @@ def execute_run(
     _log(log_path, "parameters " + json.dumps(redact(parameters, secret), ensure_ascii=False, default=str))
     started = time.perf_counter()
     try:  # execute_notebook gives each kernel private IPC sockets: parallel workers cannot clash
-        kernels = worker_kernels(preload) if preload is not None else None
+        from ..analysis.memo import MEMO_ENV
+
+        env = {MEMO_ENV: str(Path(cache_dir) / "memo")}  # what rows repeat is computed once (analysis.memo)
+        kernels = worker_kernels(preload, env) if preload is not None else None
         forked = kernels.launched if kernels is not None else 0
         run_section(notebook, target, parameters, cwd=cwd, secret=secret, run_key=run_key, cache=RunCache(cache_dir),
-                    reuse=False, kernels=kernels)
+                    reuse=False, kernels=kernels, env=env)
     except Exception as exc:  # noqa: BLE001 - reported per run; the batch goes on
         failed = TaskResult.failed(exc, time.perf_counter() - started, where)
         _log(log_path, f"attempt {attempt} failed after {failed.seconds:.1f} s: {failed.message}"
