@@ -155,6 +155,18 @@ def thread_limits() -> dict[str, str]:
     return {name: os.environ.get(name, "1") for name in THREAD_LIMITS}
 
 
+def kernel_env(cache: RunCache | None) -> dict[str, str]:
+    """What a build adds to its kernels' environment: :func:`thread_limits`, and with a run cache
+    the folder where results a later run repeats are stored (:mod:`reportkit.analysis.memo`). A
+    :class:`~reportkit.kernel_pool.KernelPool` given to :func:`run_plan` must be opened with it."""
+    env = thread_limits()
+    if cache is not None:
+        from .analysis.memo import MEMO_ENV
+
+        env[MEMO_ENV] = str(cache.folder / "memo")
+    return env
+
+
 def run_plan(
     plan: Plan, out_dir: Path, *, cache: RunCache | None = None, progress: BuildProgress | None = None,
     workers: int | None = None, kernels: KernelPool | Literal["warm", "cold"] = "warm",
@@ -165,17 +177,13 @@ def run_plan(
     own kernel with private sockets and its own output files, one BLAS thread each
     (:func:`thread_limits`). ``kernels``: ``"warm"`` (the default) forks the kernels of a build that
     executes two runs or more from one pre-imported template (:mod:`reportkit.kernel_pool`),
-    ``"cold"`` starts each kernel from scratch, a :class:`~reportkit.kernel_pool.KernelPool` is used
-    as given (and left open). Results and the order of ``runs`` do not depend on either choice.
+    ``"cold"`` starts each kernel from scratch, a :class:`~reportkit.kernel_pool.KernelPool` (opened
+    with :func:`kernel_env`) is used as given and left open. Results and the order of ``runs`` do not depend on either choice.
     """
     cached = {r.section for r in plan.runs if cache is not None and cache.get(r.run_key) is not None}
     todo = [r for r in plan.runs if r.section not in cached]
     n = max(1, min(workers or os.cpu_count() or 1, len(todo) or 1))
-    env = thread_limits()
-    if cache is not None:  # results a later run repeats are stored beside the runs (reportkit.analysis.memo)
-        from .analysis.memo import MEMO_ENV
-
-        env[MEMO_ENV] = str(cache.folder / "memo")
+    env = kernel_env(cache)
     pool: KernelPool | None = kernels if not isinstance(kernels, str) else None
     own_pool = kernels == "warm" and len(todo) >= 2
     if own_pool:
