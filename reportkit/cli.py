@@ -22,6 +22,9 @@ from rich.table import Table
 from rich.text import Text
 
 from .errors import ReportKitError, RunInterrupted
+from .startup import skip_slow_optional_imports
+
+skip_slow_optional_imports()  # before anything imports nbformat (see reportkit.startup)
 
 if TYPE_CHECKING:
     from .batch import BatchPlan, BatchResult

@@ -7,9 +7,13 @@ one folder per row, ``_runs/`` (executed notebooks and a log per run), ``events.
 index of :mod:`.index`.
 """
 
-from .executors import DaskExecutor, LocalExecutor, make_executor
-from .matrix import ID_COLUMN, BatchPlan, BatchRow, plan_batch, read_matrix
-from .run import RUNS_FOLDER, BatchEvent, BatchResult, RowResult, RunOutcome, run_batch
+from ..startup import skip_slow_optional_imports
+
+skip_slow_optional_imports()  # batch workers start faster (see reportkit.startup)
+
+from .executors import DaskExecutor, LocalExecutor, make_executor  # noqa: E402
+from .matrix import ID_COLUMN, BatchPlan, BatchRow, plan_batch, read_matrix  # noqa: E402
+from .run import RUNS_FOLDER, BatchEvent, BatchResult, RowResult, RunOutcome, run_batch  # noqa: E402
 
 __all__ = [
     "ID_COLUMN", "RUNS_FOLDER", "BatchEvent", "BatchPlan", "BatchResult", "BatchRow", "DaskExecutor",
