@@ -377,10 +377,12 @@ def preview(
     out_dir: Annotated[Path | None, typer.Option("--out", help="folder of the preview build (default: build/<id>-preview)")] = None,
     lang: Annotated[str | None, typer.Option("--lang", help="zh or en (default: the spec's)")] = None,
     theme: Annotated[str | None, typer.Option("--theme", help="theme (default: the spec's)")] = None,
-    interval: Annotated[float, typer.Option("--interval", help="seconds between checks for changes")] = 1.0,
+    interval: Annotated[float, typer.Option("--interval", help="seconds between looks where the file system gives no change events (network drives)")] = 1.0,
+    poll: Annotated[bool, typer.Option("--poll", help="look for changes every --interval seconds instead of waiting for file events")] = False,
 ) -> None:
     """Build SPEC's HTML and serve it on localhost; with --watch, rebuild on every change, running
-    only the sections whose code, parameters or data changed (the run cache does the rest)."""
+    only the sections whose code, parameters or data changed (the run cache does the rest), and
+    reload the page in the browser."""
     from .spec import load_spec
     from .watch import Watcher, serve, watch
 
@@ -390,7 +392,7 @@ def preview(
         _fail(exc)
         return
     out_path = out_dir or Path(spec_obj.root) / "build" / f"{spec_obj.id}-preview"
-    watcher = Watcher(spec, out_path, lang=lang, theme=theme)
+    watcher = Watcher(spec, out_path, lang=lang, theme=theme, warm_kernels=watch_files)
 
     def report(r) -> None:  # noqa: ANN001 - a watch.Rebuild
         if r.error:
@@ -402,13 +404,15 @@ def preview(
     first = watcher.check()
     if first is not None:
         report(first)
-    server = serve(out_path, port)
+    server = serve(out_path, port, watcher=watcher)
     url = f"http://127.0.0.1:{server.server_address[1]}/report.html"
     out.print(f"serving {url}" + (" — watching for changes (Ctrl-C to stop)" if watch_files else " (Ctrl-C to stop)"),
               highlight=False, soft_wrap=True)
     try:
-        if watch_files:
+        if watch_files and poll:
             watch(watcher, interval=interval, report=report)
+        elif watch_files:
+            watcher.watch(report=report, poll_delay_ms=int(interval * 1000))
         else:
             import threading
 
@@ -417,6 +421,7 @@ def preview(
         pass
     finally:
         server.shutdown()
+        watcher.close()
 
 
 new_app = typer.Typer(help="Scaffold a section notebook or a report spec.", no_args_is_help=True)
