@@ -80,6 +80,7 @@ bench: setup
 	$(PY) bench/bench_models.py
 	$(PY) bench/bench_inference.py
 	$(PY) bench/bench_render.py
+	$(PY) bench/bench_preview.py
 	$(PY) bench/bench_batch.py
 	$(PY) bench/bench_events.py
 	$(PY) bench/bench_event_study.py
