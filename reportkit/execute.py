@@ -60,12 +60,15 @@ def kernel_available(name: str) -> bool:
 
 
 def _kernel_manager_class(stderr_path: Path, ipc_dir: str, kernels: KernelPool | None = None,
-                          env: Mapping[str, str] | None = None, launched: Callable[[int], None] | None = None) -> type:
+                          env: Mapping[str, str] | None = None, launched: Callable[[int], None] | None = None,
+                          cwd: str | None = None) -> type:
     """A kernel manager on IPC transport (no TCP ports: parallel runs cannot clash) whose sockets
     live in ``ipc_dir`` (private to this run) and whose kernel writes its stderr to
     ``stderr_path`` instead of the terminal. ``env``: added to the kernel's environment. With
     ``kernels``, the kernel is forked from the pool's pre-imported template when the pool can give
-    one identical to a cold kernel (:mod:`reportkit.kernel_pool`), else started as usual.
+    one identical to a cold kernel (:mod:`reportkit.kernel_pool`), else started as usual. ``cwd``:
+    the kernel's working folder (papermill's own ``cwd=`` changes the folder of the whole process,
+    which runs in parallel threads would race on).
 
     jupyter_client's IPC default is the *relative* path ``kernel-ipc-<N>``, N chosen by looking at
     which files exist in the current folder: two kernels started at once in one folder pick the
@@ -87,6 +90,8 @@ def _kernel_manager_class(stderr_path: Path, ipc_dir: str, kernels: KernelPool |
         async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
             if env:
                 kw["env"] = {**kw.get("env", os.environ), **env}
+            if cwd is not None:  # the kernel's folder, set here: papermill's cwd= would chdir the whole process
+                kw["cwd"] = cwd
             pid = kernels.launch(kernel_cmd, env=kw.get("env", os.environ), cwd=kw.get("cwd") or os.getcwd(),
                                  log_path=stderr_path) if kernels is not None else None
             if pid is not None:
@@ -273,12 +278,11 @@ def execute_notebook(
             kernel_name=kernel_name,
             progress_bar=False,
             log_output=False,
-            cwd=str(cwd),
             execution_timeout=timeout,
             on_notebook_start=on_notebook_start,
             on_cell_start=on_cell_start,
             on_cell_complete=on_cell_complete,
-            kernel_manager_class=_kernel_manager_class(kernel_log, ipc_dir, kernels, env, on_launch),
+            kernel_manager_class=_kernel_manager_class(kernel_log, ipc_dir, kernels, env, on_launch, str(Path(cwd).resolve())),
             shutdown_kernel="immediate",  # every output is collected by then; no need to wait for a clean exit
         )
         cells = _executed_cells(partial)

@@ -3,6 +3,7 @@ cold kernels records; the manifest says how each ran."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import nbformat
@@ -33,6 +34,7 @@ rk.record("scatter", fig, caption="散点")"""
 
 
 def _spec(tmp_path: Path) -> Path:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     nb = new_notebook(cells=[new_code_cell("n: int = 200  # rows\nseed: int = 1  # random seed",
                                            metadata={"tags": ["parameters"]}), new_code_cell(FIT)])
     nb.metadata["kernelspec"] = {"name": "reportkit", "display_name": "Python (reportkit)", "language": "python"}
@@ -63,3 +65,18 @@ def test_thread_limits_give_each_kernel_one_blas_thread_and_keep_what_the_user_s
     assert thread_limits() == {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     monkeypatch.setenv("OMP_NUM_THREADS", "3")
     assert thread_limits()["OMP_NUM_THREADS"] == "3"
+
+
+def test_parallel_runs_leave_the_process_folder_alone(tmp_path, monkeypatch):
+    spec = _spec(tmp_path / "project")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    moves: list[str] = []
+    real = os.chdir
+    # papermill's own cwd= changes the folder of the whole process from each run's thread (a race);
+    # each kernel gets its folder from the kernel manager instead
+    monkeypatch.setattr(os, "chdir", lambda path: moves.append(str(path)) or real(path))
+    built = build_report(spec, out=tmp_path / "out", cache=False, workers=3)
+    assert set(moves) <= {str(elsewhere)} and os.getcwd() == str(elsewhere)  # papermill restores it, to itself
+    assert all(r["slope"].value > 1.5 for r in built.results.values())
