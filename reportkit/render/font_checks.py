@@ -10,10 +10,12 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import unicodedata
 from collections.abc import Sequence
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -29,8 +31,23 @@ REPORT_FONTS: tuple[str, ...] = ("Noto Sans CJK SC", "Noto Sans CJK SC:bold", "N
 _NOT_DRAWN = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp"})
 
 
+_FC_MATCHED: dict[str, tuple[str, int, str]] = {}
+
+
 def _fc_match(pattern: str) -> tuple[str, int, str] | str:
-    """(file, face index, family) fontconfig picks for ``pattern``, or why there is none."""
+    """(file, face index, family) fontconfig picks for ``pattern``, or why there is none. A match
+    is remembered for the process while its file exists (fc-match costs ~5 ms a font, and the
+    build checks glyphs every time); a failure is not, so that installing the fonts is seen."""
+    known = _FC_MATCHED.get(pattern)
+    if known is not None and os.path.isfile(known[0]):
+        return known
+    found = _fc_match_uncached(pattern)
+    if not isinstance(found, str):
+        _FC_MATCHED[pattern] = found
+    return found
+
+
+def _fc_match_uncached(pattern: str) -> tuple[str, int, str] | str:
     exe = shutil.which("fc-match")
     if exe is None:
         return "fontconfig's fc-match is not installed"
@@ -177,6 +194,18 @@ class _TextScanner(HTMLParser):
             self.pieces.append((self.section, self.near, data))
 
 
+# what _TextScanner leaves out, for a quick look at all the text at once: style sheets, scripts,
+# templates and comments, then tags with their attributes (a quoted value may hold ">")
+_UNSEEN = re.compile(r"<(style|script|template)\b.*?</\1\s*>|<!--.*?-->", re.DOTALL | re.IGNORECASE)
+_TAG = re.compile(r"""<(?:[^>"']|"[^"]*"|'[^']*')*>""")
+
+
+def _all_visible_characters(html_or_text: str) -> set[str]:
+    """The characters of the visible text (and perhaps a few more, never fewer): what
+    :func:`visible_text` finds, without telling where."""
+    return set(unescape(_TAG.sub(" ", _UNSEEN.sub(" ", html_or_text))))
+
+
 def visible_text(html_or_text: str) -> list[tuple[str, str, str]]:
     """(section, nearest id, text) pieces a reader sees; text without tags is one piece."""
     if "<" not in html_or_text and "&" not in html_or_text:
@@ -204,6 +233,8 @@ def check_glyphs(html_or_text: str, *, fonts: Sequence[str] | None = None) -> li
     covered, problems = font_coverage(fonts)
     if not covered:
         return problems
+    if all(ord(ch) in covered or not _drawn(ch) for ch in _all_visible_characters(html_or_text)):
+        return problems  # every character can be drawn: no need to find where each one is
     first: dict[str, tuple[str, str, str]] = {}
     counts: dict[str, int] = {}
     for section, near, text in visible_text(html_or_text):

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import jinja2
+import jinja2.bccache
 from markupsafe import Markup
 
 from .. import i18n
@@ -404,6 +405,30 @@ def _finalize(value: Any) -> Any:
     return value
 
 
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """The report templates compiled once per process (each render makes a new environment, with
+    filters bound to its language and references, and would otherwise compile them all again:
+    ~0.03 s). Keyed by template name and file, used only while the source is unchanged (its
+    checksum), and only by :func:`make_environment`, whose environments all have the same options."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, tuple[str, Any]] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        checksum, code = self._code.get(bucket.key, (None, None))
+        if code is not None and checksum == bucket.checksum:
+            bucket.code = code
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._code[bucket.key] = (bucket.checksum, bucket.code)
+
+    def clear(self) -> None:
+        self._code.clear()
+
+
+_COMPILED_TEMPLATES = _CompiledTemplates()
+
+
 def make_environment(templates_dir: Path, lang: str, refs: References | None = None) -> jinja2.Environment:
     """Autoescape everywhere, StrictUndefined, the number filters bound to ``lang`` and the
     ``xref`` filter bound to ``refs`` (the cross-reference targets of the report being rendered)."""
@@ -415,6 +440,7 @@ def make_environment(templates_dir: Path, lang: str, refs: References | None = N
         lstrip_blocks=True,
         keep_trailing_newline=True,
         finalize=_finalize,
+        bytecode_cache=_COMPILED_TEMPLATES,
     )
     env.filters["num"] = formatting.format_number
     env.filters["metric"] = lambda m: formatting.format_metric(m, lang=lang)
