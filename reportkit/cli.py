@@ -377,22 +377,28 @@ def preview(
     out_dir: Annotated[Path | None, typer.Option("--out", help="folder of the preview build (default: build/<id>-preview)")] = None,
     lang: Annotated[str | None, typer.Option("--lang", help="zh or en (default: the spec's)")] = None,
     theme: Annotated[str | None, typer.Option("--theme", help="theme (default: the spec's)")] = None,
-    interval: Annotated[float, typer.Option("--interval", help="seconds between looks where the file system gives no change events (network drives)")] = 1.0,
+    debounce: Annotated[int, typer.Option("--debounce", help="milliseconds that group a burst of saves into one rebuild")] = 50,
+    interval: Annotated[float, typer.Option("--interval", help="with --poll, or where the file system gives no change events (network drives): seconds between looks")] = 1.0,
     poll: Annotated[bool, typer.Option("--poll", help="look for changes every --interval seconds instead of waiting for file events")] = False,
 ) -> None:
     """Build SPEC's HTML and serve it on localhost; with --watch, rebuild on every change, running
     only the sections whose code, parameters or data changed (the run cache does the rest), and
-    reload the page in the browser."""
+    reload the page in the browser where it was scrolled to."""
     from .spec import load_spec
     from .watch import Watcher, serve, watch
 
     try:
         spec_obj = load_spec(spec)
+        if debounce < 1:
+            raise ReportKitError(f"--debounce {debounce}: expected a positive number of milliseconds")
+        if not interval > 0:
+            raise ReportKitError(f"--interval {interval}: expected a positive number of seconds")
+        out_path = out_dir or Path(spec_obj.root) / "build" / f"{spec_obj.id}-preview"
+        watcher = Watcher(spec, out_path, lang=lang, theme=theme, warm_kernels=watch_files)
+        server = serve(out_path, port, watcher=watcher)  # first: the page says "building" until the build is done
     except ReportKitError as exc:
         _fail(exc)
         return
-    out_path = out_dir or Path(spec_obj.root) / "build" / f"{spec_obj.id}-preview"
-    watcher = Watcher(spec, out_path, lang=lang, theme=theme, warm_kernels=watch_files)
 
     def report(r) -> None:  # noqa: ANN001 - a watch.Rebuild
         if r.error:
@@ -401,26 +407,28 @@ def preview(
             ran = ", ".join(r.executed) or "nothing (all from the run cache)"
             console.print(f"rebuilt in {r.seconds:.1f} s; executed: {ran}", soft_wrap=True)
 
-    first = watcher.check()
-    if first is not None:
-        report(first)
-    server = serve(out_path, port, watcher=watcher)
     url = f"http://127.0.0.1:{server.server_address[1]}/report.html"
     out.print(f"serving {url}" + (" — watching for changes (Ctrl-C to stop)" if watch_files else " (Ctrl-C to stop)"),
               highlight=False, soft_wrap=True)
     try:
+        first = watcher.check()
+        if first is not None:
+            report(first)
         if watch_files and poll:
             watch(watcher, interval=interval, report=report)
         elif watch_files:
-            watcher.watch(report=report, poll_delay_ms=int(interval * 1000))
+            watcher.watch(report=report, debounce_ms=debounce, poll_delay_ms=int(interval * 1000))
         else:
             import threading
 
             threading.Event().wait()
     except KeyboardInterrupt:
         pass
+    except ReportKitError as exc:
+        _fail(exc)
     finally:
         server.shutdown()
+        server.server_close()
         watcher.close()
 
 
