@@ -92,7 +92,9 @@ def _kernel_manager_class(stderr_path: Path, ipc_dir: str, kernels: KernelPool |
                 kw["env"] = {**kw.get("env", os.environ), **env}
             if cwd is not None:  # the kernel's folder, set here: papermill's cwd= would chdir the whole process
                 kw["cwd"] = cwd
-            pid = kernels.launch(kernel_cmd, env=kw.get("env", os.environ), cwd=kw.get("cwd") or os.getcwd(),
+            # as jupyter_client's launch_kernel sets it: the kernel knows it has a parent (no "ipython kernel" notes)
+            forked_env = {**kw.get("env", os.environ), "JPY_PARENT_PID": str(os.getpid())}
+            pid = kernels.launch(kernel_cmd, env=forked_env, cwd=kw.get("cwd") or os.getcwd(),
                                  log_path=stderr_path) if kernels is not None else None
             if pid is not None:
                 from .kernel_pool import ForkedKernel

@@ -269,8 +269,9 @@ class KernelPool:
             reason = self._decline(argv, env)
             if reason is None:
                 try:
-                    reply = self._request({"op": "launch", "argv": list(argv), "env": dict(env), "cwd": str(cwd),
-                                           "log": str(log_path)})
+                    # the template has its own working folder: every path it gets is absolute
+                    reply = self._request({"op": "launch", "argv": list(argv), "env": dict(env),
+                                           "cwd": str(Path(cwd).absolute()), "log": str(Path(log_path).absolute())})
                 except (OSError, ValueError) as exc:
                     reply = {"refused": f"the kernel template did not answer ({exc})"}
                 if "pid" in reply:

@@ -107,7 +107,9 @@ def _become_kernel(request: dict[str, Any], listener: socket.socket, conn: socke
             sys.modules["numpy"].random.seed()
         from ipykernel.kernelapp import IPKernelApp
 
-        app = IPKernelApp.instance()
+        # traits whose defaults IPKernelApp read from the environment when the template imported it
+        app = IPKernelApp.instance(parent_handle=int(os.environ.get("JPY_PARENT_PID") or 0),
+                                   interrupt=int(os.environ.get("JPY_INTERRUPT_EVENT") or 0))
         app.initialize()
         if "matplotlib_inline.backend_inline" in sys.modules:
             # imported before a shell existed, its IPython hooks were not installed: do it now, as importing

@@ -104,6 +104,8 @@ def test_a_forked_kernel_is_what_a_cold_kernel_is(probe, pool, tmp_path):
     cold = _run(probe, tmp_path / "cold.ipynb", None)
     warm = _run(probe, tmp_path / "warm.ipynb", pool)
     assert pool.launched >= 1 and not pool.declined
+    # both kernels knew their parent (JPY_PARENT_PID): neither printed the "ipython kernel" notes to its log
+    assert not (tmp_path / "cold.kernel.log").exists() and not (tmp_path / "warm.kernel.log").exists()
     for state in (cold, warm):
         state.pop("random")
     assert warm == cold
@@ -121,6 +123,14 @@ def test_no_state_passes_from_one_run_to_the_next_on_a_pool(probe, pool, tmp_pat
         assert "leftover" not in state["names"]
     assert first["random"] != second["random"]  # numpy's global generator is reseeded in every kernel
     assert first["names"] == second["names"]
+
+
+def test_relative_paths_are_those_of_the_caller_not_of_the_template(probe, pool, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a batch names its outputs relative to where it was started
+    out = execute_notebook(probe, Path("rel") / "out.ipynb", {"tag": "b"}, cwd=".", kernels=pool, env=ENV)
+    assert pool.launched == 1 and not pool.declined and (tmp_path / "rel" / "out.ipynb").is_file()
+    assert json.loads(next("".join(o["text"]) for c in out.nb.cells if c.source.startswith("import builtins")
+                           for o in c.outputs if o.get("output_type") == "stream"))["cwd"] == str(tmp_path)
 
 
 def test_a_launch_with_another_environment_gets_an_ordinary_kernel(probe, pool, tmp_path):
