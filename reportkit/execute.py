@@ -77,10 +77,16 @@ def _kernel_manager_class(stderr_path: Path, ipc_dir: str, kernels: KernelPool |
     from jupyter_client.manager import AsyncKernelManager
     from traitlets import default
 
+    from .kernel_client import client_class
+
     class RunKernelManager(AsyncKernelManager):
         @default("transport")
         def _transport_default(self) -> str:
             return "ipc" if os.name == "posix" else "tcp"
+
+        @default("client_factory")
+        def _client_factory_default(self) -> type:
+            return client_class()  # ready when the kernel has answered (reportkit.kernel_client)
 
         def _ip_default(self) -> str:
             if self.transport == "ipc":
