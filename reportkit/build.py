@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -282,17 +283,24 @@ def build_report(
     edition = check_edition(edition)  # before anything runs
     spec = spec if isinstance(spec, ReportSpec) else load_spec(spec)
     theme = load_theme(theme or spec.theme).name  # an unknown theme lists the available ones
-    plan = make_plan(spec, lang=lang, theme=theme)
-    out_dir = Path(out) if out is not None else default_out_dir(spec, plan.lang, theme, edition)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    timings: dict[str, float] = {"plan": round(time.perf_counter() - started, 3)}
-
     store = RunCache(cache_dir if cache_dir is not None else default_cache_dir(spec)) if cache else None
-    # while kernels execute, this process is idle: load the renderer and its fonts off the critical path
-    warming = threading.Thread(target=_warm_renderer, name="reportkit-warm-renderer", daemon=True)
-    warming.start()
-    runs = run_plan(plan, out_dir, cache=store, progress=progress, workers=workers, kernels=kernels)
-    warming.join()
+    with ExitStack() as stack:
+        if kernels == "warm" and len(spec.sections) >= 2 and (store is None or store.is_empty()):
+            # every run will execute: the warm-kernel template starts importing while the plan is made
+            from .kernel_pool import open_pool
+
+            early = open_pool(DEFAULT_KERNEL, [spec.resolve(s.notebook) for s in spec.sections], env=kernel_env(store))
+            if early is not None:
+                kernels = stack.enter_context(early)
+        plan = make_plan(spec, lang=lang, theme=theme)
+        out_dir = Path(out) if out is not None else default_out_dir(spec, plan.lang, theme, edition)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        timings: dict[str, float] = {"plan": round(time.perf_counter() - started, 3)}
+        # while kernels execute, this process is idle: load the renderer and its fonts off the critical path
+        warming = threading.Thread(target=_warm_renderer, name="reportkit-warm-renderer", daemon=True)
+        warming.start()
+        runs = run_plan(plan, out_dir, cache=store, progress=progress, workers=workers, kernels=kernels)
+        warming.join()
     results = runs.results
     timings.update(runs.timings)
     # checks before anything reaches a client: tracebacks, stderr, missing values, placeholders, …

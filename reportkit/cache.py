@@ -38,6 +38,13 @@ class RunCache:
     def record_path(self, key: str) -> Path:
         return self.folder / f"{key}.json"
 
+    def is_empty(self) -> bool:
+        """No entry recorded yet (a missing folder too): every run of a build will execute."""
+        try:
+            return not any(self.folder.glob("*.json"))
+        except OSError:
+            return True
+
     def get(self, key: str) -> Path | None:
         """The entry's notebook if it is there and matches its record, else None."""
         path, record = self.path(key), self.record_path(key)

@@ -88,3 +88,47 @@ def test_parallel_runs_leave_the_process_folder_alone(tmp_path, monkeypatch):
     assert moves  # the runs went through papermill in those threads, which only ever restores a folder
     assert str(spec.parent) not in moves and os.getcwd() == str(elsewhere)  # never into the project
     assert all(r["slope"].value > 1.5 for r in built.results.values())
+
+
+class _Planned(Exception):
+    """Raised by the patched planner: the test stops the build there."""
+
+
+@pytest.mark.parametrize("cached", [False, True])
+def test_the_template_starts_before_the_plan_only_when_every_run_will_execute(tmp_path, monkeypatch, cached):
+    """An empty run cache (or none): the warm-kernel template is started before the plan is made,
+    and closed when the build fails; a cache with entries: nothing is started before the plan."""
+    import reportkit.build as build_module
+    from reportkit import kernel_pool
+
+    events: list[str] = []
+
+    class Pool:
+        def __enter__(self):
+            events.append("pool entered")
+            return self
+
+        def __exit__(self, *exc):
+            events.append("pool closed")
+
+    def open_pool(kernel, notebooks, *, env=None):
+        events.append(f"pool opened for {len(list(notebooks))} notebooks")
+        assert env is not None and env["OPENBLAS_NUM_THREADS"]  # the kernels' environment: thread limits
+        return Pool()
+
+    def make_plan(*args, **kwargs):
+        events.append("plan")
+        raise _Planned
+
+    monkeypatch.setattr(kernel_pool, "open_pool", open_pool)
+    monkeypatch.setattr(build_module, "make_plan", make_plan)
+    cache_dir = tmp_path / "runs"
+    if cached:
+        cache_dir.mkdir()
+        (cache_dir / "0123456789abcdef.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(_Planned):
+        build_report(_spec(tmp_path / "p"), out=tmp_path / "out", cache_dir=cache_dir)
+    if cached:
+        assert events == ["plan"]
+    else:
+        assert events == ["pool opened for 3 notebooks", "pool entered", "plan", "pool closed"]
