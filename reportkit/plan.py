@@ -5,6 +5,8 @@ Everything that can be wrong with a spec or its parameters is found here, before
 
 from __future__ import annotations
 
+import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,7 @@ import nbformat
 from .errors import ReportKitError, SpecError
 from .hashing import file_sha256
 from .i18n import check_language
-from .params import read_parameters, validate_parameters
+from .params import NotebookParameters, read_parameters, validate_parameters
 from .provenance import (
     environment_lock,
     notebook_code_hash,
@@ -70,6 +72,45 @@ def notebook_path(spec: ReportSpec, section: SectionSpec) -> Path:
     return path
 
 
+# A batch plans every row from the same notebooks and data files: what is read from a file is kept
+# for the process, under the file's identity and state (device, inode, size, modification time in
+# ns), so an edited or replaced file is read again and an unchanged one once.
+_FILE_FACTS: dict[tuple[str, str, int, int, int, int], Any] = {}
+_FACTS_LOCK = threading.Lock()
+
+
+def _from_file(kind: str, path: Path, read: Any) -> Any:
+    st = os.stat(path)
+    key = (kind, str(path), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    with _FACTS_LOCK:
+        if key in _FILE_FACTS:
+            return _FILE_FACTS[key]
+    value = read(path)
+    with _FACTS_LOCK:
+        if len(_FILE_FACTS) > 4096:  # a long-lived process (a preview session) that saw many versions
+            _FILE_FACTS.clear()
+        _FILE_FACTS[key] = value
+    return value
+
+
+def content_hash(path: Path) -> str:
+    """SHA-256 of a file's content (read once per process while the file is unchanged)."""
+    digest: str = _from_file("sha256", path, file_sha256)
+    return digest
+
+
+def _read_notebook(path: Path) -> tuple[NotebookParameters, str, str]:
+    nb = nbformat.read(path, as_version=4)
+    return read_parameters(path), notebook_code_hash(nb), notebook_narrative_hash(nb)
+
+
+def notebook_facts(path: Path) -> tuple[NotebookParameters, str, str]:
+    """A notebook's declared parameters, code hash and narrative hash (read once per process while
+    the file is unchanged)."""
+    facts: tuple[NotebookParameters, str, str] = _from_file("notebook", path, _read_notebook)
+    return facts
+
+
 def data_hashes(spec: ReportSpec) -> dict[str, str]:
     hashes: dict[str, str] = {}
     for src in spec.data:
@@ -79,7 +120,7 @@ def data_hashes(spec: ReportSpec) -> dict[str, str]:
                 f"data source {src.path!r} does not exist (looked at {path}); expected a file the report reads",
                 path=spec.source_path,
             )
-        hashes[src.path] = file_sha256(path)
+        hashes[src.path] = content_hash(path)
     return hashes
 
 
@@ -91,7 +132,7 @@ def parameter_files(spec: ReportSpec, values: dict[str, Any]) -> dict[str, str]:
         if isinstance(value, str) and value.strip() and len(value) < 1024:
             path = spec.resolve(value)
             if path.is_file():
-                hashes[value] = file_sha256(path)
+                hashes[value] = content_hash(path)
     return hashes
 
 
@@ -111,15 +152,14 @@ def make_plan(spec: ReportSpec, *, lang: str | None = None, theme: str | None = 
     runs: list[PlannedRun] = []
     for section in spec.sections:
         nb_path = notebook_path(spec, section)
-        declared = read_parameters(nb_path)
+        declared, code_hash, narrative_hash = notebook_facts(nb_path)
         values = dict(section.parameters)
         if declared.get(LANGUAGE_PARAMETER) is not None:
             values[LANGUAGE_PARAMETER] = lang
         if declared.get(THEME_PARAMETER) is not None:
             values[THEME_PARAMETER] = theme
         params = validate_parameters(declared, values, source=f"{spec.source_path} (section {section.id!r})")
-        nb = nbformat.read(nb_path, as_version=4)
         inputs = {**hashes, **parameter_files(spec, declared.defaults() | params)}
-        key = run_key(code_hash=notebook_code_hash(nb), parameters=params, data_hashes=inputs, environment=environment)
-        runs.append(PlannedRun(section.id, nb_path, params, key, inputs, declared.secret(), notebook_narrative_hash(nb)))
+        key = run_key(code_hash=code_hash, parameters=params, data_hashes=inputs, environment=environment)
+        runs.append(PlannedRun(section.id, nb_path, params, key, inputs, declared.secret(), narrative_hash))
     return Plan(spec, lang, tuple(runs), hashes, environment, theme)

@@ -20,8 +20,8 @@ from typing import Any
 from ..build import build_key, templates_digest
 from ..errors import SpecError
 from ..ids import case_key, check_folder_id
-from ..params import read_parameters, validate_parameters
-from ..plan import LANGUAGE_PARAMETER, THEME_PARAMETER, Plan, PlannedRun, make_plan, notebook_path
+from ..params import validate_parameters
+from ..plan import LANGUAGE_PARAMETER, THEME_PARAMETER, Plan, PlannedRun, make_plan, notebook_facts, notebook_path
 from ..spec import ReportSpec, load_spec
 
 #: the matrix column naming a row; it becomes the row's output folder and, when the batch is
@@ -92,7 +92,7 @@ def _section_parameters(spec: ReportSpec) -> dict[str, Any]:
     """section id → its notebook's declared parameters (errors name a missing notebook)."""
     declared: dict[str, Any] = {}
     for section in spec.sections:
-        declared[section.id] = read_parameters(notebook_path(spec, section))
+        declared[section.id] = notebook_facts(notebook_path(spec, section))[0]
     return declared
 
 

@@ -1,0 +1,84 @@
+"""What planning reads from files is read once per process while a file is unchanged
+(reportkit.plan notebook_facts/content_hash, provenance.package_source_hash), and read again as
+soon as it changes; the environment lock lists what importlib.metadata lists."""
+
+from __future__ import annotations
+
+import os
+import re
+from importlib import metadata
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from reportkit import provenance
+from reportkit.plan import content_hash, make_plan, notebook_facts
+from reportkit.spec import load_spec
+
+
+def _project(tmp_path: Path) -> Path:
+    nb = new_notebook(cells=[new_code_cell("path: str = 'data.csv'  # input", metadata={"tags": ["parameters"]}),
+                             new_code_cell("x = 1"), new_markdown_cell("说明")])
+    nb.metadata["kernelspec"] = {"name": "reportkit", "display_name": "Python (reportkit)", "language": "python"}
+    nbformat.write(nb, tmp_path / "a.ipynb")
+    (tmp_path / "data.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    spec = tmp_path / "r.yaml"
+    spec.write_text("id: facts\ntitle: 事实\noutputs: [html]\nsections:\n  - id: a\n    notebook: a.ipynb\n"
+                    "    title: 甲\n", encoding="utf-8")
+    return spec
+
+
+def _touch_later(path: Path) -> None:
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+
+
+def test_an_edited_notebook_or_data_file_changes_the_run_key_in_the_same_process(tmp_path):
+    spec_path = _project(tmp_path)
+    first = make_plan(load_spec(spec_path)).runs[0]
+    assert make_plan(load_spec(spec_path)).runs[0].run_key == first.run_key  # unchanged: same key
+    assert first.inputs == {"data.csv": content_hash(tmp_path / "data.csv")}
+
+    nb = nbformat.read(tmp_path / "a.ipynb", as_version=4)
+    nb.cells[1].source = "x = 2"  # same size: only the content and the modification time differ
+    nbformat.write(nb, tmp_path / "a.ipynb")
+    _touch_later(tmp_path / "a.ipynb")
+    edited = make_plan(load_spec(spec_path)).runs[0]
+    assert edited.run_key != first.run_key
+
+    (tmp_path / "data.csv").write_text("a,b\n1,3\n", encoding="utf-8")
+    _touch_later(tmp_path / "data.csv")
+    changed = make_plan(load_spec(spec_path)).runs[0]
+    assert changed.inputs["data.csv"] != first.inputs["data.csv"]
+    assert changed.run_key != edited.run_key
+
+
+def test_notebook_facts_are_those_read_from_the_file(tmp_path):
+    _project(tmp_path)
+    declared, code, narrative = notebook_facts(tmp_path / "a.ipynb")
+    nb = nbformat.read(tmp_path / "a.ipynb", as_version=4)
+    assert [p.name for p in declared.parameters] == ["path"]
+    assert code == provenance.notebook_code_hash(nb)
+    assert narrative == provenance.notebook_narrative_hash(nb)
+
+
+def test_the_source_hash_follows_an_edit_of_reportkit(tmp_path, monkeypatch):
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "provenance.py").write_text("a = 1\n", encoding="utf-8")
+    monkeypatch.setattr(provenance, "__file__", str(package / "provenance.py"))
+    before = provenance.package_source_hash()
+    (package / "provenance.py").write_text("a = 2\n", encoding="utf-8")
+    _touch_later(package / "provenance.py")
+    after = provenance.package_source_hash()
+    (package / "new.py").write_text("", encoding="utf-8")
+    assert len({before, after, provenance.package_source_hash()}) == 3
+
+
+def test_the_environment_lock_lists_every_distribution_importlib_metadata_finds():
+    def canonical(name: str) -> str:
+        return re.sub(r"[-_.]+", "-", name).lower()
+
+    expected = {f"{canonical(d.metadata['Name'] or '')}=={d.version}" for d in metadata.distributions()}
+    assert provenance._installed_pins() == expected
