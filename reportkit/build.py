@@ -33,7 +33,7 @@ from .errors import ReportKitError
 from .execute import DEFAULT_KERNEL
 from .hashing import file_sha256
 from .manifest import GitState, Manifest
-from .plan import Plan, PlannedRun, make_plan
+from .plan import Plan, PlannedRun, make_plan, pinned_env
 from .provenance import git_commit
 from .record import SectionResults
 from .section_run import SectionRun, run_section
@@ -88,7 +88,8 @@ def build_key(plan: Plan, *, edition: str = "client", templates: str | None = No
         {
             "runs": [r.run_key for r in plan.runs],
             "narrative": [r.narrative for r in plan.runs],  # prose edits re-render without re-running
-            "spec": plan.spec.model_dump(mode="json"),
+            # the spec's content, not where it lies: a project moved, or extracted on a worker, is the same report
+            "spec": plan.spec.model_dump(mode="json", exclude={"root", "source_path"}),
             "lang": plan.lang, "theme": plan.theme, "edition": edition,
             "templates": templates or templates_digest(),
             "environment": dict(sorted(plan.environment.items())),
@@ -197,7 +198,7 @@ def run_plan(
         return run_section(
             run.notebook, out_dir / "runs" / f"{run.section}.ipynb", run.parameters, cwd=plan.spec.root,
             section=run.section, shown_as=os.path.relpath(run.notebook, plan.spec.root), secret=run.secret,
-            run_key=run.run_key, cache=cache, progress=hook, kernels=pool, env=env, stop=stop)
+            run_key=run.run_key, cache=cache, progress=hook, kernels=pool, env={**env, **pinned_env(run)}, stop=stop)
 
     try:
         done = {r.section: one(r) for r in plan.runs if r.section in cached}

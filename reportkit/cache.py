@@ -1,24 +1,34 @@
-"""The store of executed runs, keyed by run key.
+"""The store of executed runs, keyed by run key: a local folder or ``s3://bucket/prefix``.
 
 A run's key (see :mod:`reportkit.plan`) hashes the notebook's code, its parameters, the content of
 every input data file it names, reportkit's own source and the installed packages. A run whose
 key is in the store is not executed again: its executed notebook is reused.
 
 An entry is two files: ``<key>.ipynb`` (the executed notebook) and ``<key>.json`` (its SHA-256 and
-size). Both are written under a temporary name and renamed, the notebook first, so a build killed
-half-way leaves at worst a notebook without its record, which counts as absent. Reading an entry
-checks the notebook against its record: a truncated or edited entry is not reused.
+size), written in that order, the record last, as a release is published: a reader that finds the
+record finds the whole notebook. In a local folder both are written under a temporary name and
+renamed, so a build killed half-way leaves at worst a notebook without its record, which counts as
+absent. In object storage each is one PUT, seen whole or not at all. Reading an entry checks the
+notebook against its record: a truncated or edited entry is not reused.
+
+With the store in object storage (``RunCache("s3://bucket/runs")``), every worker and every
+machine shares it; entries read are kept in a local mirror folder (``$XDG_CACHE_HOME/reportkit/
+runs/<hash of the URL>``, checked against the record like any entry), and results computed once
+for a batch (:mod:`reportkit.analysis.memo`) are kept in that folder, per machine.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import os
 import time
 from pathlib import Path
 
 from .atomic import copy_atomic, write_atomic
 from .hashing import file_sha256
+from .storage import Store, is_url, open_store
 
 log = logging.getLogger(__name__)
 
@@ -26,11 +36,28 @@ log = logging.getLogger(__name__)
 STALE_PARTIAL_SECONDS = 60.0
 
 
-class RunCache:
-    """Executed notebooks in ``folder``, one ``<run key>.ipynb`` and ``<run key>.json`` per run."""
+def mirror_folder(url: str) -> Path:
+    """The local folder of a run cache in object storage (entries read, memo)."""
+    base = os.environ.get("XDG_CACHE_HOME", "").strip() or "~/.cache"
+    return Path(base).expanduser() / "reportkit" / "runs" / hashlib.sha256(url.rstrip("/").encode()).hexdigest()[:16]
 
-    def __init__(self, folder: str | Path) -> None:
-        self.folder = Path(folder)
+
+class RunCache:
+    """Executed notebooks at ``location`` (a folder, or ``s3://bucket/prefix``), one
+    ``<run key>.ipynb`` and ``<run key>.json`` per run. :attr:`folder` is local in both cases:
+    the folder itself, or the local mirror of the object-storage location."""
+
+    def __init__(self, location: str | Path) -> None:
+        self.location = str(location).rstrip("/") if is_url(str(location)) else str(location)
+        self.store: Store | None = open_store(self.location) if is_url(self.location) else None
+        self.folder = mirror_folder(self.location) if self.store is not None else Path(location)
+
+    @property
+    def remote(self) -> bool:
+        return self.store is not None
+
+    def __str__(self) -> str:
+        return self.location
 
     def path(self, key: str) -> Path:
         return self.folder / f"{key}.ipynb"
@@ -39,39 +66,74 @@ class RunCache:
         return self.folder / f"{key}.json"
 
     def is_empty(self) -> bool:
-        """No entry recorded yet (a missing folder too): every run of a build will execute."""
+        """No entry recorded yet (a missing folder too): every run of a build will execute. Object
+        storage is not listed (it may hold millions of entries): never empty."""
+        if self.store is not None:
+            return False
         try:
             return not any(self.folder.glob("*.json"))
         except OSError:
             return True
 
-    def get(self, key: str) -> Path | None:
-        """The entry's notebook if it is there and matches its record, else None."""
-        path, record = self.path(key), self.record_path(key)
-        if not path.is_file() or not record.is_file():
-            return None
+    def _record(self, key: str) -> dict | None:
+        """The entry's record, or None when there is none (or it cannot be read)."""
         try:
-            expected = json.loads(record.read_text(encoding="utf-8"))
-            ok = path.stat().st_size == expected["bytes"] and file_sha256(path) == expected["sha256"]
-        except (OSError, ValueError, KeyError, TypeError):
-            ok = False
-        if not ok:
-            log.warning("run cache entry %s does not match its record; it will be executed again", path)
+            if self.store is not None:
+                data = self.store.read(f"{key}.json")
+            else:
+                data = self.record_path(key).read_bytes()
+            record = json.loads(data)
+            return record if isinstance(record, dict) else None
+        except FileNotFoundError:
             return None
-        return path
+        except (OSError, ValueError) as exc:
+            log.warning("run cache record %s/%s.json cannot be read (%s); the run will be executed again",
+                        self.location, key, exc)
+            return None
+
+    @staticmethod
+    def _matches(path: Path, record: dict) -> bool:
+        try:
+            return path.is_file() and path.stat().st_size == record["bytes"] and file_sha256(path) == record["sha256"]
+        except (OSError, KeyError, TypeError):
+            return False
+
+    def get(self, key: str) -> Path | None:
+        """The entry's notebook (a local file) if it is there and matches its record, else None."""
+        record = self._record(key)
+        if record is None:
+            return None
+        path = self.path(key)
+        if self._matches(path, record):
+            return path
+        if self.store is not None:  # fetch it into the mirror, then check it as any entry
+            try:
+                self.store.download((f"{key}.ipynb",), path)
+            except (OSError, ValueError) as exc:
+                log.warning("run cache entry %s/%s.ipynb cannot be read (%s)", self.location, key, exc)
+                return None
+            if self._matches(path, record):
+                return path
+        log.warning("run cache entry %s/%s.ipynb does not match its record; it will be executed again",
+                    self.location, key)
+        return None
 
     def put(self, key: str, executed: str | Path) -> Path:
-        """Store an executed notebook under ``key`` (copied; the source is left in place)."""
+        """Store an executed notebook under ``key`` (copied; the source is left in place): the
+        notebook first, its record last."""
         path = copy_atomic(executed, self.path(key))
-        record = {"run_key": key, "sha256": file_sha256(path), "bytes": path.stat().st_size}
-        write_atomic(self.record_path(key), json.dumps(record))
+        record = json.dumps({"run_key": key, "sha256": file_sha256(path), "bytes": path.stat().st_size})
+        if self.store is not None:
+            self.store.upload(path, f"{key}.ipynb")
+            self.store.write(record.encode("utf-8"), f"{key}.json")
+        write_atomic(self.record_path(key), record)
         return path
 
     def remove_stale_partials(self, older_than: float = STALE_PARTIAL_SECONDS) -> list[Path]:
-        """Remove temporary files (``.<key>.*.partial``) that a killed writer left, once they are
-        older than ``older_than`` seconds. The cache may be shared by batches running at the same
-        time, so a fresh temporary file may be another writer's copy in progress: only stale ones go.
-        """
+        """Remove temporary files (``.<key>.*.partial``) that a killed writer left in the local
+        folder, once they are older than ``older_than`` seconds. The cache may be shared by batches
+        running at the same time, so a fresh temporary file may be another writer's copy in
+        progress: only stale ones go. (Object storage has no partial objects.)"""
         removed: list[Path] = []
         if not self.folder.is_dir():
             return removed
@@ -86,5 +148,8 @@ class RunCache:
         return removed
 
     def copy_to(self, key: str, target: str | Path) -> Path:
-        """Copy a cached run to ``target``."""
-        return copy_atomic(self.path(key), target)
+        """Copy a cached run to ``target`` (fetched first from object storage if needed)."""
+        source = self.get(key) if self.store is not None else self.path(key)
+        if source is None:
+            raise FileNotFoundError(f"run cache entry {self.location}/{key}.ipynb")
+        return copy_atomic(source, target)

@@ -206,7 +206,7 @@ def params(notebook: Annotated[Path, typer.Argument(help="section notebook (.ipy
 def batch(
     spec: Annotated[Path, typer.Argument(help="report spec (YAML), e.g. reports/china-ecommerce-2024.yaml")],
     matrix: Annotated[Path, typer.Option("--matrix", help="CSV of rows: an id column (the row's folder) and parameter columns")],
-    out_dir: Annotated[Path, typer.Option("--out", help="batch folder: one sub-folder per row, index.html, index.json")],
+    out_dir: Annotated[str, typer.Option("--out", help="batch folder (or s3://bucket/prefix): one sub-folder per row, index.html, index.json")],
     workers: Annotated[int | None, typer.Option("--workers", help="local worker processes (default: CPU count)")] = None,
     scheduler: Annotated[str | None, typer.Option("--scheduler", help="run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786")] = None,
     dask_local: Annotated[int | None, typer.Option("--dask-local", help="start a Dask LocalCluster of N worker processes")] = None,
@@ -214,7 +214,7 @@ def batch(
     force: Annotated[bool, typer.Option("--force", help="execute every run and build every row, even if cached or current")] = False,
     lang: Annotated[str | None, typer.Option("--lang", help="language edition: zh or en (default: the spec's)")] = None,
     theme: Annotated[str | None, typer.Option("--theme", help="theme for every row (default: the spec's)")] = None,
-    cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="run cache (default: build/.runs of the project)")] = None,
+    cache_dir: Annotated[str | None, typer.Option("--cache", "--cache-dir", help="run cache: a folder or s3://bucket/prefix, shared by every worker (default: build/.runs of the project)")] = None,
     json_events: Annotated[bool, typer.Option("--json", help="print one JSON event per line on stdout instead of progress")] = False,
     cold_kernels: Annotated[bool, typer.Option("--cold-kernels", help="start every kernel from scratch instead of forking pre-imported ones")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
@@ -257,7 +257,7 @@ def batch(
         refuse(exc, 2)
         return
     except KeyboardInterrupt as exc:
-        _interrupted(exc, f"unfinished rows are marked interrupted in {out_dir / 'index.json'}; "
+        _interrupted(exc, f"unfinished rows are marked interrupted in {out_dir.rstrip('/')}/index.json; "
                           "run the same command again to complete only what is missing")
         return
     finally:
@@ -268,7 +268,7 @@ def batch(
         out.print(f"batch {plan.spec.id}: {s['done']} done, {s['reused']} reused, {s['failed']} failed "
                   f"({s['runs_executed']} runs executed, {s['runs_cached']} cached) in {s['seconds']:.1f} s "
                   f"on {s['executor'] or 'nothing (all current)'}")
-        out.print(f"   index: {result.out_dir / 'index.html'}", soft_wrap=True)
+        out.print(f"   index: {result.location}/index.html", soft_wrap=True)
         for row in result.failed:
             kept = f" (notebook kept: {row.failed_notebook})" if row.failed_notebook else ""
             _say(f"row {row.id} failed:", f"{row.error or ''}{kept}")
@@ -278,7 +278,7 @@ def batch(
 
 @app.command()
 def publish(
-    source: Annotated[Path, typer.Argument(help="a build folder, or a batch folder (each row goes to the client its id names)")],
+    source: Annotated[str, typer.Argument(help="a build folder, or a batch folder (each row goes to the client its id names); either may be s3://bucket/prefix")],
     to: Annotated[str, typer.Option("--to", help="destination: a local folder or s3://bucket/prefix")],
     client: Annotated[str | None, typer.Option("--client", help="the client of a single build (or one row of a batch)")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="list what would be written; write nothing")] = False,
@@ -487,7 +487,7 @@ def new_report_cmd(
     out.print(f"   build it: reportkit build {path}", highlight=False)
 
 
-def _batch_with_progress(plan: BatchPlan, out_dir: Path, **options: Any) -> BatchResult:
+def _batch_with_progress(plan: BatchPlan, out_dir: str | Path, **options: Any) -> BatchResult:
     """run_batch with rich bars (runs, rows) and a line per finished run and row."""
     from .batch import BatchEvent, run_batch
 

@@ -255,7 +255,7 @@ def check_dask() -> Check:
 
 def check_s3_credentials() -> Check:
     """Whether S3 credentials are configured (where they come from, never their values)."""
-    from .publish.store import CONFIG_ENV, DEFAULT_CONFIG, s3_options
+    from .storage import CONFIG_ENV, DEFAULT_CONFIG, s3_options
 
     name = "S3 credentials (optional)"
     config = Path(os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG).expanduser()

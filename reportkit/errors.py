@@ -153,6 +153,11 @@ class RenderError(ReportKitError):
     """Rendering HTML or PDF failed, or a client-output check (fonts, links, NaN) failed."""
 
 
+class StorageError(ReportKitError):
+    """A storage location (a folder or ``s3://bucket/prefix``) cannot be opened, read or written:
+    names the location, the reason and what was expected."""
+
+
 class PublishError(ReportKitError):
     """A release cannot be published, found or verified (names the client, path and reason)."""
 

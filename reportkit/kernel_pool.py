@@ -42,8 +42,9 @@ from .errors import ReportKitError
 log = logging.getLogger(__name__)
 
 #: variables that may differ between the template and a kernel: set per kernel by jupyter_client,
-#: or by pytest per test phase; none of them is read when a module is imported
-PER_KERNEL_ENV = ("JPY_", "PYDEVD_", "PYTEST_CURRENT_TEST")
+#: by pytest per test phase, or by the kit per run (the planned hashes of a run's inputs in object
+#: storage, reportkit.remote_inputs); none of them is read when a module is imported
+PER_KERNEL_ENV = ("JPY_", "PYDEVD_", "PYTEST_CURRENT_TEST", "REPORTKIT_PINNED_INPUTS")
 
 #: the template only: no jemalloc background thread in pyarrow (a thread makes forking unsafe)
 TEMPLATE_ONLY_ENV = {"JE_ARROW_MALLOC_CONF": "background_thread:false"}

@@ -5,6 +5,7 @@ Everything that can be wrong with a spec or its parameters is found here, before
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from .provenance import (
     run_key,
 )
 from .spec import ReportSpec, SectionSpec
+from .storage import is_url
 
 #: A notebook parameter with this name receives the report's language.
 LANGUAGE_PARAMETER = "lang"
@@ -111,9 +113,27 @@ def notebook_facts(path: Path) -> tuple[NotebookParameters, str, str]:
     return facts
 
 
+def metadata_file(path: Path) -> Path:
+    """The metadata file a reader looks for beside a data file (same folder and stem, ``.yaml``;
+    :mod:`reportkit.data.market`): it changes what the notebook reports, so it is an input too."""
+    return path.with_suffix(".yaml")
+
+
+def _url_hash(url: str, where: str) -> str:
+    from .remote_inputs import url_sha256
+
+    try:
+        return url_sha256(url)
+    except ReportKitError as exc:
+        raise SpecError(f"{where}: {exc}") from exc
+
+
 def data_hashes(spec: ReportSpec) -> dict[str, str]:
     hashes: dict[str, str] = {}
     for src in spec.data:
+        if is_url(src.path):
+            hashes[src.path] = _url_hash(src.path, f"{spec.source_path}: data source {src.path!r}")
+            continue
         path = spec.resolve(src.path)
         if not path.is_file():
             raise SpecError(
@@ -128,12 +148,49 @@ def parameter_files(spec: ReportSpec, values: dict[str, Any]) -> dict[str, str]:
     """Hashes of the files that string parameters name (relative to the project), e.g. a
     notebook's ``panel_path``, so that editing such a file changes the run key."""
     hashes: dict[str, str] = {}
-    for value in values.values():
-        if isinstance(value, str) and value.strip() and len(value) < 1024:
-            path = spec.resolve(value)
-            if path.is_file():
-                hashes[value] = content_hash(path)
+    for name, value in values.items():
+        if not (isinstance(value, str) and value.strip() and len(value) < 1024):
+            continue
+        if is_url(value.strip()):  # an input in object storage: its content, fetched once (reportkit.remote_inputs)
+            hashes[value.strip()] = _url_hash(value.strip(), f"{spec.source_path}: parameter {name}")
+            continue
+        path = spec.resolve(value)
+        if path.is_file():
+            hashes[value] = content_hash(path)
+            beside = metadata_file(path)
+            if beside != path and beside.is_file():
+                hashes[str(Path(value).with_suffix(".yaml"))] = content_hash(beside)
     return hashes
+
+
+def pinned_env(run: PlannedRun) -> dict[str, str]:
+    """What a run's kernel is told about its inputs in object storage: their planned content hashes
+    (:data:`reportkit.remote_inputs.PINNED_ENV`), so that it refuses an object replaced since."""
+    from .remote_inputs import PINNED_ENV
+
+    urls = {name: sha for name, sha in run.inputs.items() if is_url(name)}
+    return {PINNED_ENV: json.dumps(urls, sort_keys=True)} if urls else {}
+
+
+def run_environment() -> dict[str, str]:
+    """What every run key holds of this process's environment: the tracked packages' versions, a
+    hash of reportkit's source and one of every installed distribution."""
+    environment = package_versions()
+    environment["reportkit_source"] = package_source_hash()[:16]
+    environment["packages_lock"] = environment_lock()[:16]
+    return environment
+
+
+def check_environment(expected: dict[str, str], where: str) -> None:
+    """Refuse to run where the environment differs from the one the plan's keys were made in: a
+    run stored under those keys would not be what they say (a worker with other package versions,
+    another reportkit). Names what differs."""
+    mine = run_environment()
+    differs = sorted(k for k in expected.keys() | mine.keys() if expected.get(k) != mine.get(k))
+    if differs:
+        shown = "; ".join(f"{k}: planned {expected.get(k, 'absent')}, here {mine.get(k, 'absent')}" for k in differs[:6])
+        raise ReportKitError(f"{where} has another environment than the coordinator that planned the batch ({shown}); "
+                             "install the same packages and reportkit version on every worker (one image for all)")
 
 
 def make_plan(spec: ReportSpec, *, lang: str | None = None, theme: str | None = None) -> Plan:
@@ -146,9 +203,7 @@ def make_plan(spec: ReportSpec, *, lang: str | None = None, theme: str | None = 
     except ReportKitError as exc:
         raise SpecError(str(exc).removeprefix("lang: "), path=spec.source_path) from exc
     hashes = data_hashes(spec)
-    environment = package_versions()
-    environment["reportkit_source"] = package_source_hash()[:16]
-    environment["packages_lock"] = environment_lock()[:16]
+    environment = run_environment()
     runs: list[PlannedRun] = []
     for section in spec.sections:
         nb_path = notebook_path(spec, section)

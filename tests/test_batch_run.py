@@ -96,11 +96,11 @@ class InlineExecutor:
         pass
 
 
-def ok_run(notebook, target, parameters, cwd, cache_dir, run_key, attempt, secret=(), preload=None) -> TaskResult:
+def ok_run(notebook, target, parameters, cwd, cache_dir, run_key, attempt, secret=(), preload=None, *_remote) -> TaskResult:
     return TaskResult(0.01)
 
 
-def fake_build(row_spec, out, lang, theme, cache_dir) -> TaskResult:
+def fake_build(row_spec, out, lang, theme, cache_dir, *_remote) -> TaskResult:
     return TaskResult(0.01, outputs={"html": str(Path(out) / "report.html")})
 
 
@@ -131,7 +131,7 @@ def test_shared_runs_execute_once_and_every_row_is_built(plan, tmp_path):
 def test_a_failed_run_fails_only_its_rows_and_names_the_kept_notebook(plan, tmp_path):
     bad = run_key_of(plan, "bea-lag2")
 
-    def run(notebook, target, parameters, cwd, cache_dir, run_key, attempt, secret=(), preload=None):
+    def run(notebook, target, parameters, cwd, cache_dir, run_key, attempt, secret=(), preload=None, *_remote):
         if run_key == bad:
             return TaskResult(0.1, ReportKitError("cell 7 raised ValueError"), saved="x.failed.ipynb")
         return TaskResult(0.01)
@@ -156,7 +156,7 @@ def test_retries_rerun_a_transient_failure(plan, tmp_path):
     flaky = run_key_of(plan, "fas-lag2")
     attempts: list[int] = []
 
-    def run(notebook, target, parameters, cwd, cache_dir, run_key, attempt, secret=(), preload=None):
+    def run(notebook, target, parameters, cwd, cache_dir, run_key, attempt, secret=(), preload=None, *_remote):
         if run_key == flaky:
             attempts.append(attempt)
             if attempt == 1:
@@ -180,7 +180,7 @@ def test_retries_rerun_a_transient_failure(plan, tmp_path):
 def test_a_dead_worker_is_a_failure_of_its_task_and_the_pool_restarts(plan, tmp_path):
     dead = run_key_of(plan, "bea-lag1")
 
-    def run(notebook, target, parameters, cwd, cache_dir, run_key, attempt, secret=(), preload=None):
+    def run(notebook, target, parameters, cwd, cache_dir, run_key, attempt, secret=(), preload=None, *_remote):
         if run_key == dead and attempt == 1:
             raise BrokenProcessPool("a child process terminated abruptly")
         return TaskResult(0.01)
@@ -211,7 +211,7 @@ def test_task_results_cross_processes_with_the_error_and_its_fields():
 def test_interrupt_marks_unfinished_rows_and_is_raised_again(plan, tmp_path):
     calls = {"n": 0}
 
-    def run(notebook, target, parameters, cwd, cache_dir, run_key, attempt, secret=(), preload=None):
+    def run(notebook, target, parameters, cwd, cache_dir, run_key, attempt, secret=(), preload=None, *_remote):
         calls["n"] += 1
         if calls["n"] == 2:
             raise KeyboardInterrupt

@@ -10,6 +10,7 @@ from importlib import metadata
 from pathlib import Path
 
 import nbformat
+import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from reportkit import provenance
@@ -82,3 +83,22 @@ def test_the_environment_lock_lists_every_distribution_importlib_metadata_finds(
 
     expected = {f"{canonical(d.metadata['Name'] or '')}=={d.version}" for d in metadata.distributions()}
     assert provenance._installed_pins() == expected
+
+
+def test_a_worker_with_another_environment_refuses_to_run_and_names_the_difference(tmp_path):
+    from reportkit.batch.tasks import build_row, execute_run
+    from reportkit.errors import ReportKitError
+    from reportkit.plan import check_environment, run_environment
+
+    planned = run_environment()
+    check_environment(planned, "here")  # the same process: nothing differs
+    planned["pandas"] = "0.1"
+    with pytest.raises(ReportKitError, match=r"pandas: planned 0\.1, here \d") as exc:
+        check_environment(planned, "worker w1")
+    assert "worker w1" in str(exc.value) and "one image for all" in str(exc.value)
+    # a task refuses before anything runs (the notebook does not even exist)
+    res = execute_run(str(tmp_path / "missing.ipynb"), str(tmp_path / "out.ipynb"), {}, str(tmp_path),
+                      str(tmp_path / "cache"), "k", 1, environment=planned)
+    assert not res.ok and "pandas: planned 0.1" in res.message and not (tmp_path / "out.ipynb").exists()
+    res = build_row(None, str(tmp_path / "row"), "zh", "default", str(tmp_path / "cache"), environment=planned)
+    assert not res.ok and "pandas: planned 0.1" in res.message

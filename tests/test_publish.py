@@ -11,7 +11,7 @@ import pytest
 from test_manifest import sample_manifest
 from typer.testing import CliRunner
 
-from reportkit.errors import ManifestError, PublishError
+from reportkit.errors import ManifestError, PublishError, StorageError
 from reportkit.manifest import OutputFile, SectionEntry
 from reportkit.publish import check_client_id, open_store, publish, share, verify
 from reportkit.publish.release import releases_of
@@ -176,7 +176,7 @@ def test_one_build_needs_a_client(tmp_path):
 
 def test_share_refuses_local_folders(tmp_path):
     [release] = publish(fake_build(tmp_path / "build"), tmp_path / "dest", client="acme")
-    with pytest.raises(PublishError, match="presigned links exist only on S3"):
+    with pytest.raises(StorageError, match="presigned links exist only on S3"):
         share(tmp_path / "dest" / "acme" / "china-ecommerce-2024" / release.version / "report.pdf")
 
 
@@ -202,7 +202,7 @@ def test_cli_publish_verify(tmp_path):
 
 
 def test_s3_settings_come_from_the_environment_then_the_user_config(tmp_path, monkeypatch):
-    from reportkit.publish.store import s3_options
+    from reportkit.storage import s3_options
 
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL",
                  "REPORTKIT_S3_ENDPOINT", "AWS_REGION"):
@@ -221,7 +221,7 @@ def test_s3_settings_come_from_the_environment_then_the_user_config(tmp_path, mo
     assert (options["key"], options["secret"]) == ("envK", "envS")
     assert options["client_kwargs"]["endpoint_url"] == "http://127.0.0.1:9000"
     config.write_text("[s3\nbroken", encoding="utf-8")
-    with pytest.raises(PublishError, match="cannot read the storage config"):
+    with pytest.raises(StorageError, match="cannot read the storage config"):
         s3_options()
 
 

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from reportkit.publish import publish, verify
 from reportkit.publish.release import releases_of, verify_release
-from reportkit.publish.store import Store
+from reportkit.storage import Store
 
 pytest_plugins = ["seaweed"]
 pytestmark = pytest.mark.e2e
@@ -149,7 +149,7 @@ def test_a_real_build_published_for_24_clients(s3_server, tmp_path):
 KILLABLE = r'''
 import json, sys, time
 from reportkit.publish import publish
-from reportkit.publish.store import Store, open_store
+from reportkit.storage import Store, open_store
 
 args = json.loads(sys.argv[1])
 original = Store.write

@@ -35,7 +35,10 @@ from ..cache import RunCache
 from ..errors import ReportKitError, WorkerError
 from ..kernel_pool import notebook_imports
 from ..manifest import Manifest
+from ..plan import pinned_env
+from ..storage import Store, is_url, open_store
 from . import tasks
+from .bundle import publish_bundle
 from .executors import Executor, make_executor
 from .index import write_index
 from .matrix import BatchPlan, BatchRow
@@ -131,6 +134,12 @@ class BatchResult:
     runs: tuple[RunOutcome, ...]
     seconds: float
     executor: str = ""
+    out_url: str | None = None  # the batch folder in object storage (out_dir is then its local copy)
+
+    @property
+    def location(self) -> str:
+        """The batch folder as the user named it: a folder, or s3://bucket/prefix."""
+        return self.out_url or str(self.out_dir)
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.rows if r.status == status)
@@ -207,6 +216,9 @@ class _Scheduler:
         self.started = time.perf_counter()
         self._events = open(out_dir / EVENTS_FILE, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
         self.preload: tuple[str, ...] | None = None  # modules a worker's warm kernels import (None: cold kernels)
+        self.remote: tasks.Remote | None = None  # workers without a shared disk: the bundle and the out URL
+        # what every task checks its worker against: the environment the run keys were made in
+        self.environment: dict[str, str] | None = dict(plan.rows[0].plan.environment) if plan.rows else None
         self._index_written = 0.0
 
     def emit(self, event: BatchEvent) -> None:
@@ -231,12 +243,18 @@ class _Scheduler:
 
     def submit_run(self, run: Any) -> None:
         attempt = self.attempts.get(f"run:{run.run_key}", 0) + 1
-        self._submit("run", run, tasks.execute_run, str(run.notebook), str(self.run_target(run)), dict(run.parameters),
-                     self.plan.spec.root, str(self.store.folder), run.run_key, attempt, run.secret, self.preload)
+        notebook, target = str(run.notebook), str(self.run_target(run))
+        if self.remote is not None:  # relative: to the project bundle, and to the batch folder
+            notebook = self.remote.bundle.notebook(run.notebook, self.plan.spec.root)
+            target = os.path.relpath(target, self.out_dir)
+        self._submit("run", run, tasks.execute_run, notebook, target, dict(run.parameters), self.plan.spec.root,
+                     self.store.location, run.run_key, attempt, run.secret, self.preload, pinned_env(run), self.remote,
+                     self.environment)
 
     def submit_row(self, row: BatchRow) -> None:
-        self._submit("row", row, tasks.build_row, row.spec, str(self.out_dir / row.id), self.plan.lang,
-                     self.plan.theme, str(self.store.folder))
+        out = row.id if self.remote is not None else str(self.out_dir / row.id)
+        self._submit("row", row, tasks.build_row, row.spec, out, self.plan.lang, self.plan.theme, self.store.location,
+                     self.remote, self.environment)
 
     # -------------------------------------------------------------- finishing
     def task_result(self, future: Any) -> tasks.TaskResult:
@@ -290,7 +308,8 @@ class _Scheduler:
         executed = tuple(r.section for r in row.plan.runs
                          if self.runs[r.run_key].status == "executed") + tuple(res.executed)
         if res.ok:
-            outputs = {k: os.path.relpath(v, self.out_dir) for k, v in res.outputs.items()}
+            outputs = dict(res.outputs) if self.remote is not None else {
+                k: os.path.relpath(v, self.out_dir) for k, v in res.outputs.items()}
             self.finish_row(row, "done", res.seconds, outputs=outputs, executed=executed, attempt=attempt)
         else:
             self.finish_row(row, "failed", res.seconds, failure=res.error, failed_notebook=res.saved,
@@ -318,13 +337,18 @@ class _Scheduler:
         runs = tuple(self.runs.get(r.run_key) or RunOutcome(r.run_key, r.section, "interrupted", 0.0)
                      for r in self.plan.runs)
         return BatchResult(self.out_dir, rows, runs, round(time.perf_counter() - self.started, 3), self.executor.name
-                           if self.executor else "")
+                           if self.executor else "", self.remote.out if self.remote is not None else None)
 
     def write_index(self, *, final: bool = False) -> None:
         now = time.monotonic()
         if final or now - self._index_written > 2.0:  # while running: at most every 2 s
             write_index(self.plan, self.result())
             self._index_written = now
+            if self.remote is not None:  # the batch folder in object storage gets the same files
+                self._events.flush()
+                store = open_store(self.remote.out)
+                for name in (EVENTS_FILE, "index.json", "index.html"):
+                    store.upload(self.out_dir / name, name)
 
 
 def _current_row(out_dir: Path, row: BatchRow) -> dict[str, str] | None:
@@ -335,6 +359,34 @@ def _current_row(out_dir: Path, row: BatchRow) -> dict[str, str] | None:
     manifest = Manifest.read(folder / "manifest.json")
     return {k: os.path.join(row.id, v) for k, v in manifest.outputs.items()} | {
         "manifest": os.path.join(row.id, "manifest.json")}
+
+
+def _current_remote_row(out: Store, row: BatchRow) -> dict[str, str] | None:
+    """The same for a batch folder in object storage: its manifest (written last) was made with the
+    row's build key and every file it lists is there with the recorded size. (The contents are
+    not downloaded to be hashed; ``reportkit publish`` checks every file's SHA-256 before it
+    publishes one.)"""
+    try:
+        manifest = Manifest.from_json(out.read(row.id, "manifest.json").decode("utf-8"))
+    except (FileNotFoundError, PermissionError, ReportKitError, ValueError, UnicodeDecodeError):
+        return None  # PermissionError: S3 answers 403, not 404, for a missing object without the List right
+    if manifest.build_key != row.build_key or not manifest.files:
+        return None
+    try:
+        if any(int(out.info(row.id, *f.path.split("/"))["size"]) != f.bytes for f in manifest.files):
+            return None
+    except (FileNotFoundError, PermissionError, KeyError, ValueError):
+        return None
+    return {k: f"{row.id}/{v}" for k, v in manifest.outputs.items()} | {"manifest": f"{row.id}/manifest.json"}
+
+
+def batch_folder(out: str) -> Path:
+    """The local folder of a batch whose folder is in object storage: its lock, events and index
+    are written here first, then uploaded."""
+    import hashlib
+
+    base = os.environ.get("XDG_CACHE_HOME", "").strip() or "~/.cache"
+    return Path(base).expanduser() / "reportkit" / "batches" / hashlib.sha256(out.rstrip("/").encode()).hexdigest()[:16]
 
 
 def run_batch(
@@ -361,13 +413,24 @@ def run_batch(
     """
     if retries < 0:
         raise ReportKitError(f"--retries {retries}: expected 0 or more")
-    out_dir = Path(out_dir)
     store = RunCache(cache_dir if cache_dir is not None else default_cache_dir(plan.spec))
+    out_url = str(out_dir).rstrip("/") if is_url(str(out_dir)) else None
+    out_store = open_store(out_url) if out_url is not None else None
+    if out_url is not None and not store.remote:
+        raise ReportKitError(f"--out {out_url} is in object storage but the run cache {store.location} is a local "
+                             "folder; workers without a shared disk share their runs through object storage: "
+                             "add --cache s3://bucket/prefix")
+    out_dir = batch_folder(out_url) if out_url is not None else Path(out_dir)
     with batch_lock(out_dir):
         remove_partials(out_dir)
         store.remove_stale_partials()
         # rows whose outputs are current are kept; the others wait for their runs
-        current = {} if force else {row.id: outs for row in plan.rows if (outs := _current_row(out_dir, row)) is not None}
+        if force:
+            current = {}
+        elif out_store is not None:
+            current = {row.id: outs for row in plan.rows if (outs := _current_remote_row(out_store, row)) is not None}
+        else:
+            current = {row.id: outs for row in plan.rows if (outs := _current_row(out_dir, row)) is not None}
         to_build = [row for row in plan.rows if row.id not in current]
         needed = list({r.run_key: r for row in to_build for r in row.plan.runs}.values())
         pending = [r for r in needed if force or store.get(r.run_key) is None]
@@ -377,11 +440,13 @@ def run_batch(
         sched = _Scheduler(plan, out_dir, executor, store, retries, on_event)  # type: ignore[arg-type]
         if warm_kernels and pending:
             sched.preload = tuple(notebook_imports(dict.fromkeys(r.notebook for r in pending)))
+        if out_url is not None and to_build:  # the project travels to the workers as one archive
+            sched.remote = tasks.Remote(publish_bundle(plan, store), out_url)
         try:
             sched.emit(BatchEvent("batch", "planned", plan.spec.id, detail={
                 "rows": len(plan.rows), "current_rows": len(current), "runs": len(needed), "to_execute": len(pending),
                 "cached": len(needed) - len(pending), "executor": executor.name if executor else "none (nothing to do)",
-                "out": str(out_dir), "cache": str(store.folder)}))
+                "out": out_url or str(out_dir), "cache": store.location}))
             for row in plan.rows:
                 if row.id in current:
                     sched.finish_row(row, "reused", 0.0, outputs=current[row.id])

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import time
 from dataclasses import dataclass, field
@@ -94,18 +95,78 @@ def worker_kernels(preload: tuple[str, ...], env: dict[str, str]) -> Any:
     return _WORKER["pool"]
 
 
+@dataclass(frozen=True)
+class Remote:
+    """For a worker that shares no disk with the coordinator: the project travels as ``bundle``
+    (:mod:`reportkit.batch.bundle`) and the task's files go to the batch folder ``out`` in object
+    storage; paths the task is given are relative (to the project, or to ``out``)."""
+
+    bundle: Any  # a reportkit.batch.bundle.Bundle
+    out: str
+
+
+def _local_outbox(remote: Remote, relative: str) -> Path:
+    """Where a remote task writes ``relative`` (a path in the batch folder) before uploading it."""
+    from .bundle import bundles_folder
+
+    return bundles_folder() / "out" / f"{os.getpid()}" / relative
+
+
+def _upload(remote: Remote, files: list[Path], local_root: Path) -> None:
+    """Upload ``files`` (under ``local_root``) to the batch folder, each one whole, in the order given."""
+    from ..storage import open_store
+
+    store = open_store(remote.out)
+    for path in files:
+        if path.is_file():
+            store.upload(path, *path.relative_to(local_root).parts)
+
+
 def execute_run(
     notebook: str, target: str, parameters: dict[str, Any], cwd: str, cache_dir: str, run_key: str, attempt: int,
-    secret: tuple[str, ...] = (), preload: tuple[str, ...] | None = None,
+    secret: tuple[str, ...] = (), preload: tuple[str, ...] | None = None, pinned: dict[str, str] | None = None,
+    remote: Remote | None = None, environment: dict[str, str] | None = None,
 ) -> TaskResult:
     """Execute ``notebook`` into ``target`` and store it in the run cache under ``run_key``.
-    ``preload``: the modules of this worker's warm kernels (None: a cold kernel)."""
+    ``preload``: the modules of this worker's warm kernels (None: a cold kernel); ``pinned``: what
+    the kernel is told about the run's inputs in object storage (:func:`reportkit.plan.pinned_env`).
+    With ``remote``, ``notebook`` is relative to the project bundle and ``target`` to the batch
+    folder; the run's log (and a failed notebook) is uploaded there when the attempt ends."""
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    refused = _other_environment(environment)
+    if refused is not None:
+        return refused
+    if remote is None:
+        return _execute(notebook, Path(target), parameters, cwd, cache_dir, run_key, attempt, secret, preload, pinned)
+    from .bundle import materialize
+
+    local_target = _local_outbox(remote, target)
+    shutil.rmtree(local_target.parent, ignore_errors=True)  # what an earlier task of this process left
+    try:
+        project = materialize(remote.bundle)
+    except Exception as exc:  # noqa: BLE001 - reported as the run's failure
+        return TaskResult.failed(exc, 0.0, f"{socket.gethostname()} pid {os.getpid()}")
+    result = _execute(str(project / notebook), local_target, parameters, str(project), cache_dir, run_key, attempt,
+                      secret, preload, pinned)
+    outbox = local_target.parents[len(Path(target).parts) - 1]
+    _upload(remote, sorted(local_target.parent.glob(f"{local_target.stem}*")), outbox)
+    if result.saved:  # where the failed notebook is now: in the batch folder
+        saved = Path(result.saved)
+        shown = f"{remote.out}/{saved.relative_to(outbox).as_posix()}" if saved.is_relative_to(outbox) else result.saved
+        result = TaskResult(result.seconds, result.error, shown, result.worker)
+    shutil.rmtree(local_target.parent, ignore_errors=True)
+    return result
+
+
+def _execute(
+    notebook: str, target: Path, parameters: dict[str, Any], cwd: str, cache_dir: str, run_key: str, attempt: int,
+    secret: tuple[str, ...], preload: tuple[str, ...] | None, pinned: dict[str, str] | None,
+) -> TaskResult:
     from ..cache import RunCache
     from ..secrets import redact
     from ..section_run import run_section
 
-    os.environ.setdefault("MPLBACKEND", "Agg")
-    log_path = Path(target).with_suffix(".log")
+    log_path = target.with_suffix(".log")
     where = f"{socket.gethostname()} pid {os.getpid()}"
     _log(log_path, f"attempt {attempt} started on {where}: {notebook} run key {run_key}")
     _log(log_path, "parameters " + json.dumps(redact(parameters, secret), ensure_ascii=False, default=str))
@@ -113,11 +174,12 @@ def execute_run(
     try:  # execute_notebook gives each kernel private IPC sockets: parallel workers cannot clash
         from ..analysis.memo import MEMO_ENV
 
-        env = {MEMO_ENV: str(Path(cache_dir) / "memo")}  # what rows repeat is computed once (analysis.memo)
+        cache = RunCache(cache_dir)
+        env = {MEMO_ENV: str(cache.folder / "memo")}  # what rows repeat is computed once (analysis.memo)
         kernels = worker_kernels(preload, env) if preload is not None else None
         forked = kernels.launched if kernels is not None else 0
-        run_section(notebook, target, parameters, cwd=cwd, secret=secret, run_key=run_key, cache=RunCache(cache_dir),
-                    reuse=False, kernels=kernels, env=env)
+        run_section(notebook, target, parameters, cwd=cwd, secret=secret, run_key=run_key, cache=cache,
+                    reuse=False, kernels=kernels, env={**env, **(pinned or {})})
     except Exception as exc:  # noqa: BLE001 - reported per run; the batch goes on
         failed = TaskResult.failed(exc, time.perf_counter() - started, where)
         _log(log_path, f"attempt {attempt} failed after {failed.seconds:.1f} s: {failed.message}"
@@ -134,15 +196,48 @@ def execute_run(
     return TaskResult(seconds, worker=where)
 
 
-def build_row(row_spec: Any, out: str, lang: str, theme: str, cache_dir: str) -> TaskResult:
-    """Build one row into ``out`` (its runs are in the cache, so this renders only)."""
+def _other_environment(environment: dict[str, str] | None) -> TaskResult | None:
+    """A failed result when this worker's environment is not the planner's (see plan.check_environment)."""
+    if environment is None:
+        return None
+    from ..plan import check_environment
+
+    try:
+        check_environment(environment, f"worker {socket.gethostname()} pid {os.getpid()}")
+    except ReportKitError as exc:
+        return TaskResult.failed(exc, 0.0, f"{socket.gethostname()} pid {os.getpid()}")
+    return None
+
+
+def build_row(row_spec: Any, out: str, lang: str, theme: str, cache_dir: str, remote: Remote | None = None,
+              environment: dict[str, str] | None = None) -> TaskResult:
+    """Build one row into ``out`` (its runs are in the cache, so this renders only). With
+    ``remote``, ``out`` is the row's folder relative to the batch folder: the row is built in a
+    local folder from the project bundle, then uploaded, its manifest last (a row folder without a
+    manifest is not a finished row, and is built again by the next run of the batch)."""
     from ..build import build_report
 
     os.environ.setdefault("MPLBACKEND", "Agg")
+    refused = _other_environment(environment)
+    if refused is not None:
+        return refused
     started = time.perf_counter()
+    local = Path(out) if remote is None else _local_outbox(remote, out)
     try:
-        result = build_report(row_spec, lang=lang, theme=theme, out=out, cache=True, cache_dir=cache_dir)
+        if remote is not None:
+            from .bundle import materialize
+
+            shutil.rmtree(local, ignore_errors=True)
+            row_spec = row_spec.model_copy(update={"root": str(materialize(remote.bundle))})
+        result = build_report(row_spec, lang=lang, theme=theme, out=local, cache=True, cache_dir=cache_dir)
+        outputs = {k: str(v) for k, v in result.outputs.items()}
+        if remote is not None:
+            files = sorted(p for p in local.rglob("*") if p.is_file() and p.name != "manifest.json")
+            _upload(remote, [*files, local / "manifest.json"], local.parent)
+            outputs = {k: Path(v).relative_to(local.parent).as_posix() for k, v in outputs.items()}
     except Exception as exc:  # noqa: BLE001
         return TaskResult.failed(exc, time.perf_counter() - started)
-    return TaskResult(time.perf_counter() - started, outputs={k: str(v) for k, v in result.outputs.items()},
-                      executed=result.manifest.executed)
+    finally:
+        if remote is not None:
+            shutil.rmtree(local, ignore_errors=True)
+    return TaskResult(time.perf_counter() - started, outputs=outputs, executed=result.manifest.executed)

@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 
 from ..errors import DataError
+from ..storage import is_url
 
 __all__ = ["PROJECT_ENV", "project_root", "resolve_data_path"]
 
@@ -67,12 +68,17 @@ def project_root(start: Path | None = None) -> Path:
 def resolve_data_path(path: str | Path) -> Path:
     """Return the absolute path of an existing data file.
 
+    An ``s3://`` URL is fetched into the local downloads folder (:func:`reportkit.remote_inputs.fetch`).
     An absolute path is used as it is. A relative path is tried against the current directory,
     then against :func:`project_root`. A missing file raises :class:`DataError` naming the path,
     the folders tried and what was expected.
     """
     if path is None or str(path).strip() == "":
         raise DataError("no data path given; expected the path of a CSV, Excel or Parquet file")
+    if is_url(str(path).strip()):
+        from ..remote_inputs import fetch
+
+        return fetch(str(path).strip())  # a local copy, kept by content (reportkit.remote_inputs)
     raw = Path(path).expanduser()
     tried: list[str] = []
     if raw.is_absolute():

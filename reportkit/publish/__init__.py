@@ -10,13 +10,14 @@ verifiable releases (:mod:`.release`). :func:`verify` re-hashes a published rele
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import PublishError
+from ..storage import Store, is_url, open_store
 from .clients import check_case_clashes, check_client_id
-from .release import Release, publish_build, verify_release
-from .store import Store, open_store
+from .release import MANIFEST, Release, publish_build, verify_release
 
 __all__ = ["publish", "verify", "share", "check_client_id", "open_store", "Release", "Store"]
 
@@ -24,7 +25,13 @@ __all__ = ["publish", "verify", "share", "check_client_id", "open_store", "Relea
 def publish(source: str | Path, dest: str | Path | Store, *, client: str | None = None, dry_run: bool = False,
             fail_after: Callable[[str], None] | None = None) -> list[Release]:
     """Publish a build (``client`` required) or every finished row of a batch folder (row id =
-    client; ``client`` then selects one row). Returns one Release per build."""
+    client; ``client`` then selects one row). Returns one Release per build. ``source`` may be in
+    object storage (``s3://…``, e.g. the ``--out`` of a batch run on a cluster): what is published
+    is first copied to a local temporary folder, then checked and published as a local one is."""
+    if is_url(str(source)):
+        with tempfile.TemporaryDirectory(prefix="rk-publish-") as tmp:
+            local = fetch_builds(str(source), Path(tmp) / "source")
+            return publish(local, dest, client=client, dry_run=dry_run, fail_after=fail_after)
     source = Path(source)
     store = dest if isinstance(dest, Store) else open_store(dest)
     batch_index = source / "index.json"
@@ -54,6 +61,40 @@ def publish(source: str | Path, dest: str | Path | Store, *, client: str | None 
         raise PublishError(f"{source} is one build; name its client with --client ID (a batch folder publishes "
                            "each row to the client its row id names)")
     return [publish_build(store, source, client, dry_run=dry_run, fail_after=fail_after)]
+
+
+def fetch_builds(url: str, target: Path) -> Path:
+    """Copy a build folder or a batch folder from object storage to ``target``: its index, and for
+    each finished row (or the one build) the manifest and every file the manifest lists. The
+    files' SHA-256 are checked against the manifests when they are published, as for local ones."""
+    from ..manifest import Manifest
+
+    folder = open_store(url)
+
+    def build(*parts: str) -> None:
+        manifest = folder.read(*parts, MANIFEST)
+        for f in Manifest.from_json(manifest).files:
+            folder.download((*parts, *f.path.split("/")), target.joinpath(*parts, *f.path.split("/")))
+        target.joinpath(*parts).mkdir(parents=True, exist_ok=True)
+        target.joinpath(*parts, MANIFEST).write_bytes(manifest)
+
+    try:
+        if folder.exists(MANIFEST):
+            build()
+        elif folder.exists("index.json"):
+            index = folder.read("index.json")
+            rows = json.loads(index).get("rows", [])
+            for r in rows:
+                if isinstance(r, dict) and r.get("status") in ("done", "reused") and isinstance(r.get("id"), str):
+                    build(check_client_id(r["id"], source=f"{url}/index.json"))
+            target.mkdir(parents=True, exist_ok=True)
+            (target / "index.json").write_bytes(index)
+        else:
+            raise PublishError(f"{url} holds neither {MANIFEST} (a build) nor index.json (a batch); expected the "
+                               "--out of `reportkit build` or `reportkit batch`")
+    except (FileNotFoundError, ValueError, AttributeError) as exc:
+        raise PublishError(f"{url} cannot be read as a build or batch folder ({type(exc).__name__}: {exc})") from None
+    return target
 
 
 def _split_release(path: str) -> tuple[str, str, str, str]:

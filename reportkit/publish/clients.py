@@ -19,7 +19,7 @@ from collections.abc import Iterable
 
 from ..errors import PublishError
 from ..ids import MAX_LENGTH, RULE, case_key, check_folder_id
-from .store import Store
+from ..storage import Store
 
 __all__ = ["MAX_LENGTH", "RULE", "check_case_clashes", "check_client_id"]
 

@@ -32,8 +32,8 @@ from typing import Any
 from ..errors import PublishError
 from ..ids import check_folder_id
 from ..manifest import Manifest
+from ..storage import Store
 from .clients import check_case_clashes, check_client_id
-from .store import Store
 
 #: outputs of a build that go to clients; executed notebooks (code, parameters) never do
 PUBLISHED = ("report.html", "report.pdf")

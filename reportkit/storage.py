@@ -1,4 +1,8 @@
-"""Destinations: a local folder or ``s3://bucket/prefix`` on any S3-compatible store, via fsspec.
+"""Storage: a local folder or ``s3://bucket/prefix`` on any S3-compatible store, via fsspec.
+
+Used for what a report reads and writes beyond the project folder: input data named by URL
+(:mod:`reportkit.remote_inputs`), the run cache shared by machines (:mod:`reportkit.cache`), a
+batch's outputs (:mod:`reportkit.batch`) and published releases (:mod:`reportkit.publish`).
 
 Credentials and the endpoint never come from a spec file (specs live in git). They come from, in
 order: the environment (``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``, ``AWS_SESSION_TOKEN``,
@@ -13,21 +17,25 @@ file ``~/.config/reportkit/storage.toml`` (or ``$REPORTKIT_STORAGE_CONFIG``)::
 
 :class:`Store` offers the few operations a release needs, with one meaning on both kinds of
 destination: ``write`` (a whole object; on a local folder through a temporary name and a rename),
-``read``, ``exists``, ``list``, ``sign`` (a presigned link, S3 only).
+``read``, ``exists``, ``list``, ``sign`` (a presigned link, S3 only), ``size``, ``download``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import tempfile
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..atomic import write_atomic
-from ..errors import PublishError
+from .atomic import FILE_MODE, copy_atomic, write_atomic
+from .errors import StorageError
 
 CONFIG_ENV = "REPORTKIT_STORAGE_CONFIG"
+#: bytes read at a time when an object is copied
+CHUNK = 1 << 20
 DEFAULT_CONFIG = Path("~/.config/reportkit/storage.toml")
 
 
@@ -38,7 +46,7 @@ def _user_config() -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8")).get("s3", {})
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise PublishError(f"cannot read the storage config {path}: {exc}; expected TOML with an [s3] table") from None
+        raise StorageError(f"cannot read the storage config {path}: {exc}; expected TOML with an [s3] table") from None
 
 
 def s3_options() -> dict[str, Any]:
@@ -122,9 +130,40 @@ class Store:
         """Local folders only: an atomic rename of a whole folder."""
         os.replace(self.path(*source), self.path(*target))
 
+    def info(self, *parts: str) -> dict[str, Any]:
+        """The object's size and, on S3, its ``ETag`` (fsspec's ``info``); FileNotFoundError if absent."""
+        return dict(self.fs.info(self.path(*parts)))
+
+    def download(self, parts: tuple[str, ...], target: str | Path) -> str:
+        """Copy one object to the local file ``target`` (a temporary name, then a rename); its SHA-256."""
+        target = Path(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256()
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+        try:
+            with os.fdopen(fd, "wb") as out, self.fs.open(self.path(*parts), "rb") as fh:
+                while chunk := fh.read(CHUNK):
+                    digest.update(chunk)
+                    out.write(chunk)
+            os.chmod(tmp, FILE_MODE)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return digest.hexdigest()
+
+    def upload(self, source: str | Path, *parts: str) -> None:
+        """Write the local file ``source`` as one object, seen whole or not at all (local: a
+        temporary name and a rename; S3: one PUT, or a multipart upload that appears when complete)."""
+        target = self.path(*parts)
+        if self.is_local:
+            copy_atomic(source, target)
+        else:
+            self.fs.put_file(str(source), target)
+
     def sign(self, *parts: str, expires: int) -> str:
         if self.is_local:
-            raise PublishError(f"{self.display(*parts)} is on a local folder; presigned links exist only on S3 "
+            raise StorageError(f"{self.display(*parts)} is on a local folder; presigned links exist only on S3 "
                                "destinations (s3://bucket/prefix)")
         return self.fs.sign(self.path(*parts), expiration=expires)
 
@@ -136,15 +175,28 @@ def open_store(dest: str | Path, **options: Any) -> Store:
         try:
             import s3fs
         except ImportError:  # pragma: no cover - s3fs is a dependency
-            raise PublishError("publishing to s3:// needs the s3fs package: pip install s3fs") from None
+            raise StorageError("s3:// locations need the s3fs package: pip install s3fs") from None
         bucket_and_prefix = text[len("s3://"):].strip("/")
         if not bucket_and_prefix:
-            raise PublishError(f"destination {text!r} names no bucket; expected s3://bucket/prefix")
+            raise StorageError(f"location {text!r} names no bucket; expected s3://bucket/prefix")
         fs = s3fs.S3FileSystem(**{**s3_options(), **options})
         return Store(fs, bucket_and_prefix, text.rstrip("/"))
     if "://" in text and not text.startswith("file://"):
-        raise PublishError(f"destination {text!r}: expected a local folder or s3://bucket/prefix")
+        raise StorageError(f"location {text!r}: expected a local folder or s3://bucket/prefix")
     from fsspec.implementations.local import LocalFileSystem
 
     local = Path(text.removeprefix("file://")).expanduser().resolve()  # created by the first write
     return Store(LocalFileSystem(), str(local), str(local))
+
+
+def is_url(location: str | Path) -> bool:
+    """Whether ``location`` names object storage (``s3://…``) rather than a local path."""
+    return isinstance(location, str) and location.startswith("s3://")
+
+
+def open_object(url: str) -> tuple[Store, str]:
+    """The store of the folder holding the object ``url`` (``s3://bucket/folder/name``) and its name."""
+    folder, _, name = url.rstrip("/").rpartition("/")
+    if not name or folder in ("s3:", "s3:/"):
+        raise StorageError(f"{url!r} names no object; expected s3://bucket/path/to/file")
+    return open_store(folder), name
