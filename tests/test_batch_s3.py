@@ -94,11 +94,44 @@ def _close(a, b) -> bool:
     return a == b
 
 
+def _own_folders(client, tmp_path: Path) -> dict[str, str]:
+    """Each worker moves to an empty folder of its own and keeps its caches there."""
+    folders: dict[str, str] = {}
+    for addr in client.scheduler_info()["workers"]:  # code as text: a worker cannot import this module
+        folder = tempfile.mkdtemp(prefix="rk-worker-", dir=tmp_path)
+        env = {name: os.path.join(folder, sub) for name, sub in (
+            ("REPORTKIT_BUNDLES", "bundles"), ("REPORTKIT_DOWNLOADS", "downloads"), ("XDG_CACHE_HOME", "cache"))}
+        client.run(exec, f"import os; os.chdir({folder!r}); os.environ.update({env!r})", workers=[addr])
+        folders[addr] = folder
+    return folders
+
+
+@pytest.fixture
+def local_cluster(tmp_path, monkeypatch):
+    """A 2-worker Dask LocalCluster started from a copy of the project, which is removed before any
+    batch is submitted; each worker then works in an empty folder of its own."""
+    from distributed import Client, LocalCluster
+
+    started_from = tmp_path / "workers-started-here"
+    shutil.copytree(ROOT / "notebooks", started_from / "notebooks")
+    monkeypatch.chdir(started_from)
+    lc = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    client = Client(lc)
+    try:
+        folders = _own_folders(client, tmp_path)
+        monkeypatch.chdir(tmp_path)
+        shutil.rmtree(started_from)
+        yield lc.scheduler_address, folders
+    finally:
+        client.close()
+        lc.close()
+
+
 class Cluster:
     """A Dask scheduler and two single-threaded workers, each a process of its own (``dask
-    scheduler``, ``dask worker --no-nanny``: a killed worker is not restarted), as on separate
-    machines: every worker started from a copy of the project that is removed before any batch is
-    submitted, then working in an empty folder of its own with its own caches."""
+    scheduler``, ``dask worker --no-nanny``: a killed worker is not restarted, as a LocalCluster's
+    nanny would), as on separate machines: every worker started from a copy of the project that is
+    removed before any batch is submitted, then working in an empty folder of its own."""
 
     def __init__(self, tmp_path: Path) -> None:
         import subprocess
@@ -125,13 +158,7 @@ class Cluster:
 
         self.client = Client(self.address, timeout=60)
         self.client.wait_for_workers(2, timeout=120)
-        self.folders: dict[str, str] = {}
-        for addr in self.client.scheduler_info()["workers"]:  # code as text: a worker cannot import this module
-            folder = tempfile.mkdtemp(prefix="rk-worker-", dir=tmp_path)
-            env = {name: os.path.join(folder, sub) for name, sub in (
-                ("REPORTKIT_BUNDLES", "bundles"), ("REPORTKIT_DOWNLOADS", "downloads"), ("XDG_CACHE_HOME", "cache"))}
-            self.client.run(exec, f"import os; os.chdir({folder!r}); os.environ.update({env!r})", workers=[addr])
-            self.folders[addr] = folder
+        self.folders = _own_folders(self.client, tmp_path)
         self.pids = self.client.run(os.getpid)
         shutil.rmtree(started_from)
 
@@ -156,8 +183,8 @@ def _objects(url: str) -> list[str]:
     return sorted(p.removeprefix(store.root.rstrip("/") + "/") for p in store.fs.find(store.root))
 
 
-def test_a_batch_with_inputs_cache_and_outputs_on_s3_on_workers_without_the_project(s3, cluster, tmp_path):
-    address, folders = cluster.address, cluster.folders
+def test_a_batch_with_inputs_cache_and_outputs_on_s3_on_workers_without_the_project(s3, local_cluster, tmp_path):
+    address, folders = local_cluster
     inputs = open_store(f"{s3}/inputs")
     inputs.upload(ROOT / "data" / "simulated" / "brand_week_panel.csv", "brand_week_panel.csv")
     spec = _project(tmp_path / "coordinator", f"{s3}/inputs/brand_week_panel.csv")
