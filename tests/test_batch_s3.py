@@ -115,7 +115,7 @@ def local_cluster(tmp_path, monkeypatch):
     started_from = tmp_path / "workers-started-here"
     shutil.copytree(ROOT / "notebooks", started_from / "notebooks")
     monkeypatch.chdir(started_from)
-    lc = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    lc = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address="127.0.0.1:0")
     client = Client(lc)
     try:
         folders = _own_folders(client, tmp_path)
@@ -134,16 +134,27 @@ class Cluster:
     removed before any batch is submitted, then working in an empty folder of its own."""
 
     def __init__(self, tmp_path: Path) -> None:
+        self.procs: list = []
+        self.client = None
+        try:
+            self._start(tmp_path)
+        except BaseException:
+            self.close()
+            raise
+
+    def _start(self, tmp_path: Path) -> None:
         import subprocess
         import sys
         import time
 
         bin_dir = Path(sys.executable).parent
-        self.procs: list = []
+        # killed with this process even if it dies before its teardown (util-linux setpriv, as tests/seaweed.py)
+        dies_with_me = ["setpriv", "--pdeathsig", "KILL", "--"] if shutil.which("setpriv") else []
         scheduler_file = tmp_path / "scheduler.json"
         self.procs.append(subprocess.Popen(
-            [str(bin_dir / "dask"), "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-             "--scheduler-file", str(scheduler_file)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            [*dies_with_me, str(bin_dir / "dask"), "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+             "--dashboard-address", "127.0.0.1:0", "--scheduler-file", str(scheduler_file)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         deadline = time.monotonic() + 60
         while not scheduler_file.is_file() and time.monotonic() < deadline:
             time.sleep(0.1)
@@ -152,7 +163,7 @@ class Cluster:
         shutil.copytree(ROOT / "notebooks", started_from / "notebooks")
         for n in range(2):
             self.procs.append(subprocess.Popen(
-                [str(bin_dir / "dask"), "worker", self.address, "--nthreads", "1", "--no-nanny", "--name", f"w{n}",
+                [*dies_with_me, str(bin_dir / "dask"), "worker", self.address, "--nthreads", "1", "--no-nanny", "--name", f"w{n}",
                  "--no-dashboard"], cwd=started_from, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         from distributed import Client
 
@@ -163,7 +174,8 @@ class Cluster:
         shutil.rmtree(started_from)
 
     def close(self) -> None:
-        self.client.close()
+        if self.client is not None:
+            self.client.close()
         for proc in reversed(self.procs):
             proc.kill()
             proc.wait(timeout=30)
@@ -224,13 +236,19 @@ def test_a_batch_with_inputs_cache_and_outputs_on_s3_on_workers_without_the_proj
         for x, y in zip(a, b, strict=True):
             assert x[:2] == y[:2] and _close(x[2:], y[2:]), (x, y)
 
-    # a second batch folder: every run comes from the S3 cache
-    executor = DaskExecutor(address=address)
-    try:
-        second = run_batch(plan, f"{s3}/out-b", executor=executor, cache_dir=f"{s3}/runs")
-    finally:
-        executor.close()
-    assert second.ok and second.summary()["runs_executed"] == 0 and second.summary()["runs_cached"] == 3
+    # the command line, into a second batch folder: every run comes from the S3 cache
+    from typer.testing import CliRunner
+
+    from reportkit.cli import app
+
+    matrix = tmp_path / "matrix.csv"
+    matrix.write_text("id,category,n_lags\n" + "".join(f"{r['id']},{r['category']},{r['n_lags']}\n" for r in ROWS),
+                      encoding="utf-8")
+    res = CliRunner().invoke(app, ["batch", str(spec), "--matrix", str(matrix), "--scheduler", address,
+                                   "--cache", f"{s3}/runs", "--out", f"{s3}/out-b", "--json"])
+    assert res.exit_code == 0, res.output
+    second = json.loads([line for line in res.output.splitlines() if line.startswith("{")][-1])["detail"]
+    assert second["done"] == 4 and second["runs_executed"] == 0 and second["runs_cached"] == 3
     # and the first folder again: every row is current
     executor = DaskExecutor(address=address)
     try:
@@ -239,13 +257,15 @@ def test_a_batch_with_inputs_cache_and_outputs_on_s3_on_workers_without_the_proj
         executor.close()
     assert again.summary()["reused"] == 4
 
-    # publish from the batch folder in object storage
-    from reportkit.publish import publish, verify
+    # publish from the batch folder in object storage, as the command line does
+    from reportkit.publish import verify
 
-    releases = publish(f"{s3}/out-b", tmp_path / "published")
-    assert sorted(r.client for r in releases) == sorted(r["id"] for r in ROWS)
-    for r in releases:
-        assert verify(tmp_path / "published" / r.client / r.report / r.version) == []
+    res = CliRunner().invoke(app, ["publish", f"{s3}/out-b", "--to", str(tmp_path / "published")])
+    assert res.exit_code == 0, res.output
+    releases = sorted((tmp_path / "published").glob("*/s3-batch/*/manifest.json"))
+    assert sorted(p.parts[-4] for p in releases) == sorted(r["id"] for r in ROWS)
+    for manifest in releases:
+        assert verify(manifest.parent) == []
 
 
 def test_a_worker_killed_mid_batch_the_batch_completes_and_no_partial_object_is_visible(s3, cluster, tmp_path):
