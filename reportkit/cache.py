@@ -98,6 +98,14 @@ class RunCache:
         except (OSError, KeyError, TypeError):
             return False
 
+    def has(self, key: str) -> bool:
+        """Whether an entry is recorded under ``key``: in a folder, a notebook that matches its
+        record; in object storage, a record (one request; the notebook is checked by whoever reads
+        it, and a mismatch there executes the run again)."""
+        if self.store is not None:
+            return self._record(key) is not None
+        return self.get(key) is not None
+
     def get(self, key: str) -> Path | None:
         """The entry's notebook (a local file) if it is there and matches its record, else None."""
         record = self._record(key)

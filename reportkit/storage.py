@@ -14,6 +14,7 @@ file ``~/.config/reportkit/storage.toml`` (or ``$REPORTKIT_STORAGE_CONFIG``)::
     key = "..."
     secret = "..."
     region = "cn-shanghai"
+    addressing_style = "virtual"   # OSS refuses path-style requests ($REPORTKIT_S3_ADDRESSING)
 
 :class:`Store` offers the few operations a release needs, with one meaning on both kinds of
 destination: ``write`` (a whole object; on a local folder through a temporary name and a rename),
@@ -34,6 +35,9 @@ from .atomic import FILE_MODE, copy_atomic, write_atomic
 from .errors import StorageError
 
 CONFIG_ENV = "REPORTKIT_STORAGE_CONFIG"
+#: how buckets are addressed: "virtual" (bucket.endpoint/key), "path" (endpoint/bucket/key) or "auto"
+ADDRESSING_ENV = "REPORTKIT_S3_ADDRESSING"
+ADDRESSING_STYLES = ("auto", "path", "virtual")
 #: bytes read at a time when an object is copied
 CHUNK = 1 << 20
 DEFAULT_CONFIG = Path("~/.config/reportkit/storage.toml")
@@ -71,6 +75,14 @@ def s3_options() -> dict[str, Any]:
         options["client_kwargs"] = client
     # SigV4 everywhere: presigned links otherwise use the old SigV2, which many stores refuse
     options["config_kwargs"] = {"signature_version": "s3v4"}
+    style = os.environ.get(ADDRESSING_ENV) or config.get("addressing_style")
+    if style:
+        if style not in ADDRESSING_STYLES:
+            raise StorageError(f"S3 addressing style {style!r} (from {ADDRESSING_ENV} or addressing_style in the storage "
+                               f"config): expected one of {', '.join(ADDRESSING_STYLES)}")
+        # with an endpoint botocore addresses buckets path-style (endpoint/bucket/key); some stores
+        # (Aliyun OSS) accept only virtual-hosted style (bucket.endpoint/key)
+        options["config_kwargs"]["s3"] = {"addressing_style": style}
     return options
 
 

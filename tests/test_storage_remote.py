@@ -151,3 +151,33 @@ def test_a_bundle_refuses_an_input_outside_the_project(tmp_path):
 
     with pytest.raises(ReportKitError, match="outside the project folder"):
         _relative(tmp_path / "elsewhere" / "x.csv", tmp_path / "project", "input 'x.csv'")
+
+
+def test_the_addressing_style_comes_from_the_environment_or_the_config(tmp_path, monkeypatch):
+    from reportkit.errors import StorageError
+    from reportkit.storage import s3_options
+
+    config = tmp_path / "storage.toml"
+    config.write_text('[s3]\nendpoint_url = "https://oss-cn-shanghai.aliyuncs.com"\naddressing_style = "virtual"\n',
+                      encoding="utf-8")
+    monkeypatch.setenv("REPORTKIT_STORAGE_CONFIG", str(config))
+    monkeypatch.delenv("REPORTKIT_S3_ADDRESSING", raising=False)
+    assert s3_options()["config_kwargs"] == {"signature_version": "s3v4", "s3": {"addressing_style": "virtual"}}
+    monkeypatch.setenv("REPORTKIT_S3_ADDRESSING", "path")
+    assert s3_options()["config_kwargs"]["s3"] == {"addressing_style": "path"}
+    monkeypatch.setenv("REPORTKIT_S3_ADDRESSING", "sideways")
+    with pytest.raises(StorageError, match="'sideways'.*expected one of auto, path, virtual"):
+        s3_options()
+
+
+def test_has_reads_only_the_record_in_object_storage(s3, tmp_path, monkeypatch):
+    executed = tmp_path / "run.ipynb"
+    executed.write_text('{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}', encoding="utf-8")
+    cache = RunCache(f"{s3}/runs")
+    assert not cache.has("k1")
+    cache.put("k1", executed)
+    downloads = _count_downloads(monkeypatch)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "elsewhere"))
+    other = RunCache(f"{s3}/runs")
+    assert other.has("k1") and downloads == []  # the record answers; the notebook is not fetched
+    assert other.get("k1") is not None and len(downloads) == 1

@@ -22,7 +22,7 @@ import json
 import os
 import queue
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -217,6 +217,7 @@ class _Scheduler:
         self._events = open(out_dir / EVENTS_FILE, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
         self.preload: tuple[str, ...] | None = None  # modules a worker's warm kernels import (None: cold kernels)
         self.remote: tasks.Remote | None = None  # workers without a shared disk: the bundle and the out URL
+        self._rows_of: dict[str, list[BatchRow]] | None = None
         # what every task checks its worker against: the environment the run keys were made in
         self.environment: dict[str, str] | None = dict(plan.rows[0].plan.environment) if plan.rows else None
         self._index_written = 0.0
@@ -285,7 +286,12 @@ class _Scheduler:
 
     def run_ready(self, run_key: str) -> None:
         """A run finished (or was cached): build the rows that waited only for it."""
-        for row in self.plan.rows:
+        if self._rows_of is None:  # run key → the rows that use it, in plan order (not a scan of every row per run)
+            self._rows_of = {}
+            for each in self.plan.rows:
+                for key in dict.fromkeys(r.run_key for r in each.plan.runs):
+                    self._rows_of.setdefault(key, []).append(each)
+        for row in self._rows_of.get(run_key, ()):
             waiting = self.waiting.get(row.id)
             if waiting is None or run_key not in waiting:
                 continue
@@ -380,6 +386,21 @@ def _current_remote_row(out: Store, row: BatchRow) -> dict[str, str] | None:
     return {k: f"{row.id}/{v}" for k, v in manifest.outputs.items()} | {"manifest": f"{row.id}/manifest.json"}
 
 
+#: requests to object storage made at once while a batch is planned (a rerun of 10,000 rows checks
+#: as many manifests: one at a time, their latencies would add up to many minutes)
+PROBES_AT_ONCE = 16
+
+
+def _probe(check: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
+    """``check`` of each item, :data:`PROBES_AT_ONCE` at a time (I/O bound), in the items' order."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    if len(items) <= 1:
+        return [check(item) for item in items]
+    with ThreadPoolExecutor(max_workers=min(PROBES_AT_ONCE, len(items)), thread_name_prefix="reportkit-probe") as pool:
+        return list(pool.map(check, items))
+
+
 def batch_folder(out: str) -> Path:
     """The local folder of a batch whose folder is in object storage: its lock, events and index
     are written here first, then uploaded."""
@@ -427,13 +448,19 @@ def run_batch(
         # rows whose outputs are current are kept; the others wait for their runs
         if force:
             current = {}
-        elif out_store is not None:
-            current = {row.id: outs for row in plan.rows if (outs := _current_remote_row(out_store, row)) is not None}
+        elif out_store is not None:  # requests to the store, many at a time
+            current = {row.id: outs for row, outs in zip(plan.rows, _probe(lambda row: _current_remote_row(out_store, row),
+                                                                            plan.rows), strict=True) if outs is not None}
         else:
             current = {row.id: outs for row in plan.rows if (outs := _current_row(out_dir, row)) is not None}
         to_build = [row for row in plan.rows if row.id not in current]
         needed = list({r.run_key: r for row in to_build for r in row.plan.runs}.values())
-        pending = [r for r in needed if force or store.get(r.run_key) is None]
+        if force:
+            pending = list(needed)
+        else:
+            recorded = (_probe(lambda r: store.has(r.run_key), needed) if store.remote
+                        else [store.has(r.run_key) for r in needed])
+            pending = [r for r, has in zip(needed, recorded, strict=True) if not has]
         owned = executor is None and bool(to_build)
         if owned:
             executor = make_executor(workers=workers, tasks=max(len(pending), len(to_build)))
