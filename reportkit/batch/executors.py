@@ -10,9 +10,11 @@ with a private socket folder (:mod:`reportkit.execute`), not on TCP ports.
 
 Dask: ``DaskExecutor(address="tcp://host:8786")`` uses an existing cluster;
 ``DaskExecutor(local_workers=N)`` starts a ``LocalCluster`` of N single-threaded worker processes
-and stops it on ``close()``. Workers must see the project, its data and the batch folder at the
-same paths as the submitting machine (a shared file system), and have reportkit and its Jupyter
-kernel installed.
+and stops it on ``close()``. Workers must have reportkit and its Jupyter kernel installed in the
+same environment as the submitting machine (every task checks). With a local run cache they must
+also see the project, its data and the batch folder at the same paths (a shared file system); with
+the run cache in object storage they need no shared disk (:mod:`reportkit.batch.bundle`,
+:class:`reportkit.batch.tasks.Remote`).
 """
 
 from __future__ import annotations
