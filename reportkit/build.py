@@ -25,11 +25,12 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from .atomic import write_atomic
 from .cache import RunCache
-from .errors import ReportKitError
+from .choices import check_choice
+from .errors import ReportKitError, SpecError
 from .execute import DEFAULT_KERNEL
 from .hashing import file_sha256
 from .manifest import GitState, Manifest
@@ -37,13 +38,16 @@ from .plan import Plan, PlannedRun, make_plan, pinned_env
 from .provenance import git_commit
 from .record import SectionResults
 from .section_run import SectionRun, run_section
-from .spec import ReportSpec, load_spec
+from .spec import PdfVariant, ReportSpec, load_spec
 from .version import __version__
 
 if TYPE_CHECKING:
     from .kernel_pool import KernelPool
 
 LOG = logging.getLogger(__name__)
+
+#: the data pack a build writes beside report.pdf (spec outputs: xlsx); embedded in an archival PDF
+DATA_PACK = "report-data.xlsx"
 
 #: the variables that set BLAS/OpenMP threads (as batch workers set them)
 THREAD_LIMITS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
@@ -262,6 +266,7 @@ def build_report(
     cache_dir: str | Path | None = None,
     workers: int | None = None,
     kernels: KernelPool | Literal["warm", "cold"] = "warm",
+    pdf: str | None = None,
 ) -> BuildResult:
     """Build one report. Validates everything first; raises a ReportKitError on any failure.
 
@@ -271,10 +276,12 @@ def build_report(
     parameter receive it). ``edition``: ``"client"`` (no code) or ``"analyst"`` (adds each
     executed section notebook, code and outputs, as an appendix). ``cache_dir`` replaces the
     project's ``build/.runs/``. ``workers``: sections executed at once (default: the number of
-    cores); ``kernels``: ``"warm"``, ``"cold"`` or a pool (see :func:`run_plan`).
+    cores); ``kernels``: ``"warm"``, ``"cold"`` or a pool (see :func:`run_plan`). ``pdf``
+    overrides the spec's PDF variant: ``"standard"``, ``"accessible"`` (tagged PDF/UA-1) or
+    ``"archival"`` (PDF/A-3a with the data pack embedded).
     """
     from .render import check_html, render_html, write_pdf
-    from .render.font_checks import check_glyphs
+    from .render.font_checks import check_glyphs, report_fonts
     from .render.html import check_edition
     from .render.problems import raise_if_problems
     from .render.result_checks import check_results
@@ -283,6 +290,8 @@ def build_report(
     started = time.perf_counter()
     edition = check_edition(edition)  # before anything runs
     spec = spec if isinstance(spec, ReportSpec) else load_spec(spec)
+    if pdf is not None:  # part of the spec from here on, so the build key and the manifest carry it
+        spec = spec.model_copy(update={"pdf": check_choice("--pdf", pdf, get_args(PdfVariant), error=SpecError)})
     theme = load_theme(theme or spec.theme).name  # an unknown theme lists the available ones
     store = RunCache(cache_dir if cache_dir is not None else default_cache_dir(spec)) if cache else None
     with ExitStack() as stack:
@@ -320,14 +329,19 @@ def build_report(
     html = render_html(spec, results, lang=plan.lang, build_info=manifest.build_info, theme=theme, edition=edition,
                        notebooks=notebooks)
     check_html(html)
-    raise_if_problems(check_glyphs(html), what="the report's text")
+    raise_if_problems(check_glyphs(html, fonts=report_fonts(plan.lang)), what="the report's text")
     timings["render_html"] = round(time.perf_counter() - t0, 3)
     if "html" in spec.outputs:
         outputs["html"] = out_dir / "report.html"
         write_atomic(outputs["html"], html)
     if "pdf" in spec.outputs:
         t0 = time.perf_counter()
-        pdf_info = write_pdf(html, out_dir / "report.pdf", base_dir=out_dir)
+        embedded = (out_dir / DATA_PACK,) if spec.pdf == "archival" else ()
+        if embedded and not embedded[0].is_file():
+            raise SpecError(f"pdf: archival embeds the data pack {DATA_PACK}, which this build does not write; "
+                            "add xlsx to the spec's outputs", path=spec.source_path)
+        pdf_info = write_pdf(html, out_dir / "report.pdf", base_dir=out_dir, variant=spec.pdf, attachments=embedded,
+                             created=datetime.fromisoformat(manifest.generated))
         timings["render_pdf"] = round(time.perf_counter() - t0, 3)
         outputs["pdf"] = out_dir / "report.pdf"
     timings["total"] = round(time.perf_counter() - started, 3)

@@ -105,7 +105,7 @@ def _progress() -> Progress:
 @app.command()
 def build(
     spec: Annotated[Path, typer.Argument(help="report spec (YAML), e.g. reports/china-ecommerce-2024.yaml")],
-    lang: Annotated[str | None, typer.Option("--lang", help="language edition: zh or en (default: the spec's)")] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="language edition: zh, en, zh-Hant (Traditional, Taiwan phrasing) or zh-HK (default: the spec's)")] = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="output folder (default: build/<report id>)")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="execute every section even if an identical run is cached")] = False,
     theme: Annotated[str | None, typer.Option("--theme", help="report theme, a folder in templates/themes/ (default: the spec's)")] = None,
@@ -113,6 +113,7 @@ def build(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="log what papermill and WeasyPrint do")] = False,
     workers: Annotated[int | None, typer.Option("--workers", help="sections executed at once (default: the number of cores)", min=1)] = None,
     cold_kernels: Annotated[bool, typer.Option("--cold-kernels", help="start every kernel from scratch instead of forking pre-imported ones")] = False,
+    pdf: Annotated[str | None, typer.Option("--pdf", help="standard, accessible (tagged PDF/UA-1) or archival (PDF/A-3a with the data pack embedded); default: the spec's pdf, else standard")] = None,
 ) -> None:
     """Run every section notebook of SPEC and render report.html, report.pdf and manifest.json."""
     _configure_logging(verbose)
@@ -122,7 +123,7 @@ def build(
         with _progress() as progress:
             result = build_report(spec, lang=lang, out=out_dir, cache=not no_cache, progress=_Bars(progress),
                                   theme=theme, edition=edition,  # type: ignore[arg-type] - checked at run time
-                                  workers=workers, kernels="cold" if cold_kernels else "warm")
+                                  workers=workers, kernels="cold" if cold_kernels else "warm", pdf=pdf)
     except ReportKitError as exc:
         _fail(exc)
         return
@@ -212,7 +213,7 @@ def batch(
     dask_local: Annotated[int | None, typer.Option("--dask-local", help="start a Dask LocalCluster of N worker processes")] = None,
     retries: Annotated[int, typer.Option("--retries", help="re-run a failed run or build up to N times")] = 0,
     force: Annotated[bool, typer.Option("--force", help="execute every run and build every row, even if cached or current")] = False,
-    lang: Annotated[str | None, typer.Option("--lang", help="language edition: zh or en (default: the spec's)")] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="language edition: zh, en, zh-Hant (Traditional, Taiwan phrasing) or zh-HK (default: the spec's)")] = None,
     theme: Annotated[str | None, typer.Option("--theme", help="theme for every row (default: the spec's)")] = None,
     cache_dir: Annotated[str | None, typer.Option("--cache", "--cache-dir", help="run cache: a folder or s3://bucket/prefix, shared by every worker (default: build/.runs of the project)")] = None,
     json_events: Annotated[bool, typer.Option("--json", help="print one JSON event per line on stdout instead of progress")] = False,
@@ -375,7 +376,7 @@ def preview(
     watch_files: Annotated[bool, typer.Option("--watch", help="rebuild when a notebook, template or data file changes")] = False,
     port: Annotated[int, typer.Option("--port", help="serve on http://127.0.0.1:PORT/report.html (0: any free port)")] = 8000,
     out_dir: Annotated[Path | None, typer.Option("--out", help="folder of the preview build (default: build/<id>-preview)")] = None,
-    lang: Annotated[str | None, typer.Option("--lang", help="zh or en (default: the spec's)")] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="zh, en, zh-Hant or zh-HK (default: the spec's)")] = None,
     theme: Annotated[str | None, typer.Option("--theme", help="theme (default: the spec's)")] = None,
     debounce: Annotated[int, typer.Option("--debounce", help="milliseconds that group a burst of saves into one rebuild")] = 50,
     interval: Annotated[float, typer.Option("--interval", help="with --poll, or where the file system gives no change events (network drives): seconds between looks")] = 1.0,

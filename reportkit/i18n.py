@@ -1,13 +1,18 @@
 """Languages, bilingual text and the message catalogue: the one place a report's languages live.
 
-* :data:`LANGUAGES`: the editions reportkit can write, discovered from the catalogue files
+* :data:`LANGUAGES`: the languages reportkit's text is written in, discovered from the catalogue files
   ``reportkit/catalogue/<lang>.yaml`` (the default language first). Adding a language means adding
-  one catalogue file with every key the others have, nothing else.
+  one catalogue file with every key the others have, nothing else. :data:`EDITIONS` adds the script
+  variants (below).
 * :class:`Text`: a frozen text value with one entry per language. ``text[lang]`` (or
   :meth:`Text.resolve`) fails loudly, naming the language and the text, when an entry is missing,
   instead of quietly falling back to another language.
 * the catalogue: :func:`message` returns one entry of every catalogue as a :class:`Text`;
   :func:`catalogue` is one language's group of strings (e.g. the report templates' fixed strings).
+* script variants (:mod:`reportkit.hanzi`): ``zh-Hant`` and ``zh-HK`` are editions of the Chinese
+  text converted to Traditional characters. Their catalogue is the ``zh`` one converted, then the
+  reviewed entries of ``catalogue/variants/<lang>.yaml`` over it; a Text without an entry for a
+  variant gives its ``zh`` entry converted. Their sections run as ``zh`` (:func:`run_language`).
 * the kernel's language: a section notebook sets it once (:func:`set_language`, called by
   ``rk.use_language(lang)``); :func:`reportkit.record` then picks each Text's entry in it.
 
@@ -31,10 +36,12 @@ from typing import Annotated, Any
 import yaml
 from pydantic import PlainSerializer, PlainValidator
 
+from . import hanzi
 from .errors import ReportKitError
 
 __all__ = [
     "DEFAULT_LANGUAGE",
+    "EDITIONS",
     "LANGUAGES",
     "Language",
     "Text",
@@ -45,6 +52,7 @@ __all__ = [
     "current_language",
     "html_lang",
     "message",
+    "run_language",
     "set_language",
     "text",
 ]
@@ -75,16 +83,29 @@ def _discover() -> tuple[Language, ...]:
     return (DEFAULT_LANGUAGE, *(lang for lang in found if lang != DEFAULT_LANGUAGE))
 
 
-#: every language reportkit writes, the default first (one catalogue file each)
+#: every language text is written in, the default first (one catalogue file each): a Text, a
+#: note or a data file's labels give one entry per language
 LANGUAGES: tuple[Language, ...] = _discover()
+
+#: every edition reportkit renders: the written languages, then the script variants converted from
+#: one of them (zh-Hant, zh-HK: :mod:`reportkit.hanzi`), which need no entries of their own
+EDITIONS: tuple[Language, ...] = (*LANGUAGES, *(lang for lang, v in hanzi.VARIANTS.items()
+                                                 if v.base in LANGUAGES and lang not in LANGUAGES))
+
+
+def run_language(lang: Language) -> Language:
+    """The language a section's notebook runs in for the edition ``lang``: ``zh`` for the Traditional
+    Chinese editions (their text is converted when rendered, so their runs are the ``zh`` runs), else
+    ``lang``."""
+    return hanzi.base_language(lang)
 
 
 def check_language(lang: Any, *, source: str = "lang", error: type[ReportKitError] | None = None) -> Language:
-    """``lang`` if it is one of :data:`LANGUAGES`; else an error (``TranslationError`` unless
+    """``lang`` if it is one of :data:`EDITIONS`; else an error (``TranslationError`` unless
     ``error`` is given) naming where the value came from, the value and the languages offered."""
-    if isinstance(lang, str) and lang in LANGUAGES:
+    if isinstance(lang, str) and lang in EDITIONS:
         return lang
-    message_ = f"{source}: language {lang!r} is not offered; expected one of {', '.join(LANGUAGES)}"
+    message_ = f"{source}: language {lang!r} is not offered; expected one of {', '.join(EDITIONS)}"
     if error is not None:
         raise error(message_)
     raise TranslationError(message_, lang=str(lang))
@@ -134,7 +155,7 @@ class Text:
             if not isinstance(value, str):
                 raise TranslationError(f"Text entry {lang!r}: expected a string; got {type(value).__name__} {value!r}",
                                        lang=lang)
-        ordered = {lang: merged[lang] for lang in LANGUAGES if lang in merged}
+        ordered = {lang: merged[lang] for lang in EDITIONS if lang in merged}
         object.__setattr__(self, "_entries", MappingProxyType(ordered))
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -183,6 +204,9 @@ class Text:
             return self._entries[lang]
         except KeyError:
             check_language(lang, source=f"text {_first_line(self._entries)!r}")
+            base = hanzi.base_language(lang)
+            if base != lang and base in self._entries:  # a script variant: the base entry converted
+                return hanzi.converter(lang)(self._entries[base])
             raise TranslationError(f"no {lang!r} entry in the text {_first_line(self._entries)!r} "
                                    f"(it has {', '.join(self._entries)}); add one", lang=lang) from None
 
@@ -192,7 +216,7 @@ class Text:
 
     def __getattr__(self, name: str) -> str:
         # ``title.zh``: an entry by its language code, as spec texts were read before
-        if name in LANGUAGES:
+        if name in EDITIONS:
             return self[name]
         raise AttributeError(f"Text has no attribute {name!r}")
 
@@ -277,7 +301,31 @@ def text(**entries: str) -> Text:
 
 @functools.cache
 def _load(lang: Language) -> Mapping[str, Mapping[str, str]]:
-    path = CATALOGUE_DIR / f"{lang}.yaml"
+    if hanzi.is_variant(lang):
+        return _load_variant(lang)
+    return _read_catalogue(CATALOGUE_DIR / f"{lang}.yaml", lang)
+
+
+def _load_variant(lang: Language) -> Mapping[str, Mapping[str, str]]:
+    """A script variant's catalogue: its base language's converted, then the reviewed entries of
+    ``catalogue/variants/<lang>.yaml`` (each must be a key of the base catalogue) over them."""
+    base = _load(hanzi.base_language(lang))
+    convert = hanzi.converter(lang)
+    groups = {group: {key: convert(value) for key, value in entries.items()} for group, entries in base.items()}
+    path = CATALOGUE_DIR / "variants" / f"{lang}.yaml"
+    if path.is_file():
+        for group, entries in _read_catalogue(path, lang).items():
+            unknown = sorted(set(entries) - set(groups.get(group, {})))
+            if group not in groups or unknown:
+                what = f"group {group!r}" if group not in groups else f"{group}.{unknown[0]}"
+                raise TranslationError(f"{path}: {what} is not in the {hanzi.base_language(lang)!r} catalogue; "
+                                       "a variant's file only corrects entries the base catalogue has",
+                                       lang=lang, key=what)
+            groups[group].update(entries)
+    return MappingProxyType({group: MappingProxyType(entries) for group, entries in groups.items()})
+
+
+def _read_catalogue(path: Path, lang: Language) -> Mapping[str, Mapping[str, str]]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:

@@ -16,7 +16,7 @@ import nbformat
 
 from .errors import ReportKitError, SpecError
 from .hashing import file_sha256
-from .i18n import check_language
+from .i18n import check_language, run_language
 from .params import NotebookParameters, read_parameters, validate_parameters
 from .provenance import (
     environment_lock,
@@ -195,7 +195,8 @@ def check_environment(expected: dict[str, str], where: str) -> None:
 
 def make_plan(spec: ReportSpec, *, lang: str | None = None, theme: str | None = None) -> Plan:
     """One run per section. Notebooks that declare ``lang`` / ``theme`` parameters receive the
-    report's language and theme (``theme`` overrides ``spec.theme``)."""
+    report's language (for a Traditional Chinese edition, ``zh``: its runs are the Chinese ones,
+    converted when rendered) and theme (``theme`` overrides ``spec.theme``)."""
     lang = lang or spec.language
     theme = theme or spec.theme
     try:
@@ -210,7 +211,7 @@ def make_plan(spec: ReportSpec, *, lang: str | None = None, theme: str | None = 
         declared, code_hash, narrative_hash = notebook_facts(nb_path)
         values = dict(section.parameters)
         if declared.get(LANGUAGE_PARAMETER) is not None:
-            values[LANGUAGE_PARAMETER] = lang
+            values[LANGUAGE_PARAMETER] = run_language(lang)  # zh-Hant / zh-HK run as zh, converted when rendered
         if declared.get(THEME_PARAMETER) is not None:
             values[THEME_PARAMETER] = theme
         params = validate_parameters(declared, values, source=f"{spec.source_path} (section {section.id!r})")

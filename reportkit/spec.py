@@ -13,9 +13,12 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import SpecError
-from .i18n import DEFAULT_LANGUAGE, LANGUAGES, Language, TextField
+from .i18n import DEFAULT_LANGUAGE, EDITIONS, Language, TextField
 
 OutputFormat = Literal["html", "pdf"]
+#: the PDF a build writes: untagged, tagged PDF/UA-1, or archival PDF/A-3a with the data pack
+#: embedded (reportkit.render.pdf.PDF_VARIANTS)
+PdfVariant = Literal["standard", "accessible", "archival"]
 OUTPUT_FORMATS: tuple[str, ...] = ("html", "pdf")
 
 class DataSource(BaseModel):
@@ -53,10 +56,16 @@ class ReportSpec(BaseModel):
     date: str = ""
     language: Language = DEFAULT_LANGUAGE
     theme: str = "default"
+    pdf: PdfVariant = "standard"
     outputs: tuple[OutputFormat, ...] = ("html", "pdf")
     sections: tuple[SectionSpec, ...]
     summary: tuple[str, ...] = ()
     data: tuple[DataSource, ...] = ()
+    # names from data kept as written in the Traditional Chinese editions (brands, shops, a category
+    # the client spells in Simplified characters): not converted by OpenCC (reportkit.hanzi)
+    proper_names: tuple[str, ...] = ()
+    # what changed in this version, for the client's page (reportkit publish); in the report's languages
+    release_notes: TextField | None = None
     # where the spec file is; relative paths in the spec are resolved against `root`
     source_path: str = ""
     root: str = ""
@@ -64,9 +73,9 @@ class ReportSpec(BaseModel):
     @field_validator("language", mode="before")
     @classmethod
     def _offered_language(cls, value: Any) -> str:
-        if isinstance(value, str) and value in LANGUAGES:
+        if isinstance(value, str) and value in EDITIONS:
             return value
-        raise ValueError(f"the languages offered are {' or '.join(repr(lang) for lang in LANGUAGES)}")
+        raise ValueError(f"the languages offered are {', '.join(repr(lang) for lang in EDITIONS)}")
 
     @field_validator("sections")
     @classmethod

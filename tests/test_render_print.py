@@ -314,4 +314,5 @@ def test_report_css_styles_figure_images_as_figure_svgs():
     css = (default_templates_dir() / "report" / "report.css").read_text(encoding="utf-8")
     assert ".figure-body svg, .figure-body img {" in css
     macros = (default_templates_dir() / "report" / "macros.html.j2").read_text(encoding="utf-8")
-    assert '<div class="figure-body">\n{{ block.svg }}\n    </div>' in macros  # what _FIGURE_SVG expects
+    assert ('<div class="figure-body" role="img" aria-label="{{ block|figure_alt(' in macros
+            and '">\n{{ block.svg }}\n    </div>' in macros)  # what _FIGURE_SVG expects

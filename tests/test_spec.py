@@ -46,7 +46,7 @@ def test_errors_name_file_line_and_expected(tmp_path):
 
 
 def test_bad_language_and_output_are_refused(tmp_path):
-    with pytest.raises(SpecError, match=r"r.yaml:2: language: .*'zh' or 'en'.*got 'fr'"):
+    with pytest.raises(SpecError, match=r"r.yaml:2: language: .*'zh', 'en', 'zh-Hant', 'zh-HK'.*got 'fr'"):
         load_spec(_write(tmp_path, GOOD.replace("title: 标题", "language: fr\ntitle: 标题", 1)))
     with pytest.raises(SpecError, match="outputs.0"):
         load_spec(_write(tmp_path, GOOD + "outputs: [docx]\n"))

@@ -20,15 +20,22 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from ..atomic import write_atomic
+from ..hanzi import font_family
 from .problems import Problem
 from .problems import excerpt as _excerpt
 
-__all__ = ["REPORT_FONTS", "check_glyphs", "font_coverage", "visible_text"]
+__all__ = ["REPORT_FONTS", "check_glyphs", "font_coverage", "report_fonts", "visible_text"]
 
 
 #: fontconfig patterns of the report's fonts (templates/themes: body, bold headings, code)
 REPORT_FONTS: tuple[str, ...] = ("Noto Sans CJK SC", "Noto Sans CJK SC:bold", "Noto Sans Mono CJK SC")
 _NOT_DRAWN = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp"})
+
+
+def report_fonts(lang: str) -> tuple[str, ...]:
+    """The report fonts of the edition ``lang``: :data:`REPORT_FONTS` in the region's faces for a
+    Traditional Chinese edition (Noto Sans CJK TC for ``zh-Hant``, HK for ``zh-HK``), as rendered."""
+    return tuple(font_family(f, lang) for f in REPORT_FONTS)
 
 
 _FC_MATCHED: dict[str, tuple[str, int, str]] = {}

@@ -35,12 +35,14 @@ from markupsafe import Markup
 
 from .. import i18n
 from ..errors import RecordError, RenderError
-from ..i18n import CATALOGUE_DIR, catalogue, check_language, html_lang
+from ..hanzi import convert_html
+from ..i18n import CATALOGUE_DIR, catalogue, check_language, html_lang, run_language
 from ..manifest import SECTION_INFO_KEYS, BuildInfo, Manifest
 from ..record import Figure, Metric, SectionResults, Table, Text
 from ..spec import ReportSpec
 from ..style import formatting
 from ..style.themes import Theme, available_themes, default_templates_dir, load_theme, read_css
+from .alt_text import figure_alt
 from .escaping import encode_braces, escape_text
 from .html_checks import check_svg
 from .prose import render_markdown
@@ -205,7 +207,7 @@ def _blocks(res: SectionResults, section_id: str, counters: dict[str, int], *, a
             else:
                 blocks.append({"kind": "metrics", "metrics": [rec]})
         elif isinstance(rec, Text) and rec.markdown:
-            if rec.lang is not None and rec.lang != lang:
+            if rec.lang is not None and rec.lang != run_language(lang):
                 continue  # a report-zh / report-en cell of the other edition
             html = render_markdown(rec.text, section=section_id, cell=rec.cell,
                                    results=results if results is not None else {section_id: res}, lang=lang)
@@ -455,6 +457,10 @@ def make_environment(templates_dir: Path, lang: str, refs: References | None = N
     # (bound to this render's references, so that macros imported without context have it too)
     refs = refs if refs is not None else References(load_strings(lang))
     env.filters["xref"] = lambda value, link=True: refs.link(value, link=link)
+    # a figure's alternative text: `block|figure_alt(label, caption)` (render/alt_text.py)
+    strings = load_strings(lang)
+    env.filters["figure_alt"] = lambda block, label, caption: figure_alt(
+        str(label), str(caption), getattr(block["record"], "data", None), strings, lang)
     env.tests["missing"] = formatting.is_missing
     return env
 
@@ -509,8 +515,10 @@ def render_html(spec: ReportSpec, results: Mapping[str, SectionResults], *, lang
                             css="\n".join(css), theme=theme_obj, edition=edition, notebooks=exported)
     env = make_environment(tdir, lang, context["refs"])
     try:
-        return env.get_template(theme_obj.template() or "report/base.html.j2").render(context)
+        page = env.get_template(theme_obj.template() or "report/base.html.j2").render(context)
     except jinja2.TemplateError as exc:
         raise RenderError(f"{_template_location(exc, tdir)}template error: {exc}") from exc
     except (RecordError, RenderError) as exc:
         raise RenderError(f"{_template_location(exc, tdir)}{exc}") from exc
+    # a Traditional Chinese edition: what the reader sees converted, in the region's font faces
+    return convert_html(page, lang, keep=spec.proper_names)

@@ -16,6 +16,12 @@ its fonts are the same); each data table gets the column widths its automatic la
 renders, the garbage collector is paused (:class:`_GcPause`). Together these halve the time the
 demo report takes (about 3.4 s to 2 s on two cores).
 
+Three variants of the PDF (:data:`PDF_VARIANTS`): ``standard``; ``accessible``, tagged PDF/UA-1
+(headings, paragraphs, lists and tables in the structure tree in reading order, the document
+language from ``<html lang>``, every figure with its alternative text, from the ``aria-label`` the
+report gives its figure); ``archival``, PDF/A-3a (tagged too), with files the build names (the
+data pack, ``report-data.xlsx``) embedded as associated files.
+
 WeasyPrint logs through the ``weasyprint`` logger. While rendering, its records are captured:
 errors (an unreachable or unusable resource) fail the build; warnings (CSS it ignored, …) are
 returned in :attr:`PdfInfo.warnings` and logged at DEBUG on ``reportkit.render.pdf``.
@@ -36,6 +42,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from html import unescape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -59,6 +66,10 @@ _SVG_PROPERTY_WARNING = re.compile(
 _CJK_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]")
 
 
+#: what ``write_pdf(variant=…)`` offers → WeasyPrint's ``pdf_variant`` (None: untagged PDF 1.7)
+PDF_VARIANTS: dict[str, str | None] = {"standard": None, "accessible": "pdf/ua-1", "archival": "pdf/a-3a"}
+
+
 @dataclass(frozen=True)
 class PdfInfo:
     """What :func:`write_pdf` wrote."""
@@ -68,6 +79,8 @@ class PdfInfo:
     fonts: tuple[str, ...]  # embedded fonts, subset tag removed, e.g. "NotoSansCJKsc-Regular"
     seconds: float
     warnings: tuple[str, ...] = ()  # WeasyPrint warnings, if any
+    variant: str = "standard"  # one of PDF_VARIANTS
+    attachments: tuple[str, ...] = ()  # names of the embedded files (archival)
 
 
 # --------------------------------------------------------------------------- URL fetching
@@ -218,7 +231,8 @@ _SVG_NS = "http://www.w3.org/2000/svg"
 _XLINK_NS = "http://www.w3.org/1999/xlink"
 # a figure as the templates write it (report/macros.html.j2): its SVG alone in the figure's body
 # (check_svg refuses <foreignObject>, so no HTML, hence no "</div>", can be inside the SVG)
-_FIGURE_SVG = re.compile(r'(<div class="figure-body">\s*)(<svg\b.*?</svg\s*>)(\s*</div>)', re.DOTALL)
+_FIGURE_SVG = re.compile(r'(<div class="figure-body"(?: role="img" aria-label="([^"]*)")?>\s*)(<svg\b.*?</svg\s*>)(\s*</div>)',
+                         re.DOTALL)
 _SVG_OPEN_TAG = re.compile(r"<svg\b[^>]*>")
 _SVG_REFERENCE = re.compile(r"""(?:href\s*=\s*["']#|url\(\s*["']?#)([^"')\s]+)""")
 # matplotlib's only stylesheet, "*{stroke-linejoin: round; stroke-linecap: butt}": rules that
@@ -292,7 +306,7 @@ def _lighten_svg(root: ET.Element, referenced: set[str]) -> None:
     _styles_as_attributes(root)
 
 
-def _svg_image(svg: str) -> str | None:
+def _svg_image(svg: str, alt: str = "") -> str | None:
     """An ``<img>`` of a figure's inline SVG as a ``data:`` URL, or None if that SVG is not
     well-formed XML on its own (then it stays inline: WeasyPrint draws it either way)."""
     tag = _SVG_OPEN_TAG.match(svg)
@@ -311,7 +325,7 @@ def _svg_image(svg: str) -> str | None:
         return None
     _lighten_svg(root, {m.group(1) for m in _SVG_REFERENCE.finditer(svg)})
     data = base64.b64encode(ET.tostring(root, encoding="utf-8")).decode("ascii")
-    return f'<img class="figure-svg" alt="" src="data:image/svg+xml;base64,{data}">'
+    return f'<img class="figure-svg" alt="{alt}" src="data:image/svg+xml;base64,{data}">'
 
 
 _STYLE_ELEMENT = re.compile(r"(<style\b[^>]*>)(.*?)(</style\s*>)", re.DOTALL | re.IGNORECASE)
@@ -410,9 +424,9 @@ def print_html(html: str) -> str:
     set in the same fonts) for about a third of the time. ``report.css`` styles ``.figure-body img``
     as ``.figure-body svg``."""
 
-    def image(m: re.Match) -> str:
-        img = _svg_image(m.group(2))
-        return m.group(0) if img is None else m.group(1) + img + m.group(3)
+    def image(m: re.Match) -> str:  # the figure's aria-label (escaped as an attribute already) is the image's alt
+        img = _svg_image(m.group(3), m.group(2) or "")
+        return m.group(0) if img is None else m.group(1) + img + m.group(4)
 
     html, properties = _resolve_custom_properties(_FIGURE_SVG.sub(image, html))
     # the tables inherit the theme's body font (report.css: html { font-family: var(--rk-font-body) })
@@ -466,26 +480,46 @@ _gc_paused = _GcPause()
 # --------------------------------------------------------------------------- writing
 
 
-def _render(html: str, target: Path, *, base_url: str, url_fetcher: URLFetcher) -> int:
+def _render(html: str, target: Path, *, base_url: str, url_fetcher: URLFetcher, variant: str = "standard",
+            attachments: tuple[Path, ...] = (), created: datetime | None = None) -> int:
     """Lay out ``html`` and write the PDF to ``target``; the number of pages. The document is
     dropped on return (so :class:`_GcPause` can collect it)."""
-    from weasyprint import HTML
+    from weasyprint import HTML, Attachment
 
-    document = HTML(string=print_html(html), base_url=base_url, url_fetcher=url_fetcher).render()
-    document.write_pdf(str(target))
+    options: dict[str, Any] = {}
+    if PDF_VARIANTS[variant] is not None:
+        options["pdf_variant"] = PDF_VARIANTS[variant]
+    if attachments:
+        # PDF/A-3 associated files: the data behind the report (relationship "Data"), dated by the build
+        options["attachments"] = [
+            Attachment(string=path.read_bytes(), name=path.name, relationship="Data",
+                       description=path.name, created=created, modified=created) for path in attachments]
+    document = HTML(string=print_html(html), base_url=base_url, url_fetcher=url_fetcher).render(**options)
+    document.write_pdf(str(target), **options)
     return len(document.pages)
 
 
 
-def write_pdf(html: str, path: Path, *, base_dir: Path) -> PdfInfo:
+def write_pdf(html: str, path: Path, *, base_dir: Path, variant: str = "standard",
+              attachments: tuple[Path, ...] = (), created: datetime | None = None) -> PdfInfo:
     """Render ``html`` to a PDF at ``path`` (written under a temporary name, then renamed).
 
     ``base_dir`` is the build folder (the base URL of relative references, though none is
-    fetched). Raises :class:`RenderError` when the HTML references anything but ``data:`` URLs,
-    when WeasyPrint reports an error, or when Chinese text has no embedded CJK font.
+    fetched). ``variant``: one of :data:`PDF_VARIANTS`; ``attachments``: files embedded in an
+    archival PDF (``created``: their date, the build's). Raises :class:`RenderError` when the HTML
+    references anything but ``data:`` URLs, when WeasyPrint reports an error (in a tagged PDF: an
+    image without alternative text), or when Chinese text has no embedded CJK font.
     """
     from weasyprint.urls import FatalURLFetchingError
 
+    if variant not in PDF_VARIANTS:
+        raise RenderError(f"PDF variant {variant!r} is not offered; expected one of {', '.join(PDF_VARIANTS)}")
+    if attachments and variant != "archival":
+        raise RenderError(f"files are embedded only in the archival PDF (PDF/A-3); got {len(attachments)} "
+                          f"attachment(s) for the {variant!r} variant")
+    missing = [str(a) for a in attachments if not Path(a).is_file()]
+    if missing:
+        raise RenderError(f"cannot embed {', '.join(missing)} in the PDF: no such file")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
@@ -497,7 +531,8 @@ def write_pdf(html: str, path: Path, *, base_dir: Path) -> PdfInfo:
         with _captured_weasyprint_log() as log:
             try:
                 with _gc_paused():
-                    pages = _render(html, tmp, base_url=str(Path(base_dir).resolve()), url_fetcher=fetcher)
+                    pages = _render(html, tmp, base_url=str(Path(base_dir).resolve()), url_fetcher=fetcher,
+                                    variant=variant, attachments=tuple(Path(a) for a in attachments), created=created)
             except FatalURLFetchingError as exc:
                 raise _refused_error(fetcher.refused or [str(exc)]) from exc.__cause__
         if fetcher.refused:
@@ -524,4 +559,4 @@ def write_pdf(html: str, path: Path, *, base_dir: Path) -> PdfInfo:
         tmp.unlink(missing_ok=True)
         raise
     return PdfInfo(path=path, pages=pages, fonts=fonts, seconds=round(time.perf_counter() - started, 3),
-                   warnings=warnings)
+                   warnings=warnings, variant=variant, attachments=tuple(Path(a).name for a in attachments))
