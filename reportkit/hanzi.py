@@ -37,11 +37,25 @@ class Variant:
     opencc: str  # OpenCC configuration name (s2twp, s2hk)
     region: str  # the CJK font faces it uses: TC or HK (Noto Sans CJK TC, …)
     name: str  # how the edition is named in messages
+    # (OpenCC's result, what a report means) put back after the conversion, longest first
+    corrections: tuple[tuple[str, str], ...] = ()
 
+
+#: OpenCC's Taiwan phrases (``TWPhrasesIT``) are the words of software: 參數 → 引數, 類型 → 型別,
+#: 窗口 → 視窗, 函數 → 函式, 發布 → 釋出, 局部 → 區域性, 連接 → 連線, 支持 → 支援. A statistical report
+#: means the general sense (a model's parameters, a training window, a local level model, data
+#: that support a claim), which Taiwan writes as the characters convert: these are put back.
+#: Phrases of the same list that read right in a report stay (數據 → 資料, 信息 → 資訊, 概率 → 機率,
+#: 文件 → 檔案, 代碼 → 程式碼, 運行 → 執行, 變量 → 變數).
+_TAIWAN_GENERAL_SENSE: tuple[tuple[str, str], ...] = (
+    ("引數", "參數"), ("型別", "類型"), ("視窗", "窗口"), ("函式", "函數"), ("釋出", "發布"),
+    ("區域性", "局部"), ("連線", "連結"), ("支援", "支持"),
+)
 
 #: the editions converted from another language's text, by language code (BCP 47)
 VARIANTS: dict[str, Variant] = {
-    "zh-Hant": Variant(base="zh", opencc="s2twp", region="TC", name="Traditional Chinese (Taiwan phrasing)"),
+    "zh-Hant": Variant(base="zh", opencc="s2twp", region="TC", name="Traditional Chinese (Taiwan phrasing)",
+                       corrections=_TAIWAN_GENERAL_SENSE),
     "zh-HK": Variant(base="zh", opencc="s2hk", region="HK", name="Traditional Chinese (Hong Kong usage)"),
 }
 
@@ -58,6 +72,18 @@ def base_language(lang: str) -> str:
     """The language whose runs and text an edition uses: ``zh`` for ``zh-Hant``/``zh-HK``, else ``lang``."""
     variant = VARIANTS.get(lang)
     return variant.base if variant else lang
+
+
+@functools.cache
+def _convert(lang: str) -> Callable[[str], str]:
+    """The variant's OpenCC conversion followed by its corrections."""
+    variant = VARIANTS[lang]
+    convert = _opencc(variant.opencc)
+    if not variant.corrections:
+        return convert
+    pairs = dict(variant.corrections)
+    wrong = re.compile("|".join(re.escape(w) for w in sorted(pairs, key=len, reverse=True)))
+    return lambda text: wrong.sub(lambda m: pairs[m.group(0)], convert(text))
 
 
 @functools.cache
@@ -82,10 +108,9 @@ _PUA = 0xF0000
 def converter(lang: str, keep: Iterable[str] = ()) -> Callable[[str], str]:
     """A function converting Simplified Chinese text to the edition ``lang`` (the identity for a
     language that is not a variant); the names in ``keep`` stay as written."""
-    variant = VARIANTS.get(lang)
-    if variant is None:
+    if lang not in VARIANTS:
         return lambda s: s
-    convert = _opencc(variant.opencc)
+    convert = _convert(lang)
     names = sorted({n for n in keep if n and n.strip()}, key=len, reverse=True)
     if not names:
         return convert

@@ -30,6 +30,9 @@ def test_editions_add_the_variants_to_the_written_languages():
     ("zh-Hant", "网络零售额", "網路零售額"),  # Taiwan phrasing
     ("zh-HK", "网络零售额", "網絡零售額"),  # Hong Kong usage
     ("zh-Hant", "软件和信息服务", "軟體和資訊服務"),
+    # Taiwan's software words are not a report's: the general sense is put back
+    ("zh-Hant", "模型参数与类型，训练窗口，局部水平模型，幂函数，统计局发布，数据不支持该说法",
+     "模型參數與類型，訓練窗口，局部水平模型，冪函數，統計局發布，資料不支持該說法"),
     ("zh-HK", "软件和信息服务", "軟件和信息服務"),
     ("zh-Hant", "155,225 亿元，同比增长 7.2%", "155,225 億元，同比增長 7.2%"),
     ("zh-Hant", "3.5 万元", "3.5 萬元"),
