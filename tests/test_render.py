@@ -714,3 +714,23 @@ def test_a_narrative_cell_means_its_own_sections_record_when_another_section_has
     html = render_html(fixed_spec(), results, lang="zh", build_info=FIXED_BUILD_INFO)
     own = html[html.index("本节规模另见"):html.index("</p>", html.index("本节规模另见"))]
     assert _xrefs(own) == [("table-1", "表 1")] and "[[" not in html
+
+
+# --------------------------------------------------------------------------- Traditional Chinese editions
+
+
+@pytest.mark.parametrize(("lang", "word"), [("zh-Hant", "網路"), ("zh-HK", "網絡")])
+def test_a_traditional_edition_converts_what_a_reader_sees_and_keeps_proper_names(lang, word):
+    results = fixed_results()
+    market = results["market"]
+    results["market"] = SectionResults(market.section, market.notebook, market.parameters, (
+        *market.records, Text("channels", "网络零售额按平台：小红书种草、天猫转化。")))
+    html = render_html(fixed_spec(proper_names=["美妆个护", "小红书"]), results, lang=lang,
+                       build_info=FIXED_BUILD_INFO)
+    check_html(html)
+    assert f'<html lang="{lang}"' in html
+    assert "全國網上零售額" in html and "億元" in html and f"{word}零售額" in html and "天貓" in html
+    assert "小红书種草" in html and "美妆个护" in html  # proper names as the spec keeps them
+    assert "目錄" in html and "目录" not in html  # the catalogue's fixed strings
+    assert "CJK TC" in html if lang == "zh-Hant" else "CJK HK" in html
+    assert "Noto Sans CJK SC" not in html
