@@ -10,9 +10,9 @@ KERNEL  = $(VENV)/share/jupyter/kernels/reportkit/kernel.json
 SPEC   ?= reports/china-ecommerce-2024.yaml
 PYTEST_ARGS ?=
 
-.PHONY: setup hooks lint report report-en test test-fast bench fonts clean lab
+.PHONY: setup hooks lint report report-en test test-fast bench fonts chromium clean lab
 
-setup: $(STAMP) $(KERNEL) fonts
+setup: $(STAMP) $(KERNEL) fonts chromium
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ $(KERNEL): $(STAMP)
 
 fonts:
 	@bash scripts/install-fonts.sh
+
+# the system Chromium the browser tests drive (tests/browser.py); where it cannot be installed they are skipped
+chromium:
+	@bash scripts/install-chromium.sh
 
 # JupyterLab on the project's folder; pick the kernel "Python (reportkit)" (installed by setup)
 lab: setup

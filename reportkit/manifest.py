@@ -65,6 +65,7 @@ class MetricEntry:
     label: str = ""
     ci_low: float | None = None
     ci_high: float | None = None
+    decimals: int | None = None  # as recorded: the report (and the client's page) show this many
 
 
 @dataclass(frozen=True)
@@ -169,6 +170,8 @@ class Manifest:
     files: tuple[OutputFile, ...] = ()  # every file of the build, with size and hash
     pdf_pages: int | None = None
     timings_seconds: dict[str, float] = field(default_factory=dict)
+    summary: tuple[str, ...] = ()  # the spec's key figures ("section.metric"), as the executive summary shows them
+    release_notes: str | None = None  # the spec's release notes in the build's language (the client's page)
 
     # ------------------------------------------------------------------ making
     @classmethod
@@ -184,7 +187,7 @@ class Manifest:
                 id=r.section, notebook=run.notebook, executed_notebook=os.path.relpath(run.output, out_dir),
                 parameters=r.public_parameters, run_key=r.run_key, reused_from_cache=run.reused,
                 inputs=dict(r.inputs),
-                metrics={m.name: MetricEntry(m.value, m.unit, m.label, m.ci_low, m.ci_high)
+                metrics={m.name: MetricEntry(m.value, m.unit, m.label, m.ci_low, m.ci_high, m.decimals)
                          for m in run.results.of_kind("metric") if isinstance(m, Metric)},
             ))
         return cls(
@@ -193,7 +196,8 @@ class Manifest:
             generated=generated, git=git, reportkit_version=version, environment=dict(plan.environment),
             data=tuple(DataFile(src.path, plan.data_hashes[src.path], src.source.get(plan.lang), src.licence)
                        for src in spec.data),
-            sections=tuple(sections), build_key=build_key,
+            sections=tuple(sections), build_key=build_key, summary=tuple(spec.summary),
+            release_notes=spec.release_notes.get(plan.lang) if spec.release_notes else None,
         )
 
     def with_outputs(self, outputs: Mapping[str, Path], out_dir: Path, *, pdf_pages: int | None,
@@ -247,7 +251,7 @@ class Manifest:
                  "parameters": dict(s.parameters), "run_key": s.run_key, "reused_from_cache": s.reused_from_cache,
                  "inputs": dict(s.inputs),
                  "metrics": {name: {"value": m.value, "unit": m.unit, "label": m.label, "ci_low": m.ci_low,
-                                    "ci_high": m.ci_high} for name, m in s.metrics.items()}}
+                                    "ci_high": m.ci_high, "decimals": m.decimals} for name, m in s.metrics.items()}}
                 for s in self.sections
             ],
             "outputs": dict(self.outputs),
@@ -255,6 +259,8 @@ class Manifest:
             "build_key": self.build_key,
             "pdf_pages": self.pdf_pages,
             "timings_seconds": dict(self.timings_seconds),
+            "summary": list(self.summary),
+            "release_notes": self.release_notes,
         }
 
     def to_json(self) -> str:
@@ -338,6 +344,9 @@ class _Reader:
                         for name, meta in files.items()),
             pdf_pages=get(data, "pdf_pages", "", (int, type(None))),
             timings_seconds=dict(timings),
+            # added later: optional, so that a build from before them can still be published
+            summary=tuple(self.strings(get(data, "summary", "", list), "summary")) if "summary" in data else (),
+            release_notes=get(data, "release_notes", "", (str, type(None))) if "release_notes" in data else None,
         )
 
     def data_file(self, d: Any, where: str) -> DataFile:
@@ -357,9 +366,18 @@ class _Reader:
                                        get(m, "unit", f"{where}.metrics.{name}", str),
                                        get(m, "label", f"{where}.metrics.{name}", str),
                                        get(m, "ci_low", f"{where}.metrics.{name}", _OPTIONAL_NUMBER),
-                                       get(m, "ci_high", f"{where}.metrics.{name}", _OPTIONAL_NUMBER))
+                                       get(m, "ci_high", f"{where}.metrics.{name}", _OPTIONAL_NUMBER),
+                                       get(m, "decimals", f"{where}.metrics.{name}", (int, type(None)))
+                                       if isinstance(m, dict) and "decimals" in m else None)
                      for name, m in metrics.items()},
         )
+
+    def strings(self, values: list[Any], key: str) -> list[str]:
+        """``values`` if every one is a string (else the error names ``key[i]``)."""
+        for i, v in enumerate(values):
+            if not isinstance(v, str):
+                raise self.fail(f"{key}[{i}]", f"expected str, got {type(v).__name__}")
+        return values
 
 
 def _tuple(types: type | tuple[type, ...]) -> tuple[type, ...]:

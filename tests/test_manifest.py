@@ -58,14 +58,14 @@ def test_the_json_keeps_the_manifest_shape():
     data = json.loads(sample_manifest().to_json())
     assert list(data) == ["report", "title", "language", "theme", "edition", "spec", "generated", "git",
                           "reportkit_version", "environment", "data", "sections", "outputs", "files", "build_key",
-                          "pdf_pages", "timings_seconds"]
+                          "pdf_pages", "timings_seconds", "summary", "release_notes"]
     assert data["git"] == {"commit": "0" * 40, "dirty": False}
     assert data["data"][0] == {"path": "data/nbs_online_retail_annual.csv", "sha256": "a" * 64,
                                "source": "国家统计局", "licence": "CC-BY"}
     assert list(data["sections"][0]) == ["id", "notebook", "executed_notebook", "parameters", "run_key",
                                          "reused_from_cache", "inputs", "metrics"]
     assert data["sections"][0]["metrics"]["cagr"] == {"value": 0.0791, "unit": "%", "label": "年均增速",
-                                                      "ci_low": 0.05, "ci_high": 0.1}
+                                                      "ci_low": 0.05, "ci_high": 0.1, "decimals": None}
     assert data["files"]["report.pdf"] == {"bytes": 20, "sha256": "c" * 64}
 
 

@@ -1,17 +1,19 @@
 """Releases: a finished build copied to ``DEST/<client>/<report>/<version>/``, immutable.
 
-A release holds the build's client outputs (``report.html``, ``report.pdf``) and a
-``manifest.json`` with the SHA-256 and size of each, the build's provenance (spec, commit,
-environment, data hashes, run keys, parameters) and when it was published. The version is
-``<build date>-<content hash>``: the same build published twice is the same version, so the
-second publish writes nothing new.
+A release holds the build's client outputs (``report.html``, ``report.pdf`` and, when the build
+wrote one, the data pack ``report-data.xlsx``), a thumbnail of the PDF's cover (``cover.png``, for
+the client's page) and a ``manifest.json`` with the SHA-256 and size of each, the build's
+provenance (spec, commit, environment, data hashes, run keys, parameters, key figures, release
+notes) and when it was published. The version is ``<build date>-<content hash>`` of the build's
+outputs: the same build published twice is the same version, so the second publish writes nothing
+new.
 
 Order of writing, so that a reader never sees half a release and a publish killed at any moment
 leaves nothing visible: on a local folder the version is written in a hidden temporary folder and
 renamed into place (one atomic rename); on S3 the files go first and the version's
 ``manifest.json`` last (a version without its manifest is not a release: it is not listed and the
 next publish completes it). Only then ``<client>/<report>/latest.json`` (the pointer to the
-newest version) and ``<client>/index.html`` (the client's reports and versions) are rewritten.
+newest version) and ``<client>/index.html`` (the client's page: :mod:`.client_page`) are rewritten.
 Clients are folders under the destination: a client's files never go anywhere else.
 """
 
@@ -19,7 +21,6 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
-import html
 import json
 import uuid
 from collections.abc import Callable, Iterator
@@ -33,10 +34,14 @@ from ..errors import PublishError
 from ..ids import check_folder_id
 from ..manifest import Manifest
 from ..storage import Store
+from .client_page import COVER, cover_thumbnail, render_client_page
 from .clients import check_case_clashes, check_client_id
 
-#: outputs of a build that go to clients; executed notebooks (code, parameters) never do
-PUBLISHED = ("report.html", "report.pdf")
+#: outputs of a build that go to clients, each when the build has it (the data pack is optional);
+#: executed notebooks (code, parameters) never do
+PUBLISHED = ("report.html", "report.pdf", "report-data.xlsx")
+#: a build must have at least one of these to be published
+REPORTS = ("report.html", "report.pdf")
 MANIFEST = "manifest.json"
 LATEST = "latest.json"
 INDEX = "index.html"
@@ -80,8 +85,8 @@ def read_build(build_dir: str | Path) -> tuple[Manifest, dict[str, bytes]]:
             raise PublishError(f"{path} does not match the SHA-256 its build recorded in {build_dir / MANIFEST}; "
                                "it was changed after the build: rebuild before publishing")
         files[name] = data
-    if not files:
-        raise PublishError(f"{build_dir} has none of {', '.join(PUBLISHED)}; expected a finished build")
+    if not any(name in files for name in REPORTS):
+        raise PublishError(f"{build_dir} has none of {', '.join(REPORTS)}; expected a finished build")
     return manifest, files
 
 
@@ -97,7 +102,7 @@ def version_of(manifest: Manifest, files: dict[str, bytes]) -> str:
 def _release_manifest(manifest: Manifest, files: dict[str, bytes], client: str, version: str) -> dict[str, Any]:
     build = manifest.to_dict()
     keep = ("report", "title", "language", "theme", "edition", "spec", "generated", "git", "reportkit_version",
-            "environment", "data", "build_key", "pdf_pages")
+            "environment", "data", "build_key", "pdf_pages", "summary", "release_notes")
     return {
         "client": client,
         "report": manifest.report,
@@ -145,6 +150,10 @@ def publish_build(store: Store, build_dir: str | Path, client: str, *, dry_run: 
             with _report_lock(store, client, report):
                 release.written += _point_and_index(store, client, report, version, only_if_stale=True)
         return release
+    if "report.pdf" in files:  # the client's page shows it; released and verified like the outputs
+        cover = cover_thumbnail(files["report.pdf"])
+        if cover is not None:
+            files = {**files, COVER: cover}
     manifest = _release_manifest(build, files, client, version)
     release = Release(client, report, version, manifest["files"], True, location,
                       [*(store.display(client, report, version, n) for n in [*sorted(files), MANIFEST]),
@@ -252,27 +261,10 @@ def releases_of(store: Store, client: str) -> dict[str, list[dict[str, Any]]]:
 
 
 def client_index(store: Store, client: str) -> str:
-    """``<client>/index.html``: the client's reports and every version, newest first (escaped;
-    relative links, so the page works wherever the folder is served from)."""
-    esc = html.escape
-    rows = []
-    for report, versions in sorted(releases_of(store, client).items()):
-        for n, m in enumerate(versions):
-            b = m.get("build", {})
-            links = " ".join(f'<a href="{esc(report)}/{esc(m["version"])}/{esc(name)}">{esc(name)}</a>'
-                             for name in m.get("files", {}))
-            rows.append(
-                f"<tr><td>{esc(str(b.get('title') or report))}</td><td><code>{esc(m['version'])}</code>"
-                f"{' (latest)' if n == 0 else ''}</td><td>{esc(str(b.get('generated', '')))}</td>"
-                f"<td>{esc(str(b.get('language', '')))}</td><td>{links}</td></tr>"
-            )
-    return (
-        f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>{esc(client)} — reports</title>'
-        "<style>body{font-family:'Noto Sans CJK SC','Noto Sans',sans-serif;margin:2em}table{border-collapse:collapse}"
-        "td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left}</style></head><body>"
-        f"<h1>{esc(client)}</h1><table><thead><tr><th>report</th><th>version</th><th>built</th><th>language</th>"
-        f"<th>files</th></tr></thead><tbody>{''.join(rows)}</tbody></table></body></html>\n"
-    )
+    """``<client>/index.html``: the client's page (:mod:`.client_page`): every report with its cover,
+    key figures, the latest version's downloads and the version history, from the releases in the
+    destination (escaped; relative links, so the page works wherever the folder is served from)."""
+    return render_client_page(client, releases_of(store, client))
 
 
 def verify_release(store: Store, client: str, report: str, version: str) -> list[str]:
