@@ -254,7 +254,7 @@ summary: [engagement.elasticity_total]
 def test_market_section_shows_issue_4_evidence(zh_build):
     res = zh_build.results["market"]
     caveat = res["growth_caveat"].text
-    assert "最近一期2024 年为 7.2% 对 0.6%" in caveat and "统计范围" in caveat  # the source's own explanation, from data
+    assert "最近一期 2024 年为 7.2% 对 0.6%" in caveat and "统计范围" in caveat  # the source's own explanation, from data
     backtest = res["backtest_table"]  # MASE per model and horizon (1…5 years), the combination last
     assert backtest.columns[0] == "模型" and backtest.columns[1].startswith("MASE") and len(backtest.columns) == 6
     assert len(backtest.rows) == len(res["model_spread"].rows)

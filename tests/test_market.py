@@ -216,5 +216,5 @@ def test_words_follow_the_series(nbs_series):
     assert words["level"]["zh"] == "全国网上零售额（亿元）" and "official" in words["published"]["en"]
     growth = market.growth_table(nbs_series, first=2014, last=2024)
     text = market_text.gap_paragraph(nbs_series, growth, 1.0)
-    assert "最近一期2024 年为 7.2% 对 0.6%" in text["zh"] and "[[tab:growth_table]]" in text["en"]
+    assert "最近一期 2024 年为 7.2% 对 0.6%" in text["zh"] and "[[tab:growth_table]]" in text["en"]
     assert market_text.source_note(nbs_series)["zh"] == "来源：国家统计局；作者计算。"

@@ -24,6 +24,7 @@ from reportkit.analysis.models import (
     estimate,
     rate_by,
 )
+from reportkit.analysis.narrative import formula_label, term_label
 from reportkit.data.simulate import simulate_panel
 from reportkit.errors import AnalysisError, DataError
 from reportkit.i18n import LANGUAGES, Text, TranslationError
@@ -403,6 +404,27 @@ def test_missing_values_in_regressors_are_dropped_and_reported(panel):
     assert res.dropped_rows == 2 * 48
     assert any("dropped 96 of 4,992 rows with missing values" in w for w in res.warnings_in("en"))
     assert any("删除 96 行含缺失值" in w for w in res.warnings_in("zh"))
+    # the note reaches the report under the regression table: the columns by the report's labels
+    assert "（共 4,992 行；互动量滞后 1 周：48，互动量滞后 2 周：96）" in res.warnings_in("zh")[0]
+    assert "(Engagement, 1-week lag: 48, Engagement, 2-week lag: 96)" in res.warnings_in("en")[0]
+
+
+def test_the_formula_in_the_readers_words(panel):
+    res = fit_elasticity(panel).model
+    assert res.formula == "log_add_to_cart ~ log_engagement + log_engagement_l1 + log_engagement_l2 | brand + week"
+    assert res.formula_label["zh"] == "加购数（对数） ~ 互动量（对数） + 互动量滞后 1 周（对数） + 互动量滞后 2 周（对数） | 品牌 + 周"
+    assert res.formula_label["en"] == ("Add-to-cart (log) ~ Engagement (log) + Engagement, 1-week lag (log) + "
+                                       "Engagement, 2-week lag (log) | Brand + Week")
+
+
+def test_term_labels_of_derived_and_unknown_columns():
+    assert term_label("engagement_f2", "zh", time="week") == "互动量超前 2 周"
+    assert term_label("engagement_l1", "en") == "Engagement, 1-period lag"  # no time column: periods
+    assert term_label("log1p_orders", "en") == "Orders (log(1 + x))"
+    # an analyst's own columns keep their names; their logs are said as logs
+    assert term_label("PageValues_l1", "zh") == "PageValues_l1" and term_label("log_PageValues", "zh") == "PageValues（对数）"
+    assert formula_label("log_add_to_cart ~ log_engagement | brand + category^week", "zh") == (
+        "加购数（对数） ~ 互动量（对数） | 品牌 + 类目 × 周")
 
 
 def test_singletons_and_separated_groups_are_dropped_and_reported():

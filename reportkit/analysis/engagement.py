@@ -806,7 +806,7 @@ class CrossSectionResult:
         where = _say("methods_source").format(path=source) if source else Text.same("")
         return _say(f"methods_{self.kind}").format(
             n=format_number(self.n_obs), source=where, conversion=_word(self.conversion),
-            engagement=_word(self.engagement), formula=self.main.formula, inference=self.inference(),
+            engagement=_word(self.engagement), formula=self.main.formula_label, inference=self.inference(),
             groups=groups)
 
 

@@ -32,6 +32,7 @@ import pandas as pd
 from ..errors import AnalysisError, DataError
 from ..i18n import LANGUAGES, Language, Text, TranslationError, check_language, message
 from .inputs import as_float, check_columns, check_frame
+from .narrative import term_label
 
 if TYPE_CHECKING:
     from .models import ModelSpec
@@ -250,7 +251,7 @@ def prepare(data: Any, spec: ModelSpec) -> Prepared:
     notes = Notes()
     keys = _key_columns(spec)
     raw, weights = _read_columns(data, spec, keys)
-    keep, vals, weights = _drop_missing_rows(raw, weights, n_input, notes)
+    keep, vals, weights = _drop_missing_rows(raw, weights, n_input, notes, time=spec.time)
     _check_outcome(vals[spec.outcome], spec, weights)
     y, y_term, x, x_cols, terms = _transform(vals, spec, notes)
     codes = _code_keys(data, spec, keys, keep)
@@ -327,10 +328,13 @@ def _read_columns(data: pd.DataFrame, spec: ModelSpec, keys: list[str]) -> tuple
 
 
 def _drop_missing_rows(
-    raw: dict[str, np.ndarray], weights: np.ndarray | None, n_input: int, notes: Notes
+    raw: dict[str, np.ndarray], weights: np.ndarray | None, n_input: int, notes: Notes, *, time: str | None = None
 ) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray | None]:
-    """Rows with missing outcome/regressors/controls: dropped, and said so. Returns the rows kept
-    (a mask of the input), the numeric columns and the weights of those rows."""
+    """Rows with missing outcome/regressors/controls: dropped, and said so, each column by the
+    reader's label (a note reaches the report under its table: "互动量滞后 1 周：8", not
+    "engagement_l1: 8"; :func:`~reportkit.analysis.narrative.term_label`, lags in units of
+    ``time``). Returns the rows kept (a mask of the input), the numeric columns and the weights of
+    those rows."""
     missing = {col: np.isnan(v) for col, v in raw.items()}
     any_missing = np.zeros(n_input, dtype=bool)
     for m in missing.values():
@@ -340,7 +344,8 @@ def _drop_missing_rows(
         raise AnalysisError("every row has a missing value in the outcome, a regressor or a control; nothing to fit")
     if n_missing_rows:
         detail = Text.join(message("models.list_sep"), [
-            message("models.note_missing_column").format(col=col, count=fmt_int(int(m.sum())))
+            message("models.note_missing_column").format(
+                col=Text({lang: term_label(col, lang, time=time) for lang in LANGUAGES}), count=fmt_int(int(m.sum())))
             for col, m in missing.items() if m.any()
         ])
         notes.add(message("models.note_missing_rows").format(n_missing=fmt_int(n_missing_rows), n=fmt_int(n_input),

@@ -142,7 +142,7 @@ from ..i18n import LANGUAGES, Language, Text, message
 from .inputs import as_float, check_choice, check_columns, check_conf_level, check_frame
 from .model_data import FEW_CLUSTERS, MAX_DUMMY_LEVELS, MIN_CLUSTERS, Notes, fe_parts, n_levels, prepare
 from .model_fit import LINEAR_FAMILIES, fit_binomial_glm, fit_pyfixest
-from .narrative import column_label, vcov_label
+from .narrative import column_label, formula_label, vcov_label
 from .wild_bootstrap import DEFAULT_DRAWS, DEFAULT_SEED, WEIGHT_TYPES, WeightType, WildDesign, WildTest
 
 __all__ = [
@@ -515,6 +515,13 @@ class ModelResult:
         if self.df_t is None:
             return message("models.inference_normal")
         return message("models.inference_t").format(df=self.df_t)
+
+    @property
+    def formula_label(self) -> Text:
+        """:attr:`formula` in the reader's words, in every language, for client text such as a
+        methods paragraph: "加购数（对数） ~ 互动量（对数） + 互动量滞后 1 周（对数） | 品牌 + 周"
+        (:func:`~reportkit.analysis.narrative.formula_label`; lags in units of the time column)."""
+        return Text({lang: formula_label(self.formula, lang, time=self.spec.time) for lang in LANGUAGES})
 
     def tidy(self) -> pd.DataFrame:
         """Columns term, estimate, std_error, statistic, p_value, ci_low, ci_high (one row per term)."""

@@ -7,6 +7,7 @@ cards cannot disagree.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -37,6 +38,55 @@ def category_label(category: str, lang: str) -> str:
 def column_label(name: str, lang: str) -> str:
     """A data column's label in ``lang`` (the column name itself if there is none)."""
     return words(lang).get(name, name)
+
+
+#: a column shifted ``k`` periods within each entity: ``engagement_l1`` (a lag), ``engagement_f2`` (a
+#: lead), the names :func:`reportkit.analysis.dynamics.shift_within` gives
+_SHIFTED = re.compile(r"^(?P<column>.+)_(?P<kind>[lf])(?P<k>[1-9][0-9]*)$")
+#: the prefixes the log families give their terms (:mod:`reportkit.analysis.model_data`)
+_LOG_PREFIXES = (("log1p_", "log1p_of"), ("log_", "log_of"))
+
+
+def _short(label: str, lang: str) -> str:
+    """A label without its qualifier: 互动量（点赞+评论+收藏） → 互动量 (inside a longer label or a formula)."""
+    return label.split(i18n.message("granger.label_qualifier_start")[lang])[0]
+
+
+def term_label(name: str, lang: str, *, time: str | None = None, short: bool = False) -> str:
+    """A model term or a derived column as the reader of ``lang`` sees it, never its internal name
+    where the catalogue can say it: a data column by :func:`column_label`; ``log_<x>`` and
+    ``log1p_<x>`` (the log families' terms) as the log of ``x`` ("加购数（对数）"); ``<x>_l<k>`` and
+    ``<x>_f<k>`` (``x`` shifted k periods within each entity) as its lag or lead in units of the
+    ``time`` column ("互动量滞后 1 周", "Engagement, 1-week lag"; "期" / "period" without a time
+    column; only for a column the catalogue labels). Any other name (an analyst's own column) is
+    returned as given. ``short``: a column's label without its qualifier (互动量, not
+    互动量（点赞+评论+收藏）), as in a formula; a lag or lead always has the short one."""
+    w = words(lang)
+    if name in w:
+        return _short(column_label(name, lang), lang) if short else column_label(name, lang)
+    for prefix, key in _LOG_PREFIXES:
+        if name.startswith(prefix) and len(name) > len(prefix):
+            return w[key].format(term_label(name[len(prefix):], lang, time=time, short=short))
+    shifted = _SHIFTED.match(name)
+    if shifted and shifted["column"] in w:
+        period = column_label(time, lang) if time and time in w else w["period_generic"]
+        return w["lag_of" if shifted["kind"] == "l" else "lead_of"].format(
+            label=_short(column_label(shifted["column"], lang), lang), k=int(shifted["k"]),
+            period=period.lower())  # inside a phrase: "1-week lag" (no case in Chinese)
+    return name
+
+
+def formula_label(formula: str, lang: str, *, time: str | None = None) -> str:
+    """A model's display formula (``y ~ a + b | fe1 + fe2``, :attr:`ModelResult.formula
+    <reportkit.analysis.models.ModelResult.formula>`) in the reader's words: every term and fixed
+    effect by its short label (:func:`term_label`), an interaction ``a^b`` as "a × b"."""
+    def label(term: str) -> str:
+        return " × ".join(term_label(part.strip(), lang, time=time, short=True) for part in term.split("^"))
+
+    lhs, _, rhs = formula.partition("~")
+    rhs, bar, fes = rhs.partition("|")
+    text = f"{label(lhs)} ~ " + " + ".join(label(t) for t in rhs.split("+"))
+    return text + (" | " + " + ".join(label(t) for t in fes.split("+")) if bar else "")
 
 
 def vcov_label(cluster: str, lang: str) -> str:
