@@ -49,3 +49,11 @@ def catalogue_without(tmp_path, monkeypatch):
 
     yield remove
     i18n._load.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def demo_runs(tmp_path_factory) -> Path:
+    """A run cache the end-to-end builds of the demo report share in one test session: the first
+    build executes the sections, the others (another language, edition or PDF variant: same run
+    keys) reuse them. Tests that check execution itself build with ``cache=False``."""
+    return tmp_path_factory.mktemp("demo-runs")

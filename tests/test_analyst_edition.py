@@ -100,12 +100,12 @@ def test_a_leftover_of_the_templates_is_still_caught():
 
 
 @pytest.mark.e2e
-def test_the_demo_builds_in_both_editions(tmp_path):
+def test_the_demo_builds_in_both_editions(tmp_path, demo_runs):
     from reportkit.build import build_report
 
     spec_path = ROOT / "reports" / "china-ecommerce-2024.yaml"
-    analyst = build_report(spec_path, out=tmp_path / "analyst", edition="analyst", cache_dir=tmp_path / "cache")
-    client = build_report(spec_path, out=tmp_path / "client", cache_dir=tmp_path / "cache")  # runs reused
+    analyst = build_report(spec_path, out=tmp_path / "analyst", edition="analyst", cache_dir=demo_runs)
+    client = build_report(spec_path, out=tmp_path / "client", cache_dir=demo_runs)  # runs reused
     a_html = analyst.outputs["html"].read_text(encoding="utf-8")
     c_html = client.outputs["html"].read_text(encoding="utf-8")
     assert "appendix-notebooks" in a_html and "appendix-notebooks" not in c_html

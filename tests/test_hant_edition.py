@@ -1,6 +1,7 @@
 """End to end: the demo report's Traditional Chinese edition (`--lang zh-Hant`), accessible PDF.
 
-Built once for the module (its runs are the zh runs: executed once into a temporary cache). What a
+Built once for the module (its runs are the zh runs, shared with the session's other demo builds:
+conftest.demo_runs). What a
 Hong Kong or Taiwan reader gets: Traditional characters everywhere (converting the PDF's text from
 Simplified to Traditional again changes nothing), 億元 for 亿元, a Traditional Chinese font embedded,
 and a tagged PDF whose every figure has its alternative text."""
@@ -29,9 +30,9 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def hant(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("hant")
-    return build_report(SPEC, lang="zh-Hant", out=tmp / "out", cache_dir=tmp / "runs", pdf="accessible")
+def hant(tmp_path_factory, demo_runs):
+    return build_report(SPEC, lang="zh-Hant", out=tmp_path_factory.mktemp("hant"), cache_dir=demo_runs,
+                        pdf="accessible")
 
 
 def _text(pdf: Path) -> str:

@@ -54,13 +54,14 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Callable[[str], BuildResult]:
-    """``built(lang)``: the demo report in ``lang``, built on first use (once per module)."""
+def built(tmp_path_factory, demo_runs) -> Callable[[str], BuildResult]:
+    """``built(lang)``: the demo report in ``lang``, built on first use (once per module; the runs
+    are the session's, conftest.demo_runs)."""
     tmp = tmp_path_factory.mktemp("page_polish")
 
     @cache
     def build(lang: str) -> BuildResult:
-        return build_report(SPEC, lang=lang, out=tmp / lang, cache_dir=tmp / "runs")
+        return build_report(SPEC, lang=lang, out=tmp / lang, cache_dir=demo_runs)
 
     return build
 
