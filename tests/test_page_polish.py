@@ -191,12 +191,16 @@ def test_no_page_is_mostly_blank_except_the_cover_and_section_ends(built, lang):
     assert not mostly_blank, f"{lang}: pages more than half blank (page: blank share): {mostly_blank}"
 
 
+def _pages(result) -> tuple[str, list[str], dict[str, int]]:
+    """The build's HTML, each PDF page's text (squeezed) and the page of each anchor."""
+    pdf = result.outputs["pdf"]
+    return (result.outputs["html"].read_text(encoding="utf-8"), [_squeeze(t) for t in page_texts(pdf)],
+            page_of_anchor(pdf))
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_a_table_starts_with_its_caption_header_and_first_row_on_one_page(built, lang):
-    result = built(lang)
-    html = result.outputs["html"].read_text(encoding="utf-8")
-    texts = [_squeeze(t) for t in page_texts(result.outputs["pdf"])]
-    anchors = page_of_anchor(result.outputs["pdf"])
+    html, texts, anchors = _pages(built(lang))
     tables = list(data_tables(html))
     assert len(tables) >= 15, len(tables)
     for anchor, caption, header, first in tables:
@@ -209,10 +213,7 @@ def test_a_table_starts_with_its_caption_header_and_first_row_on_one_page(built,
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_a_table_continued_on_the_next_page_repeats_its_header(built, lang):
-    result = built(lang)
-    html = result.outputs["html"].read_text(encoding="utf-8")
-    texts = [_squeeze(t) for t in page_texts(result.outputs["pdf"])]
-    anchors = page_of_anchor(result.outputs["pdf"])
+    html, texts, anchors = _pages(built(lang))
     continued = 0
     for anchor, caption, header, _first in data_tables(html):
         block = re.search(rf'<div class="table-block" id="{anchor}">.*?</tbody>', html, re.S)
