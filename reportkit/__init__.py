@@ -51,8 +51,8 @@ def load_panel(path: str = "", **kwargs: Any) -> pd.DataFrame:
 
 
 def preview(**kwargs: Any) -> Any:
-    """Show the current section as the report will, from what this kernel recorded (no re-run);
-    see reportkit.section_preview.preview."""
+    """Show the current section as the report will, from what the current run recorded (no re-run),
+    laid out as the build lays it out; see reportkit.section_preview.preview."""
     from .section_preview import preview as _preview
 
     return _preview(**kwargs)

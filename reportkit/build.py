@@ -316,6 +316,10 @@ def build_report(
     # checks before anything reaches a client: tracebacks, stderr, missing values, placeholders, …
     t0 = time.perf_counter()
     raise_if_problems(check_results(results, runs.notebooks))
+    if "xlsx" in spec.outputs:  # the data pack holds every figure's data: one recorded without it fails here
+        from .render.data_pack import figures_without_data
+
+        raise_if_problems(figures_without_data(results), what="the data pack")
     timings["check_results"] = round(time.perf_counter() - t0, 3)
 
     git = git_commit(spec.root)
@@ -334,6 +338,17 @@ def build_report(
     if "html" in spec.outputs:
         outputs["html"] = out_dir / "report.html"
         write_atomic(outputs["html"], html)
+    if "xlsx" in spec.outputs:  # before the PDF: an archival PDF embeds it
+        from .hanzi import converter
+        from .render.data_pack import section_sources, write_data_pack
+
+        t0 = time.perf_counter()
+        outputs["xlsx"] = write_data_pack(out_dir / DATA_PACK, spec, results, lang=plan.lang, generated=manifest.generated,
+                                          sources=section_sources(plan),
+                                          convert=converter(plan.lang, keep=spec.proper_names))
+        timings["render_xlsx"] = round(time.perf_counter() - t0, 3)
+    else:  # a data pack left by an earlier build of this folder is not this build's (nor in its manifest)
+        (out_dir / DATA_PACK).unlink(missing_ok=True)
     if "pdf" in spec.outputs:
         t0 = time.perf_counter()
         embedded = (out_dir / DATA_PACK,) if spec.pdf == "archival" else ()

@@ -115,7 +115,8 @@ def build(
     cold_kernels: Annotated[bool, typer.Option("--cold-kernels", help="start every kernel from scratch instead of forking pre-imported ones")] = False,
     pdf: Annotated[str | None, typer.Option("--pdf", help="standard, accessible (tagged PDF/UA-1) or archival (PDF/A-3a with the data pack embedded); default: the spec's pdf, else standard")] = None,
 ) -> None:
-    """Run every section notebook of SPEC and render report.html, report.pdf and manifest.json."""
+    """Run every section notebook of SPEC and render the outputs the spec lists (report.html, report.pdf,
+    the data pack report-data.xlsx) and manifest.json."""
     _configure_logging(verbose)
     from .build import build_report
 

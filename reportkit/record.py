@@ -9,7 +9,9 @@ Kinds of record:
 
 * ``Metric``: a number (or short string) with a unit and a label, e.g. 155225 亿元;
 * ``Table``: a small DataFrame (columns and rows of plain values), with a caption and a note;
-* ``Figure``: a matplotlib figure saved as SVG text, with a caption;
+* ``Figure``: a matplotlib figure saved as SVG text, with a caption and the data it was drawn from
+  (:class:`Data`: given as ``data=frame``, or attached to the figure by the plotting functions of
+  :mod:`reportkit.analysis.plots`), which the build's data pack (``report-data.xlsx``) holds;
 * ``Text``: a paragraph of narrative; also every markdown cell tagged ``report`` (``markdown=True``,
   with the cell number the analyst sees), whose ``{{ placeholders }}`` are filled from recorded
   metrics when the report is rendered (:mod:`reportkit.render.prose`).
@@ -55,10 +57,20 @@ class Table:
     note: str = ""
     decimals: int | dict[str, int] | None = 2  # one for all columns, or column → decimals (others 2)
     style: str = ""  # "" (a data table) or "regression" (coefficients over standard errors)
+    unit: str = ""  # of the table's values, when they share one (the data pack shows it)
     # how missing cells are shown (e.g. "—"); None: a missing cell is an error (checks.check_results).
     # Setting it says the gaps are legitimate; say why in ``note``.
     missing: str | None = None
     kind: str = field(default="table", init=False)
+
+
+@dataclass(frozen=True)
+class Data:
+    """The numbers a figure was drawn from: columns and rows of plain values, as a Table's; the
+    first column holds the x values or the categories."""
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...] = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -67,6 +79,8 @@ class Figure:
     svg: str = field(repr=False)  # a notebook cell ending in record(...) must not print the whole SVG
     caption: str = ""
     note: str = ""
+    data: Data | None = field(default=None, repr=False)  # what was drawn (None: not recorded)
+    unit: str = ""  # of the figure's values, when they share one (the data pack shows it)
     kind: str = field(default="figure", init=False)
 
 
@@ -153,7 +167,19 @@ def record_to_dict(rec: Record) -> dict[str, Any]:
     if isinstance(rec, Table):
         d["columns"] = list(rec.columns)
         d["rows"] = [list(r) for r in rec.rows]
+    if isinstance(rec, Figure):
+        d["data"] = None if rec.data is None else {"columns": list(rec.data.columns),
+                                                    "rows": [list(r) for r in rec.data.rows]}
     return d
+
+
+def _data_from_dict(value: Any) -> Data | None:
+    """A figure's data as serialised (``{"columns": [...], "rows": [[...], ...]}``), or None."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not isinstance(value.get("columns"), list) or not isinstance(value.get("rows"), list):
+        raise TypeError(f"data must be a mapping with the lists 'columns' and 'rows'; got {value!r:.80}")
+    return Data(tuple(value["columns"]), tuple(tuple(r) for r in value["rows"]))
 
 
 def record_from_dict(d: dict[str, Any]) -> Record:
@@ -166,7 +192,8 @@ def record_from_dict(d: dict[str, Any]) -> Record:
             body["columns"] = tuple(body["columns"])
             body["rows"] = tuple(tuple(r) for r in body["rows"])
             return Table(**body)
-        if kind == "figure":
+        if kind == "figure":  # a figure recorded before figures carried data has none
+            body["data"] = _data_from_dict(body.get("data"))
             return Figure(**body)
         if kind == "text":
             return Text(**body)
@@ -227,15 +254,53 @@ def _figure_svg(fig: Any) -> str:
     return svg[start:] if start >= 0 else svg
 
 
+def _columns_and_rows(frame: Any) -> tuple[tuple[str, ...], tuple[tuple[Any, ...], ...]]:
+    """A DataFrame's columns (as text; a bilingual Text in the kernel's language) and rows of plain
+    values; a named or non-default index becomes the first column(s)."""
+    import pandas as pd
+
+    if not isinstance(frame.index, pd.RangeIndex) or frame.index.name is not None:
+        frame = frame.reset_index()
+    columns = tuple(c.resolve() if isinstance(c, i18n.Text) else str(c) for c in frame.columns)
+    rows = tuple(tuple(_plain(v) for v in row) for row in frame.itertuples(index=False, name=None))
+    return columns, rows
+
+
+def _figure_data(name: str, fig: Any, data: Any) -> tuple[Data | None, str]:
+    """What a figure was drawn from, and the unit of its values ("" unknown or mixed): ``data`` (a
+    DataFrame or Series) when given, else the frame the plotting function attached to ``fig``
+    (:func:`reportkit.analysis.plots.attach_data`) with its unit."""
+    import pandas as pd
+
+    from .analysis.plots import attached_data
+
+    unit = ""
+    if data is None:
+        data, unit = attached_data(fig) or (None, "")
+    if data is None:
+        return None, ""
+    if isinstance(data, pd.Series):
+        data = data.to_frame()
+    if not isinstance(data, pd.DataFrame):
+        raise RecordError(f"figure {name!r}: data= must be the pandas DataFrame (or Series) the figure was "
+                          f"drawn from; got {type(data).__name__}")
+    if data.columns.empty:
+        raise RecordError(f"figure {name!r}: data= has no columns; expected the values the figure draws")
+    return Data(*_columns_and_rows(data)), unit
+
+
 def make_record(name: str, value: Any, **meta: Any) -> Record:
     """Turn a value into a record: numbers → Metric, DataFrame → Table, figure → Figure, str → Text.
 
     A bilingual :class:`reportkit.i18n.Text` (the value or a caption, label, note or unit) is
-    recorded in the kernel's language (:func:`reportkit.i18n.current_language`)."""
+    recorded in the kernel's language (:func:`reportkit.i18n.current_language`). A figure keeps
+    the data it was drawn from: ``data=`` (a DataFrame), else what the plotting function attached."""
     name = _check_name(name)
     if isinstance(value, i18n.Text):
         value = value.resolve()
     meta = {key: (v.resolve() if isinstance(v, i18n.Text) else v) for key, v in meta.items()}
+    if not isinstance(meta.get("unit", ""), str):
+        raise RecordError(f"record {name!r}: unit={meta['unit']!r} is not usable; expected a string such as '亿元' or '%'")
     try:
         import pandas as pd
     except ImportError:  # pragma: no cover - pandas is a dependency
@@ -243,12 +308,8 @@ def make_record(name: str, value: Any, **meta: Any) -> Record:
     if pd is not None and isinstance(value, pd.Series):
         value = value.to_frame()
     if pd is not None and isinstance(value, pd.DataFrame):
-        frame = value
-        if not isinstance(frame.index, pd.RangeIndex) or frame.index.name is not None:
-            frame = frame.reset_index()
-        columns = tuple(str(c) for c in frame.columns)
-        rows = tuple(tuple(_plain(v) for v in row) for row in frame.itertuples(index=False, name=None))
-        allowed = {"caption", "note", "decimals", "style", "missing"}
+        columns, rows = _columns_and_rows(value)
+        allowed = {"caption", "note", "decimals", "style", "missing", "unit"}
         _check_missing_marker(name, meta.get("missing"))
         if meta.get("style", "") not in TABLE_STYLES:
             raise RecordError(f"table {name!r}: style {meta['style']!r} is not offered; expected one of "
@@ -256,9 +317,10 @@ def make_record(name: str, value: Any, **meta: Any) -> Record:
         _check_meta(name, "table", meta, allowed)
         return Table(name=name, columns=columns, rows=rows, **meta)
     if hasattr(value, "savefig"):
-        _check_meta(name, "figure", meta, {"caption", "note"})
-        rec = Figure(name=name, svg=_figure_svg(value), **meta)
-        return rec
+        _check_meta(name, "figure", meta, {"caption", "note", "data", "unit"})
+        data, unit = _figure_data(name, value, meta.pop("data", None))
+        meta["unit"] = meta.get("unit") or unit
+        return Figure(name=name, svg=_figure_svg(value), data=data, **meta)
     if isinstance(value, str) and not meta.keys() & {"unit", "label", "decimals", "ci_low", "ci_high"}:
         _check_meta(name, "text", meta, set())
         return Text(name=name, text=value)
@@ -302,34 +364,61 @@ def _check_meta(name: str, kind: str, meta: dict[str, Any], allowed: set[str]) -
 #: what this process (a notebook's kernel) recorded: name → its latest record, in first-recorded
 #: order; rk.preview() renders it without running anything again
 _SESSION: dict[str, Record] = {}
+#: where each of them was last recorded: name → (the IPython execution count of the cell that recorded
+#: it, its ``In [n]``: 0 outside IPython; the number of that record() call in this process). The
+#: preview places a record by its cell and leaves out those made before the last run started.
+_ORIGINS: dict[str, tuple[int, int]] = {}
+_CALLS: list[int] = [0]
 
 
 def session_records() -> tuple[Record, ...]:
     return tuple(_SESSION.values())
 
 
+def session_origins() -> dict[str, tuple[int, int]]:
+    """Name → (``In [n]`` of the cell that last recorded it, 0 outside IPython; call number) for
+    every record of :func:`session_records`."""
+    return dict(_ORIGINS)
+
+
 def clear_session() -> None:
     _SESSION.clear()
+    _ORIGINS.clear()
 
 
-def record(name: str, value: Any, **meta: Any) -> Record:
+def record(name: str, value: Any, **meta: Any) -> None:
     """Record ``value`` under ``name`` for the report, and show it to the analyst.
+
+    Returns nothing, as IPython's ``display`` does: a cell ending in ``rk.record(...)`` shows the
+    one-line summary of what was recorded, not the record object again as ``Out[n]``.
+
+    A figure keeps the data it was drawn from for the data pack (``report-data.xlsx``): the
+    plotting functions of :mod:`reportkit.analysis` attach it; a figure drawn by hand passes it,
+    ``record("my_chart", fig, caption="…", data=frame)`` (and ``unit="亿元"`` when its values share one).
 
     >>> record("online_retail_2024", 155225, unit="亿元", label="2024年网上零售额")  # doctest: +SKIP
     """
     rec = make_record(name, value, **meta)
+    shell = _shell()
+    _CALLS[0] += 1
     _SESSION[rec.name] = rec
-    try:
-        from IPython import get_ipython
-        from IPython.display import display
-    except ImportError:  # plain Python: nothing to attach the record to
-        return rec
-    if get_ipython() is None:
-        return rec
+    _ORIGINS[rec.name] = (int(getattr(shell, "execution_count", 0) or 0), _CALLS[0])
+    if shell is None:  # plain Python: nothing to attach the record to
+        return
+    from IPython.display import display
+
     payload = record_to_dict(rec)
     text = _preview(rec)
     display({MIME_TYPE: payload, "text/plain": text}, raw=True, metadata={MIME_TYPE: {"name": name}})
-    return rec
+
+
+def _shell() -> Any:
+    """The IPython shell running this process (a notebook's kernel), or None (plain Python)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    return get_ipython()
 
 
 def _preview(rec: Record) -> str:
@@ -338,7 +427,9 @@ def _preview(rec: Record) -> str:
     if isinstance(rec, Table):
         return f"[recorded table] {rec.name}: {len(rec.rows)} rows × {len(rec.columns)} columns"
     if isinstance(rec, Figure):
-        return f"[recorded figure] {rec.name}: {rec.caption}"
+        data = (f"data: {len(rec.data.rows)} rows × {len(rec.data.columns)} columns" if rec.data is not None
+                else "no data recorded: pass data=<the frame drawn> for the data pack")
+        return f"[recorded figure] {rec.name}: {rec.caption} ({data})"
     return f"[recorded text] {rec.name}: {rec.text[:80]}"
 
 

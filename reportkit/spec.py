@@ -15,11 +15,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .errors import SpecError
 from .i18n import DEFAULT_LANGUAGE, EDITIONS, Language, TextField
 
-OutputFormat = Literal["html", "pdf"]
+#: xlsx: the data pack, report-data.xlsx (the data behind every figure and table: reportkit.render.data_pack)
+OutputFormat = Literal["html", "pdf", "xlsx"]
 #: the PDF a build writes: untagged, tagged PDF/UA-1, or archival PDF/A-3a with the data pack
 #: embedded (reportkit.render.pdf.PDF_VARIANTS)
 PdfVariant = Literal["standard", "accessible", "archival"]
-OUTPUT_FORMATS: tuple[str, ...] = ("html", "pdf")
+OUTPUT_FORMATS: tuple[str, ...] = ("html", "pdf", "xlsx")
 
 class DataSource(BaseModel):
     """An input data file the report depends on (hashed into the manifest) and its citation."""
@@ -57,7 +58,7 @@ class ReportSpec(BaseModel):
     language: Language = DEFAULT_LANGUAGE
     theme: str = "default"
     pdf: PdfVariant = "standard"
-    outputs: tuple[OutputFormat, ...] = ("html", "pdf")
+    outputs: tuple[OutputFormat, ...] = ("html", "pdf", "xlsx")
     sections: tuple[SectionSpec, ...]
     summary: tuple[str, ...] = ()
     data: tuple[DataSource, ...] = ()

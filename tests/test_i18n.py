@@ -18,6 +18,7 @@ import reportkit as rk
 from reportkit import i18n
 from reportkit.errors import ReportKitError
 from reportkit.i18n import LANGUAGES, Text, TranslationError
+from reportkit.record import session_records
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -134,11 +135,13 @@ def test_coerce_reads_specs_plain_strings_and_mappings():
 
 def test_records_take_text_in_the_kernel_language():
     rk.use_language("en")
-    rec = rk.record("x_share", 12.5, unit="%", label=rk.text(zh="占比", en="Share"), note=rk.text(zh="注", en="Note"))
+    rk.record("x_share", 12.5, unit="%", label=rk.text(zh="占比", en="Share"), note=rk.text(zh="注", en="Note"))
+    rec = {r.name: r for r in session_records()}["x_share"]  # rk.record returns nothing (no Out[] in a notebook)
     assert rec.label == "Share" and rec.note == "Note"
     assert rk.say(zh="期间", en="Period") == "Period"
     rk.use_language("zh")
-    assert rk.record("x_text", rk.text(zh="一句话", en="A sentence")).text == "一句话"
+    rk.record("x_text", rk.text(zh="一句话", en="A sentence"))
+    assert {r.name: r for r in session_records()}["x_text"].text == "一句话"
     with pytest.raises(TranslationError, match="set_language: language 'fr' is not offered"):
         rk.use_language("fr")
     with pytest.raises(TranslationError, match="no 'zh' entry"):
@@ -202,7 +205,9 @@ spec = ReportSpec.model_validate({"id": "r", "title": "T", "language": "fr",
                                   "sections": [{"id": "s", "notebook": "n.ipynb", "title": "S"}]})
 assert spec.language == "fr" and spec.title["fr"] == "T"
 rk.use_language("fr")
-assert rk.record("m", 1.0, label=rk.text(zh="甲", en="A", fr="Un")).label == "Un"
+rk.record("m", 1.0, label=rk.text(zh="甲", en="A", fr="Un"))
+from reportkit.record import session_records
+assert {r.name: r for r in session_records()}["m"].label == "Un"
 print("ok")
 """.replace("PKG", repr(str(pkg)))
     done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=120,

@@ -25,7 +25,7 @@ def test_frames_become_tables_with_nan_as_none():
 
 def test_strings_become_text_and_bad_options_are_refused():
     assert isinstance(make_record("s", "一段文字"), Text)
-    with pytest.raises(RecordError, match="takes caption, decimals, missing, note, style, not colour"):
+    with pytest.raises(RecordError, match="takes caption, decimals, missing, note, style, unit, not colour"):
         make_record("t", pd.DataFrame({"a": [1]}), colour="red")
     with pytest.raises(RecordError, match="not usable"):
         make_record("bad name", 1)

@@ -460,4 +460,13 @@ def decomposition_plot(dec: Decomposition, events: pd.DataFrame | None = None, *
         fig.tight_layout(rect=(0, 0.05, 1, 1))
     else:
         fig.tight_layout()
-    return fig
+    # the data drawn: a row per period, a column per panel, and the calendar events shaded in it
+    drawn = pd.DataFrame({plots.data_column("period", lang): [str(p) for p in index]}
+                         | {label: series.to_numpy(dtype=float) for series, label, _, _ in specs})
+    if events is not None and len(events):
+        shaded: dict[str, list[str]] = {}
+        for key, period in zip(events["event"], events["period"], strict=True):
+            if key in EVENTS:
+                shaded.setdefault(str(pd.Period(period, freq=index.freq)), []).append(EVENTS[key][lang])
+        drawn[plots.data_column("event", lang)] = [" / ".join(shaded.get(str(p), [])) for p in index]
+    return plots.attach_data(fig, drawn, unit="" if dec.log else dec.unit)

@@ -383,7 +383,7 @@ def residual_plot(diag: Diagnostics, *, lang: Language = i18n.DEFAULT_LANGUAGE) 
     Call :func:`reportkit.analysis.plots.use_theme` first."""
     import matplotlib.pyplot as plt
 
-    from .plots import FIGSIZE, PALETTE
+    from .plots import FIGSIZE, PALETTE, attach_data
 
     if not isinstance(diag, Diagnostics):
         raise AnalysisError(f"expected a Diagnostics result; got {type(diag).__name__}")
@@ -420,4 +420,7 @@ def residual_plot(diag: Diagnostics, *, lang: Language = i18n.DEFAULT_LANGUAGE) 
     ax2.set_title(w("title_cooks"), loc="left")
     ax2.legend(loc="upper right", frameon=False)
     fig.tight_layout()
-    return fig
+    # the data drawn: one row per observation, by its position on the right panel's axis
+    return attach_data(fig, pd.DataFrame({
+        w("observation"): obs, w("fitted_within" if diag.transform != "none" else "fitted"): fitted,
+        w("residual"): resid, w("cooks"): cooks}))

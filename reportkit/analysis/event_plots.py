@@ -65,7 +65,7 @@ def event_study_plot(path: pd.DataFrame, *, truth: Any = None, lang: Language | 
     from matplotlib.container import ErrorbarContainer
     from matplotlib.ticker import MaxNLocator
 
-    from .plots import FIGSIZE, PALETTE
+    from .plots import FIGSIZE, PALETTE, attach_data, data_column
 
     if not isinstance(path, pd.DataFrame):
         raise AnalysisError(f"expected the event study's path (a DataFrame); got {type(path).__name__}")
@@ -87,13 +87,16 @@ def event_study_plot(path: pd.DataFrame, *, truth: Any = None, lang: Language | 
             ax.errorbar(e[mask], est[mask], yerr=[est[mask] - lo[mask], hi[mask] - est[mask]], fmt="o", markersize=4,
                         color=colour, ecolor=colour, elinewidth=1.2, capsize=2.5,
                         label=i18n.message(f"event_study.{key}").format(level=level).resolve(lang))
-    if -1 not in set(e.astype(int)) and e.min() < -1:
+    reference = -1 not in set(e.astype(int)) and e.min() < -1
+    if reference:
         ax.plot([-1], [0.0], marker="o", markersize=5, markerfacecolor="white", markeredgecolor=PALETTE[2],
                 linestyle="none", label=_label(None, "legend_reference", lang))
+    true_effect: dict[float, float] = {}
     if truth is not None:
         true = _truth_frame(truth)
         te = true["event_time"].to_numpy(dtype=float)
         inside = (te >= e.min()) & (te <= e.max())
+        true_effect = dict(zip(te[inside], true["effect"].to_numpy(dtype=float)[inside], strict=True))
         if inside.any():
             order = np.argsort(te[inside])
             ax.plot(te[inside][order], true["effect"].to_numpy(dtype=float)[inside][order], linestyle="--",
@@ -106,12 +109,25 @@ def event_study_plot(path: pd.DataFrame, *, truth: Any = None, lang: Language | 
         generic = i18n.message("event_study.axis_x").format(periods=i18n.message("event_study.periods_other"),
                                                             period=i18n.message("event_study.period_other"))
         x_label = generic.map(lambda s: s[:1].upper() + s[1:])
-    ax.set_xlabel(_label(x_label, "axis_x", lang))
-    ax.set_ylabel(_label(y_label, "axis_y_log", lang))
+    x_name, y_name = _label(x_label, "axis_x", lang), _label(y_label, "axis_y_log", lang)
+    ax.set_xlabel(x_name)
+    ax.set_ylabel(y_name)
     ax.grid(axis="x", visible=False)
     handles, names = ax.get_legend_handles_labels()
     shown = sorted(range(len(names)), key=lambda i: not isinstance(handles[i], ErrorbarContainer))  # estimates first
     handles, names = [handles[i] for i in shown], [names[i] for i in shown]
     fig.legend(handles, names, loc="lower center", ncol=min(len(names), 4), frameon=False, bbox_to_anchor=(0.5, 0.0))
     fig.tight_layout(rect=(0, 0.09, 1, 1))
-    return fig
+    # the data drawn, by event time: estimates and intervals (the reference period at 0, without an
+    # interval, when it is drawn) and the true effect where it is drawn
+    points: dict[int, list[float | None]] = {int(t): [v, low, high] for t, v, low, high in zip(e, est, lo, hi, strict=True)}
+    if reference:
+        points[-1] = [0.0, None, None]
+    for t in true_effect:
+        points.setdefault(int(t), [None, None, None])
+    drawn = pd.DataFrame([(t, *points[t]) for t in sorted(points)],
+                         columns=[x_name, y_name, data_column("ci_low", lang, level=level),
+                                  data_column("ci_high", lang, level=level)])
+    if true_effect:
+        drawn[_label(None, "legend_truth", lang)] = [true_effect.get(float(t)) for t in drawn[x_name]]
+    return attach_data(fig, drawn)

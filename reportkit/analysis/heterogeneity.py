@@ -302,7 +302,7 @@ def forest_plot(
     """
     import matplotlib.pyplot as plt
 
-    from .plots import FIGSIZE, PALETTE
+    from .plots import FIGSIZE, PALETTE, attach_data, data_column
 
     if not isinstance(table, pd.DataFrame):
         raise AnalysisError(f"expected the DataFrame returned by by_group; got {type(table).__name__}")
@@ -347,4 +347,14 @@ def forest_plot(
     handles, names = ax.get_legend_handles_labels()
     fig.legend(handles, names, loc="lower center", ncol=min(len(names), 3), frameon=False, bbox_to_anchor=(0.5, 0.0))
     fig.tight_layout(rect=(0, 0.1, 1, 1))
-    return fig
+    # the data drawn, top to bottom: each group, then the pooled estimate (reportkit.analysis.plots.attach_data)
+    shown = pd.concat([groups, pooled.iloc[:1]])
+    drawn = pd.DataFrame({
+        data_column("group", lang): [*labels, *([_say("pooled_row", lang)] if not pooled.empty else [])],
+        _say("axis_elasticity_long_run" if long_run else "axis_elasticity", lang): shown["estimate"].to_numpy(dtype=float),
+        data_column("ci_low", lang, level=95): shown["ci_low"].to_numpy(dtype=float),
+        data_column("ci_high", lang, level=95): shown["ci_high"].to_numpy(dtype=float),
+    })
+    if truth is not None:
+        drawn[_say("legend_truth", lang)] = float(truth)
+    return attach_data(fig, drawn)

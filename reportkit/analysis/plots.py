@@ -9,6 +9,12 @@ missing or cannot write Chinese: labels must never fall back to empty boxes.
 The figure functions take their colours from :data:`PALETTE`, which :func:`use_theme` sets, and
 their few fixed words from the catalogue's ``plots`` group, in ``lang`` (default: the kernel's
 language, :func:`reportkit.i18n.current_language`); the other labels are passed in by the caller.
+
+Every figure function keeps the numbers it drew with the figure (:func:`attach_data`): a table with
+the x values or categories first, then one column per series, named as the figure's labels and
+legend name them. ``rk.record(name, fig)`` records it as the figure's data, which the build writes
+to the data pack (``report-data.xlsx``). A figure drawn by hand attaches its frame the same way, or
+passes it to ``rk.record(name, fig, data=frame)``.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import i18n
-from ..errors import RenderError
+from ..errors import AnalysisError, RenderError
 from ..i18n import Language
 
 CJK_FAMILY = "Noto Sans CJK SC"
@@ -31,6 +37,8 @@ DEFAULT_PALETTE = ("#1f4e79", "#c0504d", "#7f9db9", "#e3a21a", "#5b8c5a", "#8064
 #: the palette of the theme in use: main series, contrast, context, seasonal, reference, extra
 PALETTE: tuple[str, ...] = DEFAULT_PALETTE
 FIGSIZE = (7.2, 3.8)
+#: the attribute under which a figure keeps the data it was drawn from (:func:`attach_data`)
+DATA_ATTRIBUTE = "_reportkit_data"
 
 _FONT_GLOBS = (
     "/usr/share/fonts/**/NotoSansCJK*.tt[cf]",
@@ -115,6 +123,49 @@ def use_theme(theme: str = "default", *, templates_dir: str | os.PathLike | None
     })
 
 
+# --------------------------------------------------------------------------- the data drawn
+
+
+def attach_data(fig: Any, frame: Any, *, unit: str = "") -> Any:
+    """Keep ``frame`` with ``fig`` as the data it was drawn from, and return ``fig``.
+
+    ``frame`` is a DataFrame with the x values or categories in its first column and one column per
+    series drawn, named in the report's language; ``unit`` is the unit every value shares ("" when
+    the series have different units: then the column names carry them). :func:`reportkit.record`
+    records it with the figure (unless given ``data=``), for the data pack."""
+    import pandas as pd
+
+    if not isinstance(frame, pd.DataFrame):
+        raise AnalysisError(f"attach_data: expected the DataFrame the figure was drawn from; got {type(frame).__name__}")
+    setattr(fig, DATA_ATTRIBUTE, (frame.reset_index(drop=True), str(unit)))
+    return fig
+
+
+def attached_data(fig: Any) -> tuple[Any, str] | None:
+    """The (frame, unit) :func:`attach_data` kept with ``fig``; None when nothing was attached."""
+    found = getattr(fig, DATA_ATTRIBUTE, None)
+    return found if isinstance(found, tuple) and len(found) == 2 else None
+
+
+def data_column(key: str, lang: Language | None = None, **values: Any) -> str:
+    """The name of a column of a figure's data in ``lang`` (None: the kernel's language): the
+    catalogue's ``plots.column_<key>`` (period, year, term, group, ci_low, ci_high, band_low,
+    band_high, event, truth), filled with ``values``."""
+    return _say(f"column_{key}", lang, **values)
+
+
+def _x_column(frame: Any, lang: Language | None) -> str:
+    """The name of the x column: "年份" for a ``year`` column, else "期间"."""
+    return data_column("year" if "year" in frame.columns else "period", lang)
+
+
+def _numbers(values: Any) -> list[float | None]:
+    """Values as floats, missing ones as None."""
+    import pandas as pd
+
+    return [None if pd.isna(v) else float(v) for v in values]
+
+
 # --------------------------------------------------------------------------- market figures
 
 
@@ -181,7 +232,15 @@ def growth_chart(growth: Any, *, level_label: str, official_label: str | None, l
     handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
     labels_ = ax.get_legend_handles_labels()[1] + ax2.get_legend_handles_labels()[1]
     _legend_below(fig, handles, labels_)
-    return fig
+    import pandas as pd
+
+    drawn = {_x_column(growth, lang): list(growth["year"].astype(int)) if "year" in growth.columns
+             else [str(p) for p in growth["period"]],
+             _with_unit(level_label, unit, lang): _numbers(growth["level"])}
+    if official_label is not None:
+        drawn[_with_unit(official_label, "%", lang)] = _numbers(growth[published])
+    drawn[_with_unit(levels_label, "%", lang)] = _numbers(growth["yoy_from_levels_pct"])
+    return attach_data(fig, pd.DataFrame(drawn))
 
 
 def share_chart(share: Any, *, label: str, lang: Language | None = None) -> Any:
@@ -198,7 +257,9 @@ def share_chart(share: Any, *, label: str, lang: Language | None = None) -> Any:
     ax.set_xticklabels([names[i] if len(names) <= 12 else names[i][:4] for i in ticks])
     ax.set_ylabel(_with_unit(label, "%", lang))
     _legend_below(fig, *ax.get_legend_handles_labels())
-    return fig
+    import pandas as pd
+
+    return attach_data(fig, pd.DataFrame({_x_column(share, lang): names, label: _numbers(share[column])}), unit="%")
 
 
 def stacked_chart(annual: Any, *, parts: Sequence[str], value_label: str, unit: str,
@@ -221,7 +282,12 @@ def stacked_chart(annual: Any, *, parts: Sequence[str], value_label: str, unit: 
     ax.set_ylabel(_with_unit(value_label, unit, lang))
     ax.yaxis.set_major_formatter(_thousands())
     _legend_below(fig, *ax.get_legend_handles_labels())
-    return fig
+    import pandas as pd
+
+    annual_index = isinstance(annual.index, pd.PeriodIndex) and annual.index.freqstr[:1] in ("A", "Y")
+    x_name = data_column("year" if "year" in annual.columns or annual_index else "period", lang)
+    drawn = {x_name: labels} | {str(part): _numbers(annual[part]) for part in parts}
+    return attach_data(fig, pd.DataFrame(drawn), unit=unit)
 
 
 _FAN_ALL_TICKS = 20  # label every period up to this many
@@ -308,15 +374,29 @@ def fan_chart(history: Any, forecast: Any, *, value_label: str, actual_label: st
     if top >= 1000:
         ax.yaxis.set_major_formatter(_thousands())
     _legend_below(fig, *ax.get_legend_handles_labels())
-    return fig
+    import pandas as pd
+
+    # one row per period, in the order drawn: history with its actual value, then the forecast and its bands
+    bands = {"forecast": forecast_label,
+             "lo80": data_column("band_low", lang, band=band80_label), "hi80": data_column("band_high", lang, band=band80_label),
+             "lo95": data_column("band_low", lang, band=band95_label), "hi95": data_column("band_high", lang, band=band95_label)}
+    drawn = pd.DataFrame({data_column("period", lang): labels, actual_label: [None] * len(labels)}
+                         | {name: [None] * len(labels) for name in bands.values()}, dtype=object)
+    for lab, value in zip(h_labels, h_values, strict=True):
+        drawn.at[position[lab], actual_label] = value
+    for col, name in bands.items():
+        for lab, value in zip(f_labels, _numbers(forecast[col]), strict=True):
+            drawn.at[position[lab], name] = value
+    return attach_data(fig, drawn, unit=unit)
 
 
 # --------------------------------------------------------------------------- engagement figures
 
 
 def scatter_fit(df: Any, *, x: str, y: str, x_label: str, y_label: str, hue: str | None = None,
-                hue_label: str | None = None) -> Any:
-    """Scatter of ``y`` on ``x`` with a least-squares line (seaborn regplot, for the eye only)."""
+                hue_label: str | None = None, lang: Language | None = None) -> Any:
+    """Scatter of ``y`` on ``x`` with a least-squares line (seaborn regplot, for the eye only).
+    The data kept with the figure are the points drawn (rows where both are known), with ``hue``."""
     import matplotlib.pyplot as plt
     import seaborn as sns
 
@@ -331,7 +411,16 @@ def scatter_fit(df: Any, *, x: str, y: str, x_label: str, y_label: str, hue: str
     if hue_label:
         ax.set_title(hue_label, loc="left", fontsize=10)
     fig.tight_layout()
-    return fig
+    import pandas as pd
+
+    from .narrative import column_label
+
+    points = df[[x, y, *([hue] if hue else [])]].apply(lambda c: c if c.name == hue else pd.to_numeric(c, errors="coerce"))
+    points = points[points[x].notna() & points[y].notna()]
+    drawn = {x_label: _numbers(points[x]), y_label: _numbers(points[y])}
+    if hue:
+        drawn[column_label(hue, i18n.current_language() if lang is None else lang)] = [str(v) for v in points[hue]]
+    return attach_data(fig, pd.DataFrame(drawn))
 
 
 def coefficient_plot(tidy: Any, *, labels: Sequence[str], x_label: str, truth: Sequence[float] | None = None,
@@ -356,4 +445,10 @@ def coefficient_plot(tidy: Any, *, labels: Sequence[str], x_label: str, truth: S
     ax.set_yticklabels(list(labels))
     ax.set_xlabel(x_label)
     fig.tight_layout()
-    return fig
+    import pandas as pd
+
+    drawn = {data_column("term", lang): [str(label) for label in labels], x_label: _numbers(est),
+             data_column("ci_low", lang, level=95): _numbers(lo), data_column("ci_high", lang, level=95): _numbers(hi)}
+    if truth is not None:
+        drawn[truth_label or data_column("truth", lang)] = _numbers(truth)
+    return attach_data(fig, pd.DataFrame(drawn))

@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 import traceback
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -49,7 +50,7 @@ from .prose import render_markdown
 from .xref import References
 
 __all__ = ["render_html", "build_context", "available_themes", "default_templates_dir", "load_strings",
-           "prepare_svg", "EDITIONS", "check_edition"]
+           "prepare_svg", "EDITIONS", "check_edition", "Numbered", "number_figures_and_tables", "report_references"]
 
 RESERVED_TEXTS = ("summary", "methods")  # Text records shown in the summary / appendix, not the chapter
 APPENDIX_PREFIX = "appendix_"  # records named appendix_* are shown in the appendix, under their section
@@ -187,11 +188,57 @@ def _loc(value: Any, lang: str) -> str:
     return str(value)
 
 
-def _blocks(res: SectionResults, section_id: str, counters: dict[str, int], *, appendix: bool = False,
+@dataclass(frozen=True)
+class Numbered:
+    """A figure or a table where the report shows it: its section, its report-wide number (figures
+    and tables are numbered apart) and whether it is in the appendix (a record named ``appendix_*``)."""
+
+    kind: Literal["figure", "table"]
+    number: int
+    section: str
+    record: Figure | Table
+    appendix: bool
+
+    @property
+    def anchor(self) -> str:
+        return f"{self.kind}-{self.number}"
+
+
+def number_figures_and_tables(spec: ReportSpec, results: Mapping[str, SectionResults]) -> tuple[Numbered, ...]:
+    """Every figure and table of the report in the order a reader meets them, with the number the
+    report gives it: the chapters' (sections in the spec's order, records in recorded order), then
+    the appendix's supplementary results (records named ``appendix_*``, by section). The one
+    numbering of the report: the HTML (and so the PDF) and the data pack both use it."""
+    counters = {"figure": 0, "table": 0}
+    numbered: list[Numbered] = []
+    for appendix in (False, True):
+        for sec in spec.sections:
+            for rec in results[sec.id].records:
+                if isinstance(rec, (Figure, Table)) and rec.name.startswith(APPENDIX_PREFIX) == appendix:
+                    kind: Literal["figure", "table"] = "figure" if isinstance(rec, Figure) else "table"
+                    counters[kind] += 1
+                    numbered.append(Numbered(kind, counters[kind], sec.id, rec, appendix))
+    return tuple(numbered)
+
+
+def report_references(spec: ReportSpec, numbered: tuple[Numbered, ...], strings: Mapping[str, str]) -> References:
+    """The cross-reference targets of the report: its chapters (numbered in the spec's order) and
+    its figures and tables (``numbered``, from :func:`number_figures_and_tables`)."""
+    refs = References(strings)
+    for number, sec in enumerate(spec.sections, 1):
+        refs.add("sec", sec.id, number, f"section-{sec.id}")
+    for item in numbered:
+        refs.add("fig" if item.kind == "figure" else "tab", f"{item.section}.{item.record.name}", item.number,
+                 item.anchor)
+    return refs
+
+
+def _blocks(res: SectionResults, section_id: str, numbers: Mapping[tuple[str, str], int], *, appendix: bool = False,
             results: Mapping[str, SectionResults] | None = None, lang: str = "zh") -> list[dict[str, Any]]:
     """A section's records in recorded order, grouped for the template: consecutive metrics form
-    one grid; figures and tables get report-wide numbers. ``appendix``: only the records named
-    ``appendix_*`` (diagnostics and supplementary results); otherwise all the others.
+    one grid; figures and tables get their report-wide ``numbers`` ((section, name) → number, from
+    :func:`number_figures_and_tables`). ``appendix``: only the records named ``appendix_*``
+    (diagnostics and supplementary results); otherwise all the others.
 
     Texts, captions and notes are copied into the block (``text``, ``caption``, ``note``) so that
     their cross-references can be resolved once every block is numbered."""
@@ -215,14 +262,12 @@ def _blocks(res: SectionResults, section_id: str, counters: dict[str, int], *, a
         elif isinstance(rec, Text):
             blocks.append({"kind": "text", "record": rec, "text": rec.text, "html": None, "section": section_id})
         elif isinstance(rec, Figure):
-            counters["figure"] += 1
-            n = counters["figure"]
+            n = numbers[(section_id, rec.name)]
             svg = prepare_svg(rec.svg, prefix=f"fig{n}", where=f"section {section_id!r}, figure {rec.name!r}")
             blocks.append({"kind": "figure", "record": rec, "number": n, "anchor": f"figure-{n}", "svg": svg,
                            "caption": rec.caption, "note": rec.note, "section": section_id})
         elif isinstance(rec, Table):
-            counters["table"] += 1
-            n = counters["table"]
+            n = numbers[(section_id, rec.name)]
             regression = rec.style == "regression"
             blocks.append({
                 "kind": "table", "record": rec, "number": n, "anchor": f"table-{n}",
@@ -315,15 +360,16 @@ def build_context(spec: ReportSpec, results: Mapping[str, SectionResults], *, la
     build_info = _check_inputs(spec, results, build_info)
     edition = check_edition(edition)
     theme = theme if theme is not None else load_theme(spec.theme)
-    counters = {"figure": 0, "table": 0}
-    refs = References(strings)
+    numbered = number_figures_and_tables(spec, results)
+    numbers = {(item.section, item.record.name): item.number for item in numbered}
+    counters = {kind: sum(1 for item in numbered if item.kind == kind) for kind in ("figure", "table")}
+    refs = report_references(spec, numbered, strings)
     chapters, section_summaries, methods, runs = [], [], [], []
     for number, sec in enumerate(spec.sections, 1):
         res = results[sec.id]
         title = _loc(sec.title, lang)
         chapters.append({"id": sec.id, "anchor": f"section-{sec.id}", "number": number, "title": title,
-                         "blocks": _blocks(res, sec.id, counters, results=results, lang=lang)})
-        refs.add("sec", sec.id, number, f"section-{sec.id}")
+                         "blocks": _blocks(res, sec.id, numbers, results=results, lang=lang)})
         for name, bucket in (("summary", section_summaries), ("methods", methods)):
             if name in res and isinstance(res[name], Text):
                 bucket.append({"id": sec.id, "title": title, "anchor": f"section-{sec.id}", "text": res[name].text})
@@ -334,16 +380,11 @@ def build_context(spec: ReportSpec, results: Mapping[str, SectionResults], *, la
                                     for k, v in sorted(info.parameters.items())]})
     supplements = []
     for sec in spec.sections:  # numbered after every chapter's figures and tables
-        extra = _blocks(results[sec.id], sec.id, counters, appendix=True, results=results, lang=lang)
+        extra = _blocks(results[sec.id], sec.id, numbers, appendix=True, results=results, lang=lang)
         if extra:
             supplements.append({"id": sec.id, "title": _loc(sec.title, lang), "anchor": f"section-{sec.id}",
                                 "blocks": extra})
     # every block is placed and numbered: now the cross-references can be resolved
-    for ch in [*chapters, *supplements]:
-        for b in ch["blocks"]:
-            if b["kind"] in ("figure", "table"):
-                refs.add("fig" if b["kind"] == "figure" else "tab", f"{b['section']}.{b['record'].name}",
-                         b["number"], b["anchor"])
     _resolve_references(refs, chapters, supplements, section_summaries, methods)
 
     hashes = {d.path: d.sha256 for d in build_info.data}

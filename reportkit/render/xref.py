@@ -97,6 +97,14 @@ class References:
 
         return REFERENCE.sub(sub, text)
 
+    def plain(self, text: str, *, section: str | None, where: str) -> str:
+        """``text`` with every reference written as its label (「图 3」), as plain text: for outputs
+        that are not HTML (the data pack). Raises :class:`RenderError` as :meth:`canonical` does."""
+        if not text or "[[" not in text:
+            return text
+        return REFERENCE.sub(lambda m: self.label(self.resolve(m.group(1), m.group(2), section=section, where=where)),
+                             text)
+
     # ------------------------------------------------------------------ showing
 
     def link(self, value: object, *, link: bool = True, where: str = "a template") -> Markup:
