@@ -372,6 +372,14 @@ def data_label(value: str) -> Text:
     return Text({lang: catalogue("data", lang).get(value, value) for lang in LANGUAGES})
 
 
+def unit_name(unit: str) -> Text:
+    """A unit as a label writes it in every language ("零售额（亿元）" / "Online retail sales (100 mn
+    yuan)"): the catalogue's ``unit_names`` entry where one exists, else the unit as given (USD
+    million, %, 指数). Numbers with a unit are written by :func:`reportkit.style.formatting.format_value`."""
+    unit = unit.strip()
+    return Text({lang: catalogue("unit_names", lang).get(unit, unit) for lang in LANGUAGES})
+
+
 def html_lang(lang: Language) -> str:
     """The BCP 47 tag of an edition for ``<html lang>`` (the catalogue's ``language.html``)."""
     return catalogue("language", lang)["html"]

@@ -91,6 +91,9 @@ def test_nbs_monthly_values_are_unavailable_with_the_numbers():
     assert "longest run of consecutive known months is 3 (2024-06 to 2024-08)" in en
     assert "needs at least 24 consecutive known months" in en
     assert "共36个月" in dec.reason_text("zh") and "连续24个月" in dec.reason_text("zh")
+    named = decompose(ytd.to_levels(), name={"zh": "全国网上零售额", "en": "Online retail sales"})
+    assert named.reason_text("en").startswith("Online retail sales: 36 months")  # the reader's name for it
+    assert named.reason_text("zh").startswith("全国网上零售额")
     assert np.isnan(dec.seasonal_strength) and dec.frame.empty
     with pytest.raises(AnalysisError, match="to_levels"):
         decompose(ytd)

@@ -213,3 +213,10 @@ print("ok")
     done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=120,
                           env={"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin", "MPLBACKEND": "Agg"})
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
+
+
+def test_a_unit_in_a_label_is_written_in_the_reader_s_words():
+    assert i18n.unit_name("亿元") == i18n.Text({"zh": "亿元", "en": "100 mn yuan"})
+    assert i18n.unit_name(" 万元 ")["en"] == "10,000 yuan"
+    assert i18n.unit_name("USD million") == i18n.Text.same("USD million")  # not in the catalogue: as given
+    assert set(i18n.catalogue("unit_names", "zh")) == set(i18n.catalogue("unit_names", "en"))

@@ -214,6 +214,7 @@ def test_quarterly_growth_and_annual_totals_against_pandas():
 def test_words_follow_the_series(nbs_series):
     words = market_text.growth_words(nbs_series)
     assert words["level"]["zh"] == "全国网上零售额（亿元）" and "official" in words["published"]["en"]
+    assert words["level"]["en"] == "Online retail sales (100 mn yuan)"  # the unit in English words
     growth = market.growth_table(nbs_series, first=2014, last=2024)
     text = market_text.gap_paragraph(nbs_series, growth, 1.0)
     assert "最近一期 2024 年为 7.2% 对 0.6%" in text["zh"] and "[[tab:growth_table]]" in text["en"]

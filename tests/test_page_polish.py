@@ -248,3 +248,15 @@ def test_the_name_check_would_see_a_leak():
     strings = i18n.catalogue("report", "en")
     text = ["Intro", f"{strings['runs']}\nParameters conversion_metric add_to_cart", f"{strings['build']}\nEdition"]
     assert "add_to_cart" not in _client_text(text, "en") and "Intro" in _client_text(text, "en")
+
+
+#: Chinese characters and the full-width punctuation of Chinese text (（）：，、。…)
+_CHINESE = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]+")
+
+
+def test_the_english_edition_has_no_chinese_text(built):
+    """An English reader meets no Chinese: units in words ("100 mn yuan", not 亿元), a series' English
+    name, ASCII brackets; only the record of the runs shows parameters exactly as passed."""
+    texts = page_texts(built("en").outputs["pdf"])
+    lines = [line for line in _client_text(texts, "en").splitlines() if _CHINESE.search(line)]
+    assert not lines, "Chinese in the English edition:\n" + "\n".join(lines[:20])

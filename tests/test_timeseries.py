@@ -55,6 +55,14 @@ def test_2024_jan_feb_is_one_block_equal_to_the_cumulative_value(online):
     assert np.isnan(online.values["2024-01"]) and np.isnan(online.values["2024-02"])  # not split
 
 
+def test_english_notes_write_the_unit_as_the_tables_label_it(online):
+    notes = [n.message for n in online.quality if n.code in ("jan_feb_combined", "block")]
+    assert len(notes) >= 3
+    for note in notes:  # the number as recorded, its unit in words; the Chinese note keeps 亿元
+        assert "亿元" not in note["en"] and "(100 mn yuan)" in note["en"] and "亿元" in note["zh"], note["en"]
+    assert any("21,535 (100 mn yuan) (the cumulative value)" in n["en"] for n in notes)
+
+
 def test_2024_months_around_missing_cumulative_periods_are_unknown(online_ytd, online):
     # the file has no 2024-01..04 and no 2024-01..09 (2024-01..11 is present)
     assert np.isnan(online_ytd.values["2024-04"]) and np.isnan(online_ytd.values["2024-09"])

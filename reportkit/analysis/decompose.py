@@ -181,7 +181,8 @@ def _known_runs(known: np.ndarray) -> list[tuple[int, int]]:
     return runs
 
 
-def decompose(ts: TimeSeries, *, robust: bool = True, log: bool = True, seasonal: int = 7) -> Decomposition:
+def decompose(ts: TimeSeries, *, robust: bool = True, log: bool = True, seasonal: int = 7,
+              name: i18n.Text | str | None = None) -> Decomposition:
     """STL decomposition of a quarterly or monthly level series, or ``available=False`` with a reason.
 
     Uses :class:`statsmodels.tsa.seasonal.STL` with ``period = ts.season_length`` (4 or 12),
@@ -197,6 +198,9 @@ def decompose(ts: TimeSeries, *, robust: bool = True, log: bool = True, seasonal
     what is needed), never an exception; an annual series has no season and is unavailable.
     Raises :class:`AnalysisError` only for a wrong argument (not a TimeSeries, a cumulative
     series — call ``to_levels()`` first —, a bad ``seasonal``).
+
+    ``name``: the series' name as the reason writes it, in every language (e.g. a market series'
+    ``name``); default ``ts.name`` as recorded.
     """
     if not isinstance(ts, TimeSeries):
         raise AnalysisError(f"decompose: expected a reportkit TimeSeries; got {type(ts).__name__}")
@@ -208,7 +212,12 @@ def decompose(ts: TimeSeries, *, robust: bool = True, log: bool = True, seasonal
     if isinstance(seasonal, bool) or not isinstance(seasonal, (int, np.integer)) or seasonal < 3 \
             or seasonal % 2 == 0:
         raise AnalysisError(f"decompose: seasonal must be an odd integer >= 3; got {seasonal!r}")
-    name = i18n.Text.same(ts.name) if ts.name else i18n.message("decompose.the_series")
+    if name is not None:
+        name = i18n.Text.coerce(name, source="decompose(name=…)")
+    elif ts.name:
+        name = i18n.Text.same(ts.name)
+    else:
+        name = i18n.message("decompose.the_series")
     if ts.freq == "annual":
         return _unavailable(ts, _text("reason_annual", name=name), log=log, robust=robust)
     m = SEASON_LENGTH[ts.freq]
@@ -419,7 +428,7 @@ def decomposition_plot(dec: Decomposition, events: pd.DataFrame | None = None, *
     frame = dec.frame
     fig, axes = plt.subplots(4, 1, sharex=True, figsize=(plots.FIGSIZE[0], plots.FIGSIZE[1] * 1.9))
     observed_label = (say["panel_log"].format(panel=obs) if dec.log else
-                      say["panel_unit"].format(panel=obs, unit=dec.unit) if dec.unit else obs)
+                      say["panel_unit"].format(panel=obs, unit=i18n.unit_name(dec.unit)[lang]) if dec.unit else obs)
     specs = [
         (frame["observed"], observed_label, plots.PALETTE[2], "line"),
         (frame["trend"], trend_l, plots.PALETTE[0], "line"),

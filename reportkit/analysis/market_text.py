@@ -39,14 +39,23 @@ __all__ = [
 ]
 
 
+def _unit_in_words(values: dict[str, Any]) -> dict[str, Any]:
+    """``unit="亿元"`` as each language writes a unit in a label (:func:`reportkit.i18n.unit_name`)."""
+    if isinstance(values.get("unit"), str):
+        values["unit"] = i18n.unit_name(values["unit"])
+    return values
+
+
 def say(key: str, **values: Any) -> Text:
-    """The catalogue's ``market.<key>`` in every language, filled with ``values``."""
-    return i18n.message(f"market.{key}").format(**values)
+    """The catalogue's ``market.<key>`` in every language, filled with ``values`` (a ``unit`` given as
+    recorded, "亿元", is written in the reader's words)."""
+    return i18n.message(f"market.{key}").format(**_unit_in_words(values))
 
 
 def say_parts(key: str, **values: Any) -> Text:
-    """The catalogue's ``parts.<key>`` (the several-series section) in every language, filled with ``values``."""
-    return i18n.message(f"parts.{key}").format(**values)
+    """The catalogue's ``parts.<key>`` (the several-series section) in every language, filled with
+    ``values`` (a ``unit`` as in :func:`say`)."""
+    return i18n.message(f"parts.{key}").format(**_unit_in_words(values))
 
 
 def period_text(label: Any) -> Text:
@@ -167,7 +176,7 @@ def methods(ms: MarketSeries, *, threshold_pp: float, target: ForecastTarget, cf
     """The method note: the data as declared, the growth measures, derived values, the forecast."""
     text = say("methods_data", name=ms.name, freq_word=say(f"freq_{ms.freq}"),
                source=ms.source or say("source_unknown"), path=Text.same(ms.path.rsplit("/", 1)[-1]),
-               unit=Text.same(ms.unit))
+               unit=i18n.unit_name(ms.unit))
     if ms.growth is not None and ms.levels is not None:
         text = text + say("methods_growth_both", growth_name=ms.growth_name or Text.same(""), threshold=threshold_pp)
     else:

@@ -181,8 +181,9 @@ def _say(key: str, lang: Language | None, **values: Any) -> str:
 
 
 def _with_unit(label: str, unit: str, lang: Language | None) -> str:
-    """An axis label with its unit, "零售额（亿元）"; the label alone without a unit."""
-    return _say("axis_with_unit", lang, column_label=label, unit=unit) if unit else label
+    """An axis label with its unit in the reader's words, "零售额（亿元）" / "Retail sales (100 mn yuan)";
+    the label alone without a unit."""
+    return _say("axis_with_unit", lang, column_label=label, unit=i18n.unit_name(unit).resolve(lang)) if unit else label
 
 
 def _legend_below(fig: Any, handles: list[Any], labels: list[str]) -> None:

@@ -599,7 +599,7 @@ def contribution_to_growth(
             f"component of {total} (online retail includes services, which total retail sales of "
             "consumer goods exclude), so 'other' is the arithmetic remainder, not offline sales"
         )
-    unit = total_info.unit
+    unit = i18n.unit_name(total_info.unit)  # in the reader's words (100 mn yuan)
     texts = {
         "year": _text("contribution_year"),
         "total_level": _text("contribution_total_level", total=total_name, total_label=total_info.label, unit=unit),
@@ -611,7 +611,8 @@ def contribution_to_growth(
     }
     for p, name in zip(parts, part_names, strict=True):
         info = SERIES[p]
-        texts[f"{p}_level"] = _text("contribution_part_level", part=name, part_label=info.label, unit=info.unit)
+        texts[f"{p}_level"] = _text("contribution_part_level", part=name, part_label=info.label,
+                                         unit=i18n.unit_name(info.unit))
         texts[f"{p}_contribution_pp"] = _text("contribution_part_pp", part=name, part_lower=name.lower(),
                                               total=total_name, total_lower=total_name.lower())
     order = ["year", "total_level", "total_growth_pct", "other_level", "other_contribution_pp", "note"]

@@ -43,7 +43,7 @@ import pandas as pd
 
 from ..choices import check_choice
 from ..errors import AnalysisError, DataError
-from ..i18n import Text, check_language
+from ..i18n import Text, check_language, unit_name
 from .formats import file_format
 from .io import load_data
 from .messages import MAX_SHOWN, column_list, show_list
@@ -148,6 +148,12 @@ class PeriodBlock:
 
 
 # --------------------------------------------------------------------------- small helpers
+
+
+def _amount_en(value: float, unit: str) -> str:
+    """An amount in an English note, in the unit the tables show it in: "19,558 (100 mn yuan)"."""
+    name = unit_name(unit)["en"] if unit else ""
+    return f"{_fmt(value)} ({name})" if name else _fmt(value)
 
 
 def _fmt(value: float) -> str:
@@ -623,7 +629,7 @@ class TimeSeries:
                 notes.append(QualityNote(
                     "jan_feb_combined",
                     Text(en=f"{block.label}: January and February known only together, "
-                            f"{_fmt(block.value)} {self.unit}".rstrip() + " (the cumulative value); not split.",
+                            f"{_amount_en(block.value, self.unit)} (the cumulative value); not split.",
                          zh=f"{_span_zh(block.start, block.end)}：1–2月仅有合计值 {_fmt(block.value)}"
                             f"{self.unit}（即累计值），不拆分。"),
                     labels,
@@ -636,7 +642,7 @@ class TimeSeries:
                 notes.append(QualityNote(
                     "block",
                     Text(en=f"{block.label}: the {block.n_periods} {unit_en}s are known only as a "
-                            f"total, {_fmt(block.value)} {self.unit}".rstrip()
+                            f"total, {_amount_en(block.value, self.unit)}"
                             + f" = C({_ytd_label(block.end)}) − {base_en}, because the cumulative "
                             f"value(s) {missing} are missing; each {unit_en} is unknown.",
                          zh=f"{_span_zh(block.start, block.end)}：缺少{missing_zh}，这{block.n_periods}"
