@@ -42,6 +42,11 @@ def load_data(path: str = "", **kwargs: Any) -> pd.DataFrame:
     return _load(path, **kwargs)
 
 
+#: what the functions below import on first use: a warm kernel's template (reportkit.kernel_template)
+#: imports these too, so that no run pays for them (pandera registers its pandas checks on first use)
+KERNEL_IMPORTS = ("reportkit.data.io", "pandera.backends.pandas.builtin_checks")
+
+
 def load_panel(path: str = "", **kwargs: Any) -> pd.DataFrame:
     """Read, convert and check an entity × period panel (CSV in any declared encoding, Excel,
     Parquet; a column mapping; 1,234 / 1.2万 numbers); see reportkit.data.io.load_panel."""

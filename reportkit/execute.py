@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import nbformat
 
+from .atomic import write_atomic
 from .errors import NotebookError, ReportKitError, RunInterrupted
 from .record import INJECTED_TAG
 from .secrets import scrub_notebook
@@ -237,6 +238,7 @@ def execute_notebook(
     state: dict[str, Any] = {"done": 0, "total": 0, "injected": [], "current": None}
 
     def on_notebook_start(notebook: Any, **_: Any) -> None:
+        state["notebook"] = notebook  # the notebook papermill fills in (kept for a run that ends without it saved)
         state["total"] = len(notebook.cells)
         state["injected"] = _injected_flags(notebook)
         if progress:
@@ -270,6 +272,9 @@ def execute_notebook(
 
     def keep_failed() -> Path | None:
         """The partial notebook, scrubbed, as ``<stem>.failed.ipynb`` (it shows the error)."""
+        if not partial.exists() and state.get("notebook") is not None:
+            # papermill writes the notebook when a cell fails, not when the kernel dies or a cell times out
+            write_atomic(partial, nbformat.writes(state["notebook"]))
         if not partial.exists():
             return None
         os.replace(partial, failed)
@@ -286,6 +291,9 @@ def execute_notebook(
             kernel_name=kernel_name,
             progress_bar=False,
             log_output=False,
+            # papermill would write the whole notebook before and after every cell (about a second of
+            # this process's CPU per run); it is written once at the end, or by keep_failed()
+            request_save_on_cell_execute=False,
             execution_timeout=timeout,
             on_notebook_start=on_notebook_start,
             on_cell_start=on_cell_start,

@@ -36,7 +36,7 @@ from typing import Annotated, Any
 import yaml
 from pydantic import PlainSerializer, PlainValidator
 
-from . import hanzi
+from . import hanzi, yaml_files
 from .errors import ReportKitError
 
 __all__ = [
@@ -327,7 +327,7 @@ def _load_variant(lang: Language) -> Mapping[str, Mapping[str, str]]:
 
 def _read_catalogue(path: Path, lang: Language) -> Mapping[str, Mapping[str, str]]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml_files.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise TranslationError(f"{path}: cannot read the catalogue: {exc}", lang=lang) from exc
     if not isinstance(data, dict) or not all(isinstance(g, dict) for g in data.values()):

@@ -193,10 +193,12 @@ def check_environment(expected: dict[str, str], where: str) -> None:
                              "install the same packages and reportkit version on every worker (one image for all)")
 
 
-def make_plan(spec: ReportSpec, *, lang: str | None = None, theme: str | None = None) -> Plan:
+def make_plan(spec: ReportSpec, *, lang: str | None = None, theme: str | None = None,
+              environment: dict[str, str] | None = None) -> Plan:
     """One run per section. Notebooks that declare ``lang`` / ``theme`` parameters receive the
     report's language (for a Traditional Chinese edition, ``zh``: its runs are the Chinese ones,
-    converted when rendered) and theme (``theme`` overrides ``spec.theme``)."""
+    converted when rendered) and theme (``theme`` overrides ``spec.theme``). ``environment``:
+    :func:`run_environment` when the caller has it already (a batch plans every row with one)."""
     lang = lang or spec.language
     theme = theme or spec.theme
     try:
@@ -204,7 +206,7 @@ def make_plan(spec: ReportSpec, *, lang: str | None = None, theme: str | None = 
     except ReportKitError as exc:
         raise SpecError(str(exc).removeprefix("lang: "), path=spec.source_path) from exc
     hashes = data_hashes(spec)
-    environment = run_environment()
+    environment = dict(environment) if environment is not None else run_environment()
     runs: list[PlannedRun] = []
     for section in spec.sections:
         nb_path = notebook_path(spec, section)

@@ -12,6 +12,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from . import yaml_files
 from .errors import SpecError
 from .i18n import DEFAULT_LANGUAGE, EDITIONS, Language, TextField
 
@@ -154,8 +155,8 @@ def load_spec(path: str | Path, *, root: str | Path | None = None) -> ReportSpec
         raise SpecError("no such report spec file; expected a YAML file such as reports/china-ecommerce-2024.yaml", path=path)
     text = path.read_text(encoding="utf-8")
     try:
-        node = yaml.compose(text)
-        raw = yaml.safe_load(text)
+        node = yaml_files.compose(text)
+        raw = yaml_files.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise SpecError(f"not valid YAML: {getattr(exc, 'problem', exc)}", path=path,

@@ -114,6 +114,12 @@ def test_a_timed_out_cell_is_numbered_as_in_the_original_notebook(fixture_notebo
                          cwd=tmp_path, timeout=2)
     assert info.value.cell == 3  # the sleeping cell (nbclient's hooks fire when a cell is sent, not done)
     assert "Timeout" in info.value.ename
+    # the notebook as far as it ran is kept (papermill saves it only at the end: written by the kit)
+    saved = json.loads(Path(info.value.saved).read_text(encoding="utf-8"))
+    assert Path(info.value.saved).name == "slow.failed.ipynb"
+    counts = [c.get("execution_count") for c in saved["cells"] if c["cell_type"] == "code"]
+    assert counts[-1] is None and all(isinstance(n, int) for n in counts[:-2]), counts
+    assert not (tmp_path / "slow.ipynb").exists() and not list(tmp_path.glob(".*partial*"))
 
 
 def test_an_interrupted_run_is_a_picklable_keyboard_interrupt_not_an_error():

@@ -21,7 +21,16 @@ from ..build import build_key, templates_digest
 from ..errors import SpecError
 from ..ids import case_key, check_folder_id
 from ..params import validate_parameters
-from ..plan import LANGUAGE_PARAMETER, THEME_PARAMETER, Plan, PlannedRun, make_plan, notebook_facts, notebook_path
+from ..plan import (
+    LANGUAGE_PARAMETER,
+    THEME_PARAMETER,
+    Plan,
+    PlannedRun,
+    make_plan,
+    notebook_facts,
+    notebook_path,
+    run_environment,
+)
 from ..spec import ReportSpec, load_spec
 
 #: the matrix column naming a row; it becomes the row's output folder and, when the batch is
@@ -133,6 +142,7 @@ def plan_batch(
     where = matrix_path or "the matrix"
     theme = load_theme(theme or spec.theme).name
     declared = _section_parameters(spec)
+    environment = run_environment()  # the same for every row: computed once
     if not matrix_rows:
         raise SpecError(f"{where} has no rows", path=matrix_path or None)
     columns: list[str] = []
@@ -186,7 +196,7 @@ def plan_batch(
             values.update(coerced)
             sections.append(section.model_copy(update={"parameters": {**section.parameters, **coerced}}))
         row_spec = spec.model_copy(update={"sections": tuple(sections)})
-        plan = make_plan(row_spec, lang=lang, theme=theme)
+        plan = make_plan(row_spec, lang=lang, theme=theme, environment=environment)
         for run in plan.runs:
             distinct.setdefault(run.run_key, run)
         rows.append(BatchRow(row_id, values, row_spec, plan, build_key(plan, templates=templates)))

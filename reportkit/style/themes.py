@@ -26,6 +26,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from .. import yaml_files
 from ..errors import RenderError
 from ..i18n import TextField
 
@@ -196,7 +197,7 @@ def _read_theme(name: str, tdir: Path, mtime: float) -> Theme:
     """Parse one theme.yaml (cached per file version: ``mtime`` is part of the key)."""
     path = tdir / "themes" / name / THEME_FILE
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml_files.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise RenderError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(raw, dict):
