@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from .. import yaml_files
 from ..choices import check_choice
 from ..errors import DataError
 from ..i18n import LANGUAGES, Text, message
@@ -167,7 +168,7 @@ def _read_metadata(data_path: Path) -> dict[str, Any]:
     if not meta.is_file():
         return {}
     try:
-        loaded = yaml.safe_load(meta.read_text(encoding="utf-8"))
+        loaded = yaml_files.safe_load(meta.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise DataError(f"cannot read the metadata file: {exc}", path=meta) from None
     if loaded is None:

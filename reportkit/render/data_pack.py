@@ -38,6 +38,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import yaml
+
+from .. import yaml_files
 from ..atomic import write_atomic
 from ..errors import RenderError, ReportKitError
 from ..i18n import Text, catalogue, check_language, html_lang
@@ -128,12 +131,10 @@ def section_sources(plan: Plan) -> dict[str, tuple[str, ...]]:
 
 def _metadata_source(path: Path, lang: str) -> str:
     """The ``source`` of a data file's metadata file in ``lang`` ("" without one)."""
-    import yaml
-
     try:
         if not path.is_file():
             return ""
-        meta = yaml.safe_load(path.read_text(encoding="utf-8"))
+        meta = yaml_files.safe_load(path.read_text(encoding="utf-8"))
         source = meta.get("source") if isinstance(meta, dict) else None
         return Text.coerce(source, source=str(path))[lang] if source else ""
     except (OSError, ValueError, yaml.YAMLError, ReportKitError):  # ReportKitError: no entry in lang
