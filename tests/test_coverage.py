@@ -137,3 +137,29 @@ def test_certificate_of_an_analytic_model_reports_the_crv1_interval_first():
 
     assert supports(fit)
     assert not supports(estimate(frame, outcome="y", regressors=["x"], fixed_effects=["brand", "week"], vcov="hc1"))
+
+
+def _ar1_written_out(rng: np.random.Generator, rho: float, sd: np.ndarray, starts: np.ndarray, n: int) -> np.ndarray:
+    eta = rng.standard_normal(n) * sd
+    out, innov, prev = np.empty(n), math.sqrt(1 - rho * rho), 0.0
+    for i in range(n):
+        prev = eta[i] if starts[i] else rho * prev + innov * eta[i]
+        out[i] = prev
+    return out
+
+
+@pytest.mark.parametrize("lengths", [[102] * 8, [1, 5, 1, 30, 2], [1, 1, 1], [7], [40, 3, 17, 1, 9, 22]])
+@pytest.mark.parametrize("rho", [0.0, 0.37, -0.95, 0.95])
+def test_simulated_errors_are_the_ar1_recursion_to_the_last_bit(lengths, rho):
+    """The certificate's AR(1) errors (computed by a linear filter) are exactly the recursion
+    e_i = ρ e_{i−1} + √(1−ρ²) η_i within each entity, restarted at each entity's first row: the
+    same draws give the same coverage figures as the recursion written out."""
+    from reportkit.analysis.coverage import _ar1_errors
+
+    n = sum(lengths)
+    starts = np.zeros(n, dtype=bool)
+    starts[np.r_[0, np.cumsum(lengths)[:-1]]] = True
+    sd = np.random.default_rng(5).uniform(0.2, 2.0, n)
+    got = _ar1_errors(np.random.default_rng(11), rho, sd, starts, n)
+    want = _ar1_written_out(np.random.default_rng(11), rho, sd, starts, n)
+    assert np.array_equal(got, want)

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import signal, stats
 
 from .. import i18n
 from ..errors import AnalysisError
@@ -123,14 +123,27 @@ def ar1_from_residuals(resid: np.ndarray, entity: np.ndarray, order: np.ndarray)
 
 
 def _ar1_errors(rng: np.random.Generator, rho: float, sd: np.ndarray, starts: np.ndarray, n: int) -> np.ndarray:
-    """AR(1) errors for rows sorted by entity then period; ``starts`` marks each entity's first row."""
+    """AR(1) errors for rows sorted by entity then period; ``starts`` marks each entity's first row:
+    ``e_i = η_i`` at an entity's first row, ``e_i = ρ e_{i−1} + √(1−ρ²) η_i`` after it, ``η_i ~ N(0, sd_i²)``.
+
+    The recursion is run by :func:`scipy.signal.lfilter` (the filter ``√(1−ρ²) / (1 − ρ z⁻¹)``),
+    each entity's rows as one row of a padded matrix, started from ``ρ η`` of its first row: the
+    same products and sums as the recursion written out, in the same order."""
     eta = rng.standard_normal(n) * sd
-    out = np.empty(n)
-    innov = math.sqrt(1 - rho * rho)
-    prev = 0.0
-    for i in range(n):
-        prev = eta[i] if starts[i] else rho * prev + innov * eta[i]
-        out[i] = prev
+    first = np.flatnonzero(starts)
+    lengths = np.diff(np.r_[first, n])
+    out = eta.copy()  # each entity's first row: η
+    rest = lengths - 1
+    if rest.max(initial=0) == 0:
+        return out
+    rows = np.repeat(np.arange(len(first)), rest)  # each later row: its entity …
+    cols = np.arange(n - len(first)) - np.repeat(np.cumsum(rest) - rest, rest)  # … and its place after the first row
+    later = np.repeat(first, rest) + 1 + cols
+    padded = np.zeros((len(first), int(rest.max())))
+    padded[rows, cols] = eta[later]
+    filtered, _ = signal.lfilter([math.sqrt(1 - rho * rho)], [1.0, -rho], padded, axis=1,
+                                 zi=(rho * eta[first])[:, None])
+    out[later] = filtered[rows, cols]
     return out
 
 

@@ -39,6 +39,7 @@ is the usual CRV1 t.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Mapping, Sequence
@@ -338,10 +339,19 @@ class WildDesign:
         num = xu @ (w_mat @ self.xtx_inv).T  # G × q
         z = self._partial(self.indicator * u[:, None])  # n × G: M_D(u ⊙ 1_h)
         z = z - self.xt @ (self.xtx_inv @ (a @ z))  # M_X̃
-        # S[g, :, h] = X̃_g' z_{·h}
-        s = np.einsum("ng,nk,nh->gkh", self.indicator, self.xt, z, optimize=True)
+        # S[g, :, h] = X̃_g' z_{·h}: one matrix product per cluster, over its rows
+        order, bounds = self._cluster_rows
+        xs, zs = self.xt[order], z[order]
+        s = np.stack([xs[a:b].T @ zs[a:b] for a, b in bounds])  # G × k × G
         c = np.einsum("qk,gkh->gqh", w_mat @ self.xtx_inv, s, optimize=True)
         return num, c
+
+    @functools.cached_property
+    def _cluster_rows(self) -> tuple[np.ndarray, list[tuple[int, int]]]:
+        """The rows in cluster order and each cluster's slice of them."""
+        order = np.argsort(self.clusters, kind="stable")
+        ends = np.cumsum(np.bincount(self.clusters, minlength=self.n_clusters))
+        return order, list(zip(np.r_[0, ends[:-1]].tolist(), ends.tolist(), strict=True))
 
     def _restricted_resid(self, r_mat: np.ndarray, r: np.ndarray) -> np.ndarray:
         a = self.xtx_inv @ r_mat.T
@@ -370,7 +380,8 @@ class WildDesign:
         u = self._restricted_resid(r_mat, r)
         num, c = self._bootstrap_parts(u, r_mat)
         nb = v @ num  # B × q
-        cb = np.einsum("gqh,bh->bgq", c, v, optimize=True)  # B × G × q
+        g = c.shape[0]
+        cb = (v @ c.reshape(g * q, g).T).reshape(b, g, q)  # B × G × q: c_g(v) = Σ_h C[g, :, h] v_h
         if q == 1:
             den = self.factor * np.einsum("bg,bg->b", cb[:, :, 0], cb[:, :, 0])
             boot = np.abs(nb[:, 0]) / np.sqrt(den)
