@@ -132,7 +132,8 @@ def overlay_narrative(executed: Any, source: Any) -> bool | None:
         if cell.cell_type != "markdown":
             continue
         tags = (new.get("metadata") or {}).get("tags")
-        if cell.source != new.source or (cell.get("metadata") or {}).get("tags") != tags:
+        # papermill gives every executed cell a tags list, empty where the source has none: no edit
+        if cell.source != new.source or list((cell.get("metadata") or {}).get("tags") or ()) != list(tags or ()):
             cell.source = new.source
             if tags is None:
                 cell.metadata.pop("tags", None)

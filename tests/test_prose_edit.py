@@ -97,3 +97,30 @@ def test_overlay_refuses_cells_that_do_not_line_up(fixture_notebook):
     assert overlay_narrative(executed, source) is None
     same = nbformat.read(fixture_notebook("narrative"), as_version=4)
     assert overlay_narrative(same, source) is False
+
+
+def test_the_empty_tag_lists_papermill_adds_are_no_narrative_change(fixture_notebook):
+    """papermill gives every cell of the executed notebook a ``tags`` list, empty where the source
+    has none: that is not an edit, so a reused run is not rewritten."""
+    source = nbformat.read(fixture_notebook("narrative"), as_version=4)
+    assert any(c.cell_type == "markdown" and "tags" not in c.metadata for c in source.cells)
+    executed = nbformat.read(fixture_notebook("narrative"), as_version=4)
+    for cell in executed.cells:
+        cell.metadata.setdefault("tags", [])
+    assert overlay_narrative(executed, source) is False
+
+
+@pytest.mark.e2e
+def test_a_run_reused_without_edits_is_copied_as_it_was_recorded(fixture_notebook, tmp_path):
+    path = _copy(fixture_notebook, tmp_path)
+    cache = RunCache(tmp_path / "cache")
+    key = notebook_code_hash(nbformat.read(path, as_version=4))[:16]
+
+    def run(name):
+        return run_section(path, tmp_path / f"{name}.ipynb", {"level": 150000.0}, cwd=tmp_path, section="s",
+                           run_key=key, cache=cache)
+
+    assert not run("first").reused
+    again = run("again")
+    assert again.reused
+    assert (tmp_path / "again.ipynb").read_bytes() == (tmp_path / "first.ipynb").read_bytes()
