@@ -10,7 +10,7 @@ from queue import Empty
 
 import pytest
 
-from reportkit.kernel_client import client_class
+from reportkit.kernel_client import IOPUB_GAP, client_class
 
 
 class _Channel:
@@ -77,7 +77,7 @@ def test_ready_after_its_own_reply_and_idle_status_without_waiting_for_silence()
     assert kc.sent == ["info-0"]
     assert kc.handled == ["info-0"]  # the reply to this request, not the stale one before it
     assert kc.iopub.queue == []  # everything of the request was read …
-    assert kc.iopub.waits == [0.2, 0.2, 0.2]  # … and no read waited for a silence that ends nothing
+    assert kc.iopub.waits == [IOPUB_GAP] * 3  # … and no read waited for a silence that ends nothing
 
 
 def test_a_request_whose_idle_status_iopub_missed_is_sent_again():
