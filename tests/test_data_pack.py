@@ -386,3 +386,21 @@ def test_the_demo_report_s_data_pack_holds_its_figures_and_tables(demo_runs, tmp
     assert (version / "report-data.xlsx").read_bytes() == path.read_bytes() and verify(version) == []
     (version / "report-data.xlsx").write_bytes(b"changed")
     assert any("report-data.xlsx" in problem for problem in verify(version))
+
+
+def test_years_recorded_as_text_are_numbers_in_the_pack(tmp_path):
+    """The market notebook records its periods as text ("2014"). In the pack a column of years
+    holds numbers, so a spreadsheet sorts, filters and computes with them; a period column with
+    anything but four-digit years ("2024-01", "2024Q1") stays text, as do codes and ids."""
+    years = Data(("年份", "全国网上零售额"), (("2023", 154264), ("2024", 155225)))
+    mixed = Data(("期间", "代码", "值"), (("2024", "0601", 1.0), ("2024-01", "2024", 2.0), ("2024Q1", "1999", 3.0)))
+    data = {"trend": years, "profile": mixed}
+    results = {sid: dataclasses.replace(res, records=tuple(
+        dataclasses.replace(r, data=data[r.name]) if isinstance(r, Figure) else r for r in res.records))
+        for sid, res in results_with_data().items()}
+    path = write_data_pack(tmp_path / "pack.xlsx", fixed_spec(), results, lang="zh", generated=GENERATED)
+    wb = openpyxl.load_workbook(path)
+    header, rows = data_of(wb["图 1 全国网上零售额（数据见表 1）"])
+    assert rows == [(2023, 154264), (2024, 155225)] and all(type(r[0]) is int for r in rows)
+    assert wb["图 1 全国网上零售额（数据见表 1）"].cell(row=DATA_HEADER_ROW + 1, column=1).number_format == "General"
+    assert data_of(wb["图 2 滞后弹性"])[1] == list(mixed.rows)  # all text as recorded

@@ -9,8 +9,9 @@ A build whose spec lists ``xlsx`` in its outputs writes one Excel workbook besid
   the number as the report shows it (「图 2」「表 3」/"Figure 2", "Table 3"), caption, section, unit,
   source and note in rows 1–6, then from row :data:`DATA_HEADER_ROW` its data: a header row and one
   row per recorded row, numbers as numbers, unrounded (to 16 significant digits, as openpyxl writes
-  every float; a table's cells formatted to the decimals the report shows them with), yes/no as the
-  report writes them, text as text (never a formula).
+  every float; a table's cells formatted to the decimals the report shows them with), years as
+  numbers (a year or period column of four-digit years recorded as text, as the market series
+  record them, :func:`_year_columns`), yes/no as the report writes them, text as text (never a formula).
 
 The numbers are the report's own (:func:`~reportkit.render.html.number_figures_and_tables`, the
 numbering the HTML uses), and so are the labels and cross-references in captions and notes
@@ -210,6 +211,27 @@ def _formats(rec: Figure | Table, columns: Sequence[str]) -> list[str | None]:
     return formats
 
 
+# a column of years or periods, and a value that is a year as the market series record it ("2014")
+_YEAR_COLUMN = re.compile(r"(^|_)(year|yr|period)s?$|^(年|年份|年度|期间|时期)$", re.IGNORECASE)
+_YEAR_TEXT = re.compile(r"[12][0-9]{3}")
+
+
+def _year_columns(columns: Sequence[Any], rows: Sequence[Sequence[Any]]) -> set[int]:
+    """Indexes of the columns whose values are years written as text, to be written as numbers:
+    year and period columns (not codes or ids, whose leading zeros matter) in which every value is
+    a four-digit year ("2014") or missing, at least one being text."""
+    found = set()
+    for j, name in enumerate(columns):
+        if not _YEAR_COLUMN.search(str(name).strip()):
+            continue
+        values = [row[j] for row in rows if j < len(row) and row[j] is not None]
+        if (any(isinstance(v, str) for v in values)
+                and all((isinstance(v, str) and _YEAR_TEXT.fullmatch(v)) or (isinstance(v, int) and not isinstance(v, bool))
+                        for v in values)):
+            found.add(j)
+    return found
+
+
 def _width(text: str) -> float:
     """Roughly how wide ``text`` shows in a cell: East Asian characters count double."""
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
@@ -249,8 +271,11 @@ def _data_sheet(ws: Worksheet, meta: Mapping[str, str], rec: Figure | Table, lab
         ws.column_dimensions[letter].width = min(40.0, max(ws.column_dimensions[letter].width or 0, 10.0,
                                                            _width(str(cell.value)) + 2))
     formats = _formats(rec, columns)
+    years = _year_columns(columns, rows)
     for i, values in enumerate(rows, header + 1):
         for j, value in enumerate(values, 1):
+            if j - 1 in years and isinstance(value, str):
+                value = int(value)
             cell = _put(ws, i, j, _value(value, convert, yes_no))
             fmt = formats[j - 1] if j - 1 < len(formats) else None
             if fmt is not None and isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool):
