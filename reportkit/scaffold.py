@@ -334,7 +334,7 @@ subtitle:
 date: {q(date)}
 language: zh        # zh or en; `reportkit build … --lang en` builds the other edition
 theme: default      # templates/themes/<name>
-outputs: [html, pdf]
+outputs: [html, pdf, xlsx]  # xlsx: the data pack report-data.xlsx (the data of every figure and table)
 
 # Sections in report order; add one with `reportkit new section NAME --spec <this file>`.
 sections:

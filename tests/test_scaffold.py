@@ -104,7 +104,8 @@ def test_new_report_spec_loads(report, tmp_path):
     spec = load_spec(report)
     assert report == tmp_path / "reports" / "acme-2025.yaml"
     assert spec.id == "acme-2025" and spec.title.zh == "测试报告" and spec.title.en == "Test report"
-    assert spec.outputs == ("html", "pdf") and spec.language == "zh" and spec.theme == "default"
+    # the data pack too, as the demo: every number of the report with the data behind it
+    assert spec.outputs == ("html", "pdf", "xlsx") and spec.language == "zh" and spec.theme == "default"
     assert [s.id for s in spec.sections] == ["overview"] and spec.summary == ("overview.r_pooled",)
     # relative to the project root (the folder above reports/), as in the demo spec
     # named after the report, so that a second report in the project gets its own first notebook
@@ -234,7 +235,7 @@ def test_scaffolded_section_executes_and_builds_into_a_report(tmp_path):
                      title_zh="渠道结构分析", title_en="Channel mix", data_path=str(PANEL))
     built = build_report(spec_path, out=tmp_path / "build", cache_dir=tmp_path / "cache")
 
-    assert {"html", "pdf"} <= set(built.outputs)
+    assert {"html", "pdf", "xlsx"} <= set(built.outputs)  # the scaffolded figures carry their data
     assert all(p.is_file() and p.stat().st_size > 0 for p in built.outputs.values())
     assert (tmp_path / "build" / "runs" / "channel_mix.ipynb").is_file()
     res = built.results["channel_mix"]
