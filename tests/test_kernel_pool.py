@@ -233,3 +233,31 @@ def test_ctrl_c_during_parallel_sections_interrupts_every_kernel_and_leaves_no_p
     leftovers = [p.name for p in (out / "runs").iterdir()] if (out / "runs").exists() else []
     assert leftovers == [], leftovers
     assert not (out / "report.html").exists()
+
+
+def test_a_template_whose_pool_is_killed_while_it_imports_exits(tmp_path):
+    """The template notices that the process that started it is gone even when that happened
+    during its imports (a batch killed at its start), rather than serving no one for ever."""
+    import psutil
+
+    (tmp_path / "rk_slow_import.py").write_text("import time\ntime.sleep(3)\n", encoding="utf-8")
+    script = ("import os, time\nfrom reportkit.kernel_pool import KernelPool\n"
+              "pool = KernelPool('reportkit', preload=['rk_slow_import'])\n"
+              "print(pool._proc.pid, flush=True)\ntime.sleep(0.5)\nos.kill(os.getpid(), 9)\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")]))}
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60)
+    template = psutil.Process(int(proc.stdout.split()[0]))
+
+    def running() -> bool:
+        try:
+            return template.status() != psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return False
+
+    deadline = time.monotonic() + 15  # its imports end after 3 s; it then checks its parent every second
+    while running() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    alive = running()
+    if alive:
+        template.kill()
+    assert not alive, "the kernel template outlived its pool"
