@@ -47,7 +47,7 @@ from ..errors import RenderError, ReportKitError
 from ..i18n import Text, catalogue, check_language, html_lang
 from ..record import Figure, SectionResults, Table
 from ..spec import ReportSpec
-from ..style.formatting import is_label_column
+from ..style.formatting import is_label_column, is_year_column
 from .html import Numbered, load_strings, number_figures_and_tables, report_references
 from .problems import Problem, raise_if_problems
 
@@ -211,8 +211,7 @@ def _formats(rec: Figure | Table, columns: Sequence[str]) -> list[str | None]:
     return formats
 
 
-# a column of years or periods, and a value that is a year as the market series record it ("2014")
-_YEAR_COLUMN = re.compile(r"(^|_)(year|yr|period)s?$|^(年|年份|年度|期间|时期)$", re.IGNORECASE)
+# a year as the market series record it ("2014")
 _YEAR_TEXT = re.compile(r"[12][0-9]{3}")
 
 
@@ -222,7 +221,7 @@ def _year_columns(columns: Sequence[Any], rows: Sequence[Sequence[Any]]) -> set[
     a four-digit year ("2014") or missing, at least one being text."""
     found = set()
     for j, name in enumerate(columns):
-        if not _YEAR_COLUMN.search(str(name).strip()):
+        if not is_year_column(name):
             continue
         values = [row[j] for row in rows if j < len(row) and row[j] is not None]
         if (any(isinstance(v, str) for v in values)

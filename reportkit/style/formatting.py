@@ -177,6 +177,16 @@ def is_label_column(name: str) -> bool:
     return bool(_LABEL_COLUMN.search(str(name).strip()))
 
 
+# the label columns that hold years or periods (not dates, codes or ids)
+_YEAR_COLUMN = re.compile(r"(^|_)(year|yr|period)s?$|^(年|年份|年度|期间|时期)$", re.IGNORECASE)
+
+
+def is_year_column(name: str) -> bool:
+    """Label columns of years or periods (``year``/``年份``/``期间``), whose values may be years
+    written as text ("2014"); unlike codes and ids, whose leading zeros matter."""
+    return bool(_YEAR_COLUMN.search(str(name).strip()))
+
+
 def format_cell(value: Any, decimals: int | dict[str, int] | None = 2, column: str = "", *, lang: str = "zh") -> str:
     """One table cell. Integers keep no decimals; floats get the table's ``decimals`` (one number,
     or a mapping of column → decimals, other columns 2); label columns (years, periods, codes) are
