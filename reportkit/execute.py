@@ -25,8 +25,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import nbformat
-
 from .atomic import write_atomic
 from .errors import NotebookError, ReportKitError, RunInterrupted
 from .record import INJECTED_TAG
@@ -155,6 +153,8 @@ def _cell_number(injected: list[bool], index: int | None) -> int | None:
 def _executed_cells(path: Path) -> list[Any]:
     """The cells of a saved executed notebook without papermill's error-marker cells, so that
     papermill's cell indices point into the list."""
+    import nbformat  # imported where a notebook is executed, not by every command (see reportkit.notebook_file)
+
     nb = nbformat.read(path, as_version=4)
     return [c for c in nb.cells if ERROR_MARKER_TAG not in _tags(c)]
 
@@ -218,6 +218,7 @@ def execute_notebook(
     to the kernel's environment (e.g. thread limits). ``stop``: set from another thread, it
     interrupts the run as Ctrl-C would (the running cell is interrupted; RunInterrupted is raised).
     """
+    import nbformat  # imported where a notebook is executed, not by every command (see reportkit.notebook_file)
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 

@@ -29,10 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import yaml
 
 from .errors import ParameterError
+from .notebook_file import read_notebook
 
 logger = logging.getLogger(__name__)
 
@@ -166,8 +166,8 @@ def _comments_by_line(source: str) -> dict[int, str]:
 
 
 def _find_parameters_cell(nb: Any) -> int | None:
-    for i, cell in enumerate(nb.cells):
-        if cell.cell_type == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
+    for i, cell in enumerate(nb["cells"]):  # a NotebookNode or reportkit.notebook_file's dict
+        if cell["cell_type"] == "code" and "parameters" in (cell.get("metadata") or {}).get("tags", []):
             return i
     return None
 
@@ -181,7 +181,7 @@ def parameters_cell(nb: Any, notebook: str) -> tuple[int, str]:
             "holding annotated assignments such as `category: str = \"美妆个护\"  # help`",
             notebook=notebook,
         )
-    return index, nb.cells[index].source
+    return index, nb["cells"][index]["source"]
 
 
 _ANNOTATIONS = "str, int, float, bool, list[T] or dict[str, T] with T one of these (list[str], dict[str, str], …)"
@@ -200,16 +200,15 @@ def read_parameters(notebook: str | Path) -> NotebookParameters:
     (``has_cell`` is False).
     """
     path = Path(notebook)
-    try:
-        nb = nbformat.read(path, as_version=4)
-    except FileNotFoundError:
-        raise ParameterError("no such notebook file; expected a .ipynb path", notebook=path) from None
-    except Exception as exc:  # nbformat raises several kinds for unreadable JSON
-        raise ParameterError(f"cannot be read as a Jupyter notebook: {exc}", notebook=path) from exc
+    return parameters_of(read_notebook(path), path)
+
+
+def parameters_of(nb: Any, path: Path) -> NotebookParameters:
+    """:func:`read_parameters` of the notebook ``nb`` already read from ``path``."""
     index = _find_parameters_cell(nb)
     if index is None:
         return NotebookParameters(str(path), (), has_cell=False)
-    source = nb.cells[index].source
+    source = nb["cells"][index]["source"]
     try:
         tree = ast.parse(source)
     except SyntaxError as exc:

@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import nbformat
-
 from .errors import ReportKitError, SpecError
 from .hashing import file_sha256
 from .i18n import check_language, run_language
-from .params import NotebookParameters, read_parameters, validate_parameters
+from .notebook_file import read_notebook
+from .params import NotebookParameters, parameters_of, validate_parameters
 from .provenance import (
     environment_lock,
     notebook_code_hash,
@@ -102,8 +101,8 @@ def content_hash(path: Path) -> str:
 
 
 def _read_notebook(path: Path) -> tuple[NotebookParameters, str, str]:
-    nb = nbformat.read(path, as_version=4)
-    return read_parameters(path), notebook_code_hash(nb), notebook_narrative_hash(nb)
+    nb = read_notebook(path)  # JSON, without nbformat: a batch whose rows are current never imports it
+    return parameters_of(nb, path), notebook_code_hash(nb), notebook_narrative_hash(nb)
 
 
 def notebook_facts(path: Path) -> tuple[NotebookParameters, str, str]:

@@ -117,11 +117,11 @@ def notebook_code_hash(nb: Any) -> str:
     what a kernel computes, so an edited sentence reuses the cached run and only the report is
     rendered again (see :func:`notebook_narrative_hash`, which the build key includes)."""
     digest = hashlib.sha256()
-    for cell in nb.cells:
-        digest.update(cell.cell_type.encode())
+    for cell in nb["cells"]:  # a NotebookNode or reportkit.notebook_file's dict
+        digest.update(cell["cell_type"].encode())
         digest.update(b"\0")
-        if cell.cell_type != "markdown":
-            digest.update(cell.source.encode("utf-8"))
+        if cell["cell_type"] != "markdown":
+            digest.update(cell["source"].encode("utf-8"))
         digest.update(b"\0")
     return digest.hexdigest()
 
@@ -129,10 +129,10 @@ def notebook_code_hash(nb: Any) -> str:
 def notebook_narrative_hash(nb: Any) -> str:
     """Hash of a notebook's markdown cells: their sources and tags (``report``, ``report-zh``, …)."""
     digest = hashlib.sha256()
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "markdown":
             tags = (cell.get("metadata") or {}).get("tags", [])
-            digest.update(json.dumps([cell.source, sorted(tags)], ensure_ascii=False).encode("utf-8"))
+            digest.update(json.dumps([cell["source"], sorted(tags)], ensure_ascii=False).encode("utf-8"))
             digest.update(b"\0")
     return digest.hexdigest()
 
