@@ -10,16 +10,25 @@ parallelism — ``--workers`` chains at a time (what ``xargs -P 2`` gives), each
 folder, with a section that no row changes run once, as the kit shares it. Run that way the plain
 tools do not clash: papermill's kernels take free ports, and the output folders are separate.
 
+The parallel chain runs twice: as a user would script it, and with one BLAS/OpenMP thread per
+process (``OMP_NUM_THREADS``, ``OPENBLAS_NUM_THREADS``, ``MKL_NUM_THREADS`` = 1, the limits the kit
+gives its kernels). Without them, two kernels' OpenBLAS threads oversubscribe two cores; the market
+notebook's ARIMA back-test then takes about three times as long, and the chain's total varies by a
+minute or more from run to run. The second figure shows how much of the kit's lead that one setting
+would give a user of the plain tools.
+
 The kit: `reportkit batch SPEC --matrix CSV --out DIR --workers 2` with an empty run cache (cold),
 the same command again with nothing changed (warm), and once more after changing one row's
 parameters (counting the notebook executions it needed). Keys merged into `bench/results.json`:
 
     batch24_chain_seconds, batch24_cold_seconds, batch24_speedup (serial chain / cold),
     batch24_parallel_chain_seconds, batch24_vs_parallel_chain (cold / parallel chain, target <= 0.3),
+    batch24_parallel_chain_one_thread_seconds, batch24_vs_parallel_chain_one_thread (the same with
+    one thread per process),
     batch24_warm_seconds, batch24_warm_fraction (warm / cold, target <= 0.01),
     batch24_one_row_changed_runs (must be that row's varying sections only: 1 for the demo)
 
-    python bench/bench_batch.py [--rows 24] [--workers 2] [--no-serial]
+    python bench/bench_batch.py [--rows 24] [--workers 2] [--no-serial] [--no-thread-limited-chain]
 """
 
 from __future__ import annotations
@@ -36,15 +45,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from results import merge_results
+from results import merge_results, one_thread_env
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
 
-def _run(cmd: list[str], *, check: bool = True) -> tuple[float, subprocess.CompletedProcess]:
+def _run(cmd: list[str], *, check: bool = True, env: dict[str, str] | None = None) -> tuple[float, subprocess.CompletedProcess]:
     started = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=None if env is None else os.environ | env)
     seconds = time.perf_counter() - started
     if check and proc.returncode != 0:
         raise SystemExit(f"benchmark command failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stderr[-3000:]}")
@@ -95,10 +104,11 @@ def chain_loop(spec_path: Path, rows: list[dict[str, str]], out: Path) -> float:
     return time.perf_counter() - started
 
 
-def chain_parallel(spec_path: Path, rows: list[dict[str, str]], out: Path, workers: int) -> tuple[float, int]:
+def chain_parallel(spec_path: Path, rows: list[dict[str, str]], out: Path, workers: int,
+                   env: dict[str, str] | None = None) -> tuple[float, int]:
     """The same plain tools, ``workers`` chains at a time (what ``xargs -P`` gives), each in its own
     output folder, and a section that no row's values change run once (as the kit shares it).
-    Returns (seconds, notebooks executed)."""
+    ``env``: variables added to every command's environment. Returns (seconds, notebooks executed)."""
     from concurrent.futures import ThreadPoolExecutor
 
     sections = _sections(spec_path)
@@ -113,7 +123,7 @@ def chain_parallel(spec_path: Path, rows: list[dict[str, str]], out: Path, worke
 
     def chain(commands: list[list[str]]) -> None:
         for cmd in commands:
-            _run(cmd)
+            _run(cmd, env=env)
 
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -136,6 +146,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--no-serial", action="store_true",
                         help="skip the serial chain loop (about 16 minutes here); batch24_speedup is then not reported")
+    parser.add_argument("--no-thread-limited-chain", action="store_true",
+                        help="skip the parallel chain with one BLAS/OpenMP thread per process (about 5 minutes here)")
     args = parser.parse_args(argv)
 
     with open(args.matrix, encoding="utf-8-sig", newline="") as fh:
@@ -156,6 +168,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"chain loop: {chain:.1f} s", flush=True)
         parallel, n_jobs = chain_parallel(args.spec, rows, work / "chain-parallel", args.workers)
         print(f"chain, {args.workers} at a time, shared sections once: {parallel:.1f} s ({n_jobs} notebooks)", flush=True)
+        limited = None
+        if not args.no_thread_limited_chain:
+            limited, _ = chain_parallel(args.spec, rows, work / "chain-one-thread", args.workers, env=one_thread_env())
+            print(f"chain, {args.workers} at a time, one BLAS/OpenMP thread per process: {limited:.1f} s", flush=True)
         cold, events = kit_batch(args.spec, matrix, work / "kit", work / "cache", args.workers)
         summary = events[-1]["detail"]
         assert summary["done"] == n and summary["failed"] == 0, summary
@@ -188,6 +204,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{prefix}_cold_seconds": round(cold, 2),
         f"{prefix}_parallel_chain_seconds": round(parallel, 2),
         f"{prefix}_vs_parallel_chain": round(cold / parallel, 3),
+        **({f"{prefix}_parallel_chain_one_thread_seconds": round(limited, 2),
+            f"{prefix}_vs_parallel_chain_one_thread": round(cold / limited, 3)} if limited else {}),
         f"{prefix}_warm_seconds": round(warm, 3),
         f"{prefix}_warm_fraction": round(warm / cold, 4),
         f"{prefix}_one_row_changed_runs": len(executed),
