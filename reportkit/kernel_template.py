@@ -33,6 +33,9 @@ from typing import Any
 
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 
+#: seconds between checks that the template's parent is still there, while it imports
+_PARENT_CHECK = 0.2
+
 
 def os_threads() -> int:
     """Threads of this process as the kernel sees them (``/proc/self/task``); fork is safe at 1."""
@@ -78,6 +81,50 @@ def _reap(*_: Any) -> None:
             return
 
 
+def _exit_with(parent: int) -> None:
+    """While the template imports (seconds; longer on a busy machine), end it within 0.2 s of the
+    process that started it ending: a SIGALRM timer compares the parent pid (no thread: the template
+    must stay single-threaded to fork). :func:`_serve` checks the same while it serves. Call with 0
+    to stop the timer."""
+
+    def check(_signum: int, _frame: Any) -> None:
+        if os.getppid() != parent:
+            os._exit(0)
+
+    if parent:
+        signal.signal(signal.SIGALRM, check)
+        signal.setitimer(signal.ITIMER_REAL, _PARENT_CHECK, _PARENT_CHECK)
+    else:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+
+
+class _LauncherPoller:
+    """Ends a forked kernel when the process that asked for it is gone, as ipykernel's parent poller
+    ends a kernel its launcher started directly.
+
+    A kernel jupyter_client starts is the child of the run's process (``JPY_PARENT_PID``), and
+    ipykernel's ``ParentPollerUnix`` ends it when its parent changes. A forked kernel is the child of
+    this template, so that poller only ends it once it is reparented to pid 1 (never, under a
+    subreaper). This thread checks every second that ``JPY_PARENT_PID`` still exists instead."""
+
+    def __init__(self, pid: int) -> None:
+        import threading
+
+        self.pid = pid
+        self.thread = threading.Thread(target=self._run, name="reportkit-launcher-poller", daemon=True)
+
+    def _run(self) -> None:
+        while True:
+            try:
+                os.kill(self.pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:  # alive, another user's (a reused pid would be too: seconds apart, unlikely)
+                pass
+            time.sleep(1.0)
+
+
 def _become_kernel(request: dict[str, Any], listener: socket.socket, conn: socket.socket) -> None:
     """In the forked child: turn into ``python -m ipykernel_launcher -f CONNECTION_FILE``. Never returns."""
     code = 1
@@ -111,6 +158,9 @@ def _become_kernel(request: dict[str, Any], listener: socket.socket, conn: socke
         app = IPKernelApp.instance(parent_handle=int(os.environ.get("JPY_PARENT_PID") or 0),
                                    interrupt=int(os.environ.get("JPY_INTERRUPT_EVENT") or 0))
         app.initialize()
+        launcher_pid = int(os.environ.get("JPY_PARENT_PID") or 0)
+        if launcher_pid > 1 and launcher_pid != os.getppid():
+            _LauncherPoller(launcher_pid).thread.start()
         if "matplotlib_inline.backend_inline" in sys.modules:
             # imported before a shell existed, its IPython hooks were not installed: do it now, as importing
             # it in a running kernel would have
@@ -169,6 +219,7 @@ def main(argv: list[str]) -> int:
     if not os.environ.get("MPLBACKEND"):  # as IPKernelApp.init_gui_pylab, before matplotlib reads it
         os.environ["MPLBACKEND"] = INLINE_BACKEND
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # stopped by its pool, not by a terminal's Ctrl-C
+    _exit_with(os.getppid())  # a pool killed while this imports does not leave it running
     import importlib
 
     import ipykernel.kernelapp  # noqa: F401 - the kernel machinery every run needs
@@ -191,6 +242,7 @@ def main(argv: list[str]) -> int:
         # a package may name what its functions import lazily (reportkit.analysis.KERNEL_IMPORTS)
         later = getattr(sys.modules.get(name), "KERNEL_IMPORTS", ())
         modules.extend(m for m in later if isinstance(m, str) and m not in modules)
+    _exit_with(0)  # _serve checks from here on; a forked kernel starts without the timer
     stamps = _module_files()
     os.environ.pop("JE_ARROW_MALLOC_CONF", None)  # set for this process only (see kernel_pool)
     signal.signal(signal.SIGCHLD, _reap)

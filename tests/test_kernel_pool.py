@@ -242,7 +242,7 @@ def test_a_template_whose_pool_is_killed_while_it_imports_exits(tmp_path):
 
     (tmp_path / "rk_slow_import.py").write_text("import time\ntime.sleep(3)\n", encoding="utf-8")
     script = ("import os, time\nfrom reportkit.kernel_pool import KernelPool\n"
-              "pool = KernelPool('reportkit', preload=['rk_slow_import'])\n"
+              f"pool = KernelPool('reportkit', preload=['rk_slow_import'], env={ENV!r})\n"
               "print(pool._proc.pid, flush=True)\ntime.sleep(0.5)\nos.kill(os.getpid(), 9)\n")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")]))}
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60)
@@ -261,3 +261,96 @@ def test_a_template_whose_pool_is_killed_while_it_imports_exits(tmp_path):
     if alive:
         template.kill()
     assert not alive, "the kernel template outlived its pool"
+
+
+def test_a_template_ends_soon_after_its_pool_even_in_the_middle_of_its_imports(tmp_path):
+    """A batch killed while its workers' templates import (the first seconds of a batch, longer on a
+    busy machine) leaves no template importing on for seconds: it checks its parent while it imports."""
+    import psutil
+
+    (tmp_path / "rk_slower_import.py").write_text("import time\ntime.sleep(20)\n", encoding="utf-8")
+    script = ("import os, time\nfrom reportkit.kernel_pool import KernelPool\n"
+              f"pool = KernelPool('reportkit', preload=['rk_slower_import'], env={ENV!r})\n"
+              "print(pool._proc.pid, flush=True)\ntime.sleep(1.0)\nos.kill(os.getpid(), 9)\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")]))}
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60)
+    killed = time.monotonic()
+    template = psutil.Process(int(proc.stdout.split()[0]))
+
+    def running() -> bool:
+        try:
+            return template.status() != psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return False
+
+    while running() and time.monotonic() - killed < 10:  # its import alone lasts 20 s
+        time.sleep(0.05)
+    lived = time.monotonic() - killed
+    if running():
+        template.kill()
+    assert lived < 3, f"the kernel template was still importing {lived:.1f} s after its pool was killed"
+
+
+SUBREAPER = """\
+import ctypes, json, os, subprocess, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+assert libc.prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER: orphans below come to this process, not pid 1
+worker = subprocess.Popen([sys.executable, "-c", sys.argv[1], *sys.argv[2:]], stdout=subprocess.PIPE, text=True)
+kernel, forked = json.loads(worker.stdout.readline())
+worker.kill()
+worker.wait()
+
+def alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+killed = time.monotonic()
+while alive(kernel) and time.monotonic() - killed < 8:
+    try:
+        while os.waitpid(-1, os.WNOHANG)[0]:  # reap what is reparented here
+            pass
+    except ChildProcessError:
+        pass
+    time.sleep(0.05)
+lived = time.monotonic() - killed
+if alive(kernel):
+    os.kill(kernel, 9)
+print(json.dumps({"forked": forked, "lived": lived}))
+"""
+
+WORKER = """\
+import json, os, sys, threading, time
+from reportkit.execute import execute_notebook
+from reportkit.kernel_pool import KernelPool
+nb, out, pidfile = sys.argv[1:4]
+env = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+pool = KernelPool("reportkit", preload=["json"], env=env)
+threading.Thread(target=execute_notebook, args=(nb, out, {}), daemon=True,
+                 kwargs={"cwd": os.path.dirname(nb), "kernels": pool, "env": env}).start()
+while not os.path.exists(pidfile) or not open(pidfile).read().endswith("\\n"):
+    time.sleep(0.05)
+print(open(pidfile).read().strip(), flush=True)
+time.sleep(120)
+"""
+
+
+def test_a_forked_kernel_ends_with_the_process_that_ran_it_under_a_subreaper(tmp_path):
+    """A kernel forked from the template is the template's child, not the run's process's; when that
+    process is killed (a batch worker), the kernel ends too, as a kernel jupyter_client started would,
+    also where orphans are adopted by a subreaper (a container's init, systemd) rather than pid 1."""
+    pidfile = tmp_path / "kernel.pid"
+    nb = new_notebook(cells=[new_code_cell(
+        "import json, os, time\n"
+        f"open({str(pidfile)!r}, 'w').write(json.dumps([os.getpid(), os.getppid() != int(os.environ['JPY_PARENT_PID'])]) + '\\n')\n"
+        "time.sleep(60)")])
+    nb.metadata["kernelspec"] = {"name": "reportkit", "display_name": "Python (reportkit)", "language": "python"}
+    nbformat.write(nb, tmp_path / "sleeps.ipynb")
+    proc = subprocess.run([sys.executable, "-c", SUBREAPER, WORKER, str(tmp_path / "sleeps.ipynb"),
+                           str(tmp_path / "out.ipynb"), str(pidfile)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["forked"], "the kernel was not forked from the template"
+    assert result["lived"] < 4, f"the kernel ran on {result['lived']:.1f} s after the process that ran it was killed"
