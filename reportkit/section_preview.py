@@ -387,21 +387,23 @@ def _preview_page(rendered: str, section_id: str, *, lang: str, more_label: str,
             f"{chapter}\n{more}\n<script>{script}</script></body></html>\n")
 
 
-def _note(source: PreviewInput, *, title: str, where: str) -> tuple[str, ...]:
-    lines = [f"Preview of {title}{where}, laid out as the report lays it out; figures and tables are numbered "
-             "within this chapter."]
+def _note(source: PreviewInput, *, title: str, where: str, lang: str) -> tuple[str, ...]:
+    """The note above the preview, in ``lang`` (the catalogue's ``preview`` group)."""
+    from .i18n import catalogue
+
+    t = catalogue("preview", lang)
+    lines = [t["shown"].format(title=title, where=where)]
     if source.run_start is None:
-        lines.append("Records: all this kernel made (no run of the parameters cell seen).")
+        lines.append(t["records_all"])
     else:
-        lines.append(f"Records: those of the current run, made since the parameters cell last ran (In [{source.run_start}]).")
+        lines.append(t["records_run"].format(n=source.run_start))
     if source.left_out:
         n = len(source.left_out)
-        lines.append(f"Left out {n} older record{'s' if n > 1 else ''} that this run did not make again: "
-                     f"{', '.join(source.left_out)}.")
+        lines.append(t["left_out_one" if n == 1 else "left_out_many"].format(n=n, names=", ".join(source.left_out)))
     if source.saved_at is not None:
-        lines.append(f"Narrative as saved at {source.saved_at:%H:%M}; save the notebook to see your edits.")
+        lines.append(t["narrative_saved"].format(time=f"{source.saved_at:%H:%M}"))
     else:
-        lines.append("No narrative cells: the notebook file was not found (pass notebook=…).")
+        lines.append(t["no_narrative"])
     return tuple(lines)
 
 
@@ -414,7 +416,7 @@ def render_preview(*, title: str | None = None, lang: str | None = None, theme: 
     notebook, else the notebook's first heading); ``lang``: default the kernel's
     (``rk.use_language``); ``theme``: default the spec's, else ``default``; ``height``: a fixed
     frame height in px (default: the frame fits its content); ``history``: see :func:`collect`."""
-    from .i18n import Text, check_language, current_language
+    from .i18n import Text, catalogue, check_language, current_language
     from .render.html import APPENDIX_PREFIX, load_strings, render_html
     from .spec import ReportSpec
 
@@ -431,7 +433,7 @@ def render_preview(*, title: str | None = None, lang: str | None = None, theme: 
         if title is not None:
             sec = sec.model_copy(update={"title": Text.coerce(title)})
         spec = spec.model_copy(update={"sections": (sec,), "summary": ()})
-        where = f" (section {sec.id!r} of {Path(spec.source_path).name})"
+        where = catalogue("preview", lang)["where"].format(section=repr(sec.id), spec=Path(spec.source_path).name)
     else:
         heading = title if title is not None else _heading(path)
         spec = ReportSpec.model_validate({
@@ -451,7 +453,7 @@ def render_preview(*, title: str | None = None, lang: str | None = None, theme: 
     token = uuid.uuid4().hex[:12]
     page = _preview_page(rendered, section_id, lang=lang, more_label=more_label, token=token, with_summary=with_summary)
     heading = _cut(r'(?<=<span class="chapter-name">).*?(?=</span>)', page)
-    return Preview(page=page, note=_note(source, title=html.unescape(heading) or section_id, where=where),
+    return Preview(page=page, note=_note(source, title=html.unescape(heading) or section_id, where=where, lang=lang),
                    source=source, height=height, token=token)
 
 

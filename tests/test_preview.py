@@ -255,11 +255,16 @@ def test_records_made_before_the_parameters_cell_last_ran_are_left_out_and_named
     shown = render_preview(notebook=path, history=kernel.history)
     assert shown.source.run_start == start and shown.source.left_out == ("true_total",)
     assert "模拟数据的真实长期弹性" not in shown.page
-    note = "\n".join(shown.note)
-    assert f"since the parameters cell last ran (In [{start}])" in note
-    assert "Left out 1 older record that this run did not make again: true_total." in note
-    assert "Narrative as saved at" in note and "save the notebook to see your edits" in note
-    assert repr(shown) == note and "Left out 1 older record" in shown._repr_html_()
+    note = "\n".join(shown.note)  # in the kernel's language, as the report is
+    assert f"参数单元格上次运行（In [{start}]）以来" in note
+    assert "未显示 1 条本次运行没有重新生成的较早记录：true_total。" in note
+    assert "保存的版本；保存笔记本后即可看到修改。" in note
+    assert repr(shown) == note and "未显示 1 条" in shown._repr_html_()
+    english = "\n".join(render_preview(notebook=path, history=kernel.history, lang="en").note)
+    assert f"since the parameters cell last ran (In [{start}])" in english
+    assert "Left out 1 older record that this run did not make again: true_total." in english
+    assert "Narrative as saved at" in english and "save the notebook to see your edits" in english
+    assert "section 'market' of demo.yaml" in english
 
 
 def test_nothing_recorded_since_the_parameters_cell_ran_says_so(tmp_path, monkeypatch):
@@ -295,7 +300,7 @@ def test_the_heading_is_the_sections_title_and_the_appendix_is_a_panel(tmp_path,
     shown = render_preview(notebook=path, history=kernel.history)
     chapter = _chapter(shown.page, "market")
     assert '<span class="chapter-name">市场规模与增长</span>' in chapter and "Preview" not in chapter
-    assert "section 'market' of demo.yaml" in shown.note[0]
+    assert shown.note[0] == "市场规模与增长（demo.yaml 的 'market' 节）的预览，版式与报告相同；图表在本章内编号。"
     panel = shown.page.split('<details class="rk-preview-more" id="rk-preview-more">', 1)[1]
     assert panel.startswith("<summary>研究方法 · 诊断与补充结果</summary>")
     assert 'id="appendix-methods"' in panel and "年均增速按首末年份计算。" in panel and "数据检查" in panel

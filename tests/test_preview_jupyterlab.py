@@ -196,7 +196,7 @@ def test_the_preview_in_jupyterlab(browser, lab, tmp_path):  # noqa: F811 - the 
         heading = frame.locator("#section-engagement .chapter-name").inner_text()
         assert heading == "内容种草与电商转化"  # the section's title in the report spec, not "Preview"
         note = page.locator(".reportkit-preview-note").inner_text()
-        assert "since the parameters cell last ran" in note and "Narrative as saved at" in note, note
+        assert "参数单元格上次运行" in note and "保存的版本" in note, note  # in the report's language
         page.wait_for_function(f"() => document.querySelector(\"{FRAME}\").getBoundingClientRect().height > 2000")
         height = frame_el.bounding_box()["height"]
         content = frame.locator("body").evaluate("b => b.getBoundingClientRect().bottom")
@@ -253,10 +253,10 @@ def test_the_preview_in_jupyterlab(browser, lab, tmp_path):  # noqa: F811 - the 
         page.keyboard.insert_text(changed)
         page.keyboard.press("Escape")
         _run_all(page, lab)
-        page.wait_for_function("() => /Left out/.test(document.querySelector('.reportkit-preview-note').textContent)")
+        page.wait_for_function("() => /未显示/.test(document.querySelector('.reportkit-preview-note').textContent)")
         frame.locator("#section-engagement").wait_for()
         note = page.locator(".reportkit-preview-note").inner_text()
-        assert "Left out 1 older record that this run did not make again: true_total." in note, note
+        assert "未显示 1 条本次运行没有重新生成的较早记录：true_total。" in note, note
         assert frame.locator(f"text={STALE_LABEL}").count() == 0
         assert frame.locator("#section-engagement").inner_text().count("订单数") > 0  # the new conversion metric
         page.screenshot(path=str(shots / "04-after-parameter-change.png"))
