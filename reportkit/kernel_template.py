@@ -179,8 +179,7 @@ def _become_kernel(request: dict[str, Any], listener: socket.socket, conn: socke
             os._exit(code)
 
 
-def _serve(listener: socket.socket, stamps: dict[str, int]) -> None:
-    parent = os.getppid()
+def _serve(listener: socket.socket, stamps: dict[str, int], parent: int) -> None:
     listener.settimeout(1.0)
     while True:
         try:
@@ -219,7 +218,8 @@ def main(argv: list[str]) -> int:
     if not os.environ.get("MPLBACKEND"):  # as IPKernelApp.init_gui_pylab, before matplotlib reads it
         os.environ["MPLBACKEND"] = INLINE_BACKEND
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # stopped by its pool, not by a terminal's Ctrl-C
-    _exit_with(os.getppid())  # a pool killed while this imports does not leave it running
+    pool_pid = os.getppid()  # its pool's process
+    _exit_with(pool_pid)  # a pool killed while this imports does not leave it running
     import importlib
 
     import ipykernel.kernelapp  # noqa: F401 - the kernel machinery every run needs
@@ -254,7 +254,7 @@ def main(argv: list[str]) -> int:
     sys.stdout.write(json.dumps(ready) + "\n")
     sys.stdout.flush()
     try:
-        _serve(listener, stamps)
+        _serve(listener, stamps, pool_pid)
     finally:
         listener.close()
     return 0

@@ -352,5 +352,5 @@ def test_a_forked_kernel_ends_with_the_process_that_ran_it_under_a_subreaper(tmp
                            str(tmp_path / "out.ipynb"), str(pidfile)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
     result = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert result["forked"], "the kernel was not forked from the template"
+    assert result["forked"], f"the kernel was not forked from the template: {result}"
     assert result["lived"] < 4, f"the kernel ran on {result['lived']:.1f} s after the process that ran it was killed"
