@@ -235,17 +235,18 @@ def test_ctrl_c_during_parallel_sections_interrupts_every_kernel_and_leaves_no_p
     assert not (out / "report.html").exists()
 
 
-def test_a_template_whose_pool_is_killed_while_it_imports_exits(tmp_path):
-    """The template notices that the process that started it is gone even when that happened
-    during its imports (a batch killed at its start), rather than serving no one for ever."""
+def _pool_killed_while_importing(tmp_path, *, import_seconds: int, kill_after: float):
+    """A process opens a pool whose template imports a module taking ``import_seconds``, then is
+    killed ``kill_after`` s later. Returns (when it was killed, running() of the template, the template)."""
     import psutil
 
-    (tmp_path / "rk_slow_import.py").write_text("import time\ntime.sleep(3)\n", encoding="utf-8")
+    (tmp_path / "rk_slow_import.py").write_text(f"import time\ntime.sleep({import_seconds})\n", encoding="utf-8")
     script = ("import os, time\nfrom reportkit.kernel_pool import KernelPool\n"
               f"pool = KernelPool('reportkit', preload=['rk_slow_import'], env={ENV!r})\n"
-              "print(pool._proc.pid, flush=True)\ntime.sleep(0.5)\nos.kill(os.getpid(), 9)\n")
+              f"print(pool._proc.pid, flush=True)\ntime.sleep({kill_after})\nos.kill(os.getpid(), 9)\n")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")]))}
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60)
+    killed = time.monotonic()
     template = psutil.Process(int(proc.stdout.split()[0]))
 
     def running() -> bool:
@@ -254,6 +255,14 @@ def test_a_template_whose_pool_is_killed_while_it_imports_exits(tmp_path):
         except psutil.NoSuchProcess:
             return False
 
+    return killed, running, template
+
+
+def test_a_template_whose_pool_is_killed_while_it_imports_exits(tmp_path):
+    """The template notices that the process that started it is gone even when that happened
+    during its imports (a batch killed at its start), rather than serving no one for ever."""
+
+    killed, running, template = _pool_killed_while_importing(tmp_path, import_seconds=3, kill_after=0.5)
     deadline = time.monotonic() + 15  # its imports end after 3 s; it then checks its parent every second
     while running() and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -266,23 +275,8 @@ def test_a_template_whose_pool_is_killed_while_it_imports_exits(tmp_path):
 def test_a_template_ends_soon_after_its_pool_even_in_the_middle_of_its_imports(tmp_path):
     """A batch killed while its workers' templates import (the first seconds of a batch, longer on a
     busy machine) leaves no template importing on for seconds: it checks its parent while it imports."""
-    import psutil
 
-    (tmp_path / "rk_slower_import.py").write_text("import time\ntime.sleep(20)\n", encoding="utf-8")
-    script = ("import os, time\nfrom reportkit.kernel_pool import KernelPool\n"
-              f"pool = KernelPool('reportkit', preload=['rk_slower_import'], env={ENV!r})\n"
-              "print(pool._proc.pid, flush=True)\ntime.sleep(1.0)\nos.kill(os.getpid(), 9)\n")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")]))}
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60)
-    killed = time.monotonic()
-    template = psutil.Process(int(proc.stdout.split()[0]))
-
-    def running() -> bool:
-        try:
-            return template.status() != psutil.STATUS_ZOMBIE
-        except psutil.NoSuchProcess:
-            return False
-
+    killed, running, template = _pool_killed_while_importing(tmp_path, import_seconds=20, kill_after=1.0)
     while running() and time.monotonic() - killed < 10:  # its import alone lasts 20 s
         time.sleep(0.05)
     lived = time.monotonic() - killed
