@@ -172,6 +172,7 @@ class Manifest:
     timings_seconds: dict[str, float] = field(default_factory=dict)
     summary: tuple[str, ...] = ()  # the spec's key figures ("section.metric"), as the executive summary shows them
     release_notes: str | None = None  # the spec's release notes in the build's language (the client's page)
+    spec_language: str | None = None  # the spec's own language (None: a build from before this field)
 
     # ------------------------------------------------------------------ making
     @classmethod
@@ -198,6 +199,7 @@ class Manifest:
                        for src in spec.data),
             sections=tuple(sections), build_key=build_key, summary=tuple(spec.summary),
             release_notes=spec.release_notes.get(plan.lang) if spec.release_notes else None,
+            spec_language=spec.language,
         )
 
     def with_outputs(self, outputs: Mapping[str, Path], out_dir: Path, *, pdf_pages: int | None,
@@ -210,6 +212,16 @@ class Manifest:
                        timings_seconds=dict(timings))
 
     # ------------------------------------------------------------------ reading
+    @property
+    def release_folder(self) -> str:
+        """The folder of this build's releases under a client: the report id for the spec's own
+        language, ``<report>-<language>`` for another (as :func:`reportkit.build.default_out_dir`
+        names build folders), so that each language edition has its own versions and latest
+        pointer. A build from before ``spec_language`` was recorded: the report id."""
+        if self.spec_language is None or self.language == self.spec_language:
+            return self.report
+        return f"{self.report}-{self.language}"
+
     @property
     def build_info(self) -> BuildInfo:
         """What the report's appendix shows."""
@@ -261,6 +273,7 @@ class Manifest:
             "timings_seconds": dict(self.timings_seconds),
             "summary": list(self.summary),
             "release_notes": self.release_notes,
+            "spec_language": self.spec_language,
         }
 
     def to_json(self) -> str:
@@ -347,6 +360,7 @@ class _Reader:
             # added later: optional, so that a build from before them can still be published
             summary=tuple(self.strings(get(data, "summary", "", list), "summary")) if "summary" in data else (),
             release_notes=get(data, "release_notes", "", (str, type(None))) if "release_notes" in data else None,
+            spec_language=get(data, "spec_language", "", (str, type(None))) if "spec_language" in data else None,
         )
 
     def data_file(self, d: Any, where: str) -> DataFile:

@@ -116,6 +116,9 @@ def test_english_edition(en_build):
     html = en_build.outputs["html"].read_text(encoding="utf-8")
     assert 'lang="en"' in html
     assert not RESOURCE_REF.findall(html)
+    manifest = en_build.manifest  # published beside the zh edition, not over it
+    assert (manifest.language, manifest.spec_language) == ("en", "zh")
+    assert manifest.release_folder == f"{manifest.report}-en"
 
 
 def test_cli_refuses_unknown_parameter_before_a_kernel_starts(tmp_path):

@@ -54,11 +54,23 @@ def test_round_trip_is_exact():
     assert Manifest.from_json(sample_manifest(pdf_pages=None, git=GitState("unknown", None)).to_json()).pdf_pages is None
 
 
+def test_the_specs_language_names_the_release_folder_of_another_language():
+    en = sample_manifest(language="en", spec_language="zh")
+    assert Manifest.from_json(en.to_json()) == en
+    assert en.release_folder == "china-ecommerce-2024-en"
+    assert sample_manifest(spec_language="zh").release_folder == "china-ecommerce-2024"
+    assert sample_manifest(language="zh-Hant", spec_language="zh").release_folder == "china-ecommerce-2024-zh-Hant"
+    data = json.loads(en.to_json())
+    del data["spec_language"]  # a build from before the key: read, and its releases keep the report's folder
+    older = Manifest.from_json(json.dumps(data))
+    assert older.spec_language is None and older.release_folder == "china-ecommerce-2024"
+
+
 def test_the_json_keeps_the_manifest_shape():
     data = json.loads(sample_manifest().to_json())
     assert list(data) == ["report", "title", "language", "theme", "edition", "spec", "generated", "git",
                           "reportkit_version", "environment", "data", "sections", "outputs", "files", "build_key",
-                          "pdf_pages", "timings_seconds", "summary", "release_notes"]
+                          "pdf_pages", "timings_seconds", "summary", "release_notes", "spec_language"]
     assert data["git"] == {"commit": "0" * 40, "dirty": False}
     assert data["data"][0] == {"path": "data/nbs_online_retail_annual.csv", "sha256": "a" * 64,
                                "source": "国家统计局", "licence": "CC-BY"}

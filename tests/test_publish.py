@@ -18,14 +18,15 @@ from reportkit.publish.release import releases_of
 
 
 def fake_build(folder: Path, *, report: str = "china-ecommerce-2024", html: str = "<p>报告</p>",
-               generated: str = "2026-11-26T03:00:00+00:00") -> Path:
-    """A finished build as `reportkit build` leaves it: outputs plus a manifest with their hashes."""
+               generated: str = "2026-11-26T03:00:00+00:00", **changes) -> Path:
+    """A finished build as `reportkit build` leaves it: outputs plus a manifest with their hashes
+    (``changes``: other manifest fields, e.g. ``language``, ``spec_language``, ``edition``)."""
     folder.mkdir(parents=True, exist_ok=True)
     outputs = {"report.html": html.encode("utf-8"), "report.pdf": b"%PDF-1.7 " + html.encode("utf-8")}
     for name, data in outputs.items():
         (folder / name).write_bytes(data)
     manifest = sample_manifest(
-        report=report, title="中国电子商务行业发展报告", language="zh", generated=generated,
+        **({"title": "中国电子商务行业发展报告", "language": "zh"} | changes), report=report, generated=generated,
         outputs={"html": "report.html", "pdf": "report.pdf"},
         files=tuple(OutputFile(n, len(d), hashlib.sha256(d).hexdigest()) for n, d in outputs.items()),
         sections=(SectionEntry(id="market", notebook="notebooks/market_trends.ipynb", executed_notebook="runs/market.ipynb",
@@ -317,3 +318,58 @@ def test_a_rerun_after_a_stop_between_the_version_and_the_pointer_moves_the_poin
     # re-publishing the older build does not move the pointer back
     publish(fake_build(tmp_path / "a"), dest, client="acme")
     assert json.loads((report / "latest.json").read_text(encoding="utf-8"))["version"] == again.version
+
+
+# --------------------------------------------------------------------------- what a client may receive
+
+
+def test_an_analyst_edition_is_not_published_to_a_client(tmp_path):
+    """The analyst edition shows the notebooks' code; a client's output hides it (nothing is written)."""
+    build = fake_build(tmp_path / "build", edition="analyst")
+    with pytest.raises(PublishError) as err:
+        publish(build, tmp_path / "dest", client="acme")
+    message = str(err.value)
+    assert str(build) in message and "'analyst'" in message and "client edition" in message
+    assert not (tmp_path / "dest" / "acme").exists()
+
+
+def test_a_batch_with_an_analyst_edition_row_publishes_nothing(tmp_path):
+    batch = tmp_path / "batch"
+    fake_build(batch / "acme")
+    fake_build(batch / "globex", edition="analyst")
+    rows = [{"id": "acme", "status": "done"}, {"id": "globex", "status": "done"}]
+    (batch / "index.json").write_text(json.dumps({"rows": rows}), encoding="utf-8")
+    with pytest.raises(PublishError, match="globex"):
+        publish(batch, tmp_path / "dest")
+    assert not (tmp_path / "dest").exists() or not any((tmp_path / "dest").rglob("*.json"))
+
+
+def test_each_language_edition_of_a_report_has_its_own_folder_and_latest(tmp_path):
+    """zh (the spec's language) and en builds of one report: two reports on the client's page, each
+    with its own pointer, not one pointer that flips between languages."""
+    dest = tmp_path / "dest"
+    zh = publish(fake_build(tmp_path / "zh", spec_language="zh"), dest, client="acme")[0]
+    en = publish(fake_build(tmp_path / "en", html="<p>report</p>", language="en", spec_language="zh",
+                            title="China e-commerce", generated="2026-11-27T03:00:00+00:00"), dest, client="acme")[0]
+    assert (zh.report, en.report) == ("china-ecommerce-2024", "china-ecommerce-2024-en")
+    for release in (zh, en):
+        folder = dest / "acme" / release.report
+        assert json.loads((folder / "latest.json").read_text(encoding="utf-8"))["version"] == release.version
+        assert verify(folder / release.version) == []
+    manifest = json.loads((dest / "acme" / en.report / en.version / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["report"] == "china-ecommerce-2024-en" and manifest["build"]["report"] == "china-ecommerce-2024"
+    assert manifest["build"]["language"] == "en"
+    assert sorted(releases_of(open_store(dest), "acme")) == ["china-ecommerce-2024", "china-ecommerce-2024-en"]
+    index = (dest / "acme" / "index.html").read_text(encoding="utf-8")
+    assert f'href="china-ecommerce-2024/{zh.version}/report.pdf"' in index
+    assert f'href="china-ecommerce-2024-en/{en.version}/report.pdf"' in index
+
+
+def test_a_build_in_the_specs_own_language_keeps_the_report_folder(tmp_path):
+    """An en spec's en build goes to <report>, its zh build to <report>-zh; a build whose manifest
+    predates spec_language goes to <report>, as before."""
+    dest = tmp_path / "dest"
+    en = publish(fake_build(tmp_path / "en", language="en", spec_language="en"), dest, client="acme")[0]
+    zh = publish(fake_build(tmp_path / "zh", html="<p>中文</p>", spec_language="en"), dest, client="acme")[0]
+    old = publish(fake_build(tmp_path / "old", html="<p>old</p>", language="en", report="older"), dest, client="acme")[0]
+    assert (en.report, zh.report, old.report) == ("china-ecommerce-2024", "china-ecommerce-2024-zh", "older")

@@ -17,7 +17,7 @@ from pathlib import Path
 from ..errors import PublishError
 from ..storage import Store, is_url, open_store
 from .clients import check_case_clashes, check_client_id
-from .release import MANIFEST, Release, publish_build, verify_release
+from .release import MANIFEST, Release, client_manifest, publish_build, verify_release
 
 __all__ = ["publish", "verify", "share", "check_client_id", "open_store", "Release", "Store"]
 
@@ -55,6 +55,8 @@ def publish(source: str | Path, dest: str | Path | Store, *, client: str | None 
         if not finished:
             raise PublishError(f"the batch {source} has no finished rows to publish (see its index.html)")
         check_case_clashes(store, finished.items())
+        for row_id in finished:  # an analyst-edition row (or one without a manifest) publishes nothing
+            client_manifest(source / row_id)
         return [publish_build(store, source / row_id, row_id, dry_run=dry_run, fail_after=fail_after, source=where)
                 for row_id, where in finished.items()]
     if client is None:

@@ -1,5 +1,10 @@
 """Releases: a finished build copied to ``DEST/<client>/<report>/<version>/``, immutable.
 
+``<report>`` is the report id for a build in the spec's own language and ``<report>-<language>``
+for another language edition (:attr:`~reportkit.manifest.Manifest.release_folder`): each edition
+has its own versions and latest pointer, and its own card on the client's page. Only the client
+edition is published; the analyst edition (with the notebooks' code) is refused.
+
 A release holds the build's client outputs (``report.html``, ``report.pdf`` and, when the build
 wrote one, the data pack ``report-data.xlsx``), a thumbnail of the PDF's cover (``cover.png``, for
 the client's page) and a ``manifest.json`` with the SHA-256 and size of each, the build's
@@ -63,10 +68,10 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def read_build(build_dir: str | Path) -> tuple[Manifest, dict[str, bytes]]:
-    """The build's manifest and the bytes of its client outputs, each checked against the hash
-    the build recorded: a damaged or unfinished build is refused, not published (a manifest that
-    is malformed or from an older reportkit: a ManifestError naming the key)."""
+def client_manifest(build_dir: str | Path) -> Manifest:
+    """The manifest of a build that may go to a client: a missing manifest, or a build of an
+    edition other than ``client`` (the analyst edition shows the notebooks' code), is refused with
+    a PublishError naming the folder (a malformed or older manifest: a ManifestError naming the key)."""
     build_dir = Path(build_dir)
     try:
         text = (build_dir / MANIFEST).read_text(encoding="utf-8")
@@ -74,6 +79,19 @@ def read_build(build_dir: str | Path) -> tuple[Manifest, dict[str, bytes]]:
         raise PublishError(f"{build_dir} has no {MANIFEST}; expected a finished build folder "
                            "(reportkit build … --out DIR) or a batch folder (with index.json)") from None
     manifest = Manifest.from_json(text, path=build_dir / MANIFEST)
+    if manifest.edition != "client":
+        raise PublishError(f"{build_dir} is the {manifest.edition!r} edition (its {MANIFEST} says so), which shows "
+                           "the notebooks' code; clients receive the client edition only: build the report "
+                           "without --edition, then publish that folder")
+    return manifest
+
+
+def read_build(build_dir: str | Path) -> tuple[Manifest, dict[str, bytes]]:
+    """The build's manifest (:func:`client_manifest`) and the bytes of its client outputs, each
+    checked against the hash the build recorded: a damaged or unfinished build is refused, not
+    published."""
+    build_dir = Path(build_dir)
+    manifest = client_manifest(build_dir)
     recorded = {f.path: f.sha256 for f in manifest.files}
     files: dict[str, bytes] = {}
     for name in PUBLISHED:
@@ -99,13 +117,14 @@ def version_of(manifest: Manifest, files: dict[str, bytes]) -> str:
     return f"{date}-{digest.hexdigest()[:12]}"
 
 
-def _release_manifest(manifest: Manifest, files: dict[str, bytes], client: str, version: str) -> dict[str, Any]:
+def _release_manifest(manifest: Manifest, files: dict[str, bytes], client: str, report: str,
+                      version: str) -> dict[str, Any]:
     build = manifest.to_dict()
     keep = ("report", "title", "language", "theme", "edition", "spec", "generated", "git", "reportkit_version",
-            "environment", "data", "build_key", "pdf_pages", "summary", "release_notes")
+            "environment", "data", "build_key", "pdf_pages", "summary", "release_notes", "spec_language")
     return {
         "client": client,
-        "report": manifest.report,
+        "report": report,  # the release folder: the report id, with the language for another edition
         "version": version,
         "published": datetime.now(UTC).isoformat(timespec="seconds"),
         "files": {name: {"sha256": _sha256(data), "bytes": len(data)} for name, data in sorted(files.items())},
@@ -138,7 +157,7 @@ def publish_build(store: Store, build_dir: str | Path, client: str, *, dry_run: 
     check_case_clashes(store, [(client, source)])
     build, files = read_build(build_dir)
     report_source = f"{Path(build_dir) / MANIFEST} (report id)"
-    report = check_folder_id(build.report, what="report id", source=report_source, error=PublishError)
+    report = check_folder_id(build.release_folder, what="report id", source=report_source, error=PublishError)
     check_case_clashes(store, [(report, report_source)], parts=(client,), what="report id",
                        mixing=f"two reports of client {client!r}")
     version = version_of(build, files)
@@ -154,7 +173,7 @@ def publish_build(store: Store, build_dir: str | Path, client: str, *, dry_run: 
         cover = cover_thumbnail(files["report.pdf"])
         if cover is not None:
             files = {**files, COVER: cover}
-    manifest = _release_manifest(build, files, client, version)
+    manifest = _release_manifest(build, files, client, report, version)
     release = Release(client, report, version, manifest["files"], True, location,
                       [*(store.display(client, report, version, n) for n in [*sorted(files), MANIFEST]),
                        store.display(client, report, LATEST), store.display(client, INDEX)])
