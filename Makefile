@@ -9,6 +9,10 @@ STAMP   = $(VENV)/.reportkit-installed
 KERNEL  = $(VENV)/share/jupyter/kernels/reportkit/kernel.json
 SPEC   ?= reports/china-ecommerce-2024.yaml
 PYTEST_ARGS ?=
+# pytest-xdist: one test process per core (auto); a test module stays in one process (loadfile), so
+# its module-scoped fixtures (a built report, a server) are made once. TEST_WORKERS=0: one process.
+TEST_WORKERS ?= auto
+XDIST = -n $(TEST_WORKERS) --dist loadfile
 
 .PHONY: setup bytecode hooks lint report report-en test test-fast bench fonts chromium clean lab
 
@@ -81,10 +85,10 @@ lint: setup
 # `make lint` runs first: the import contracts, ruff and mypy (see the lint target).
 test: setup lint
 	$(VENV)/bin/deptry .
-	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(VENV)/bin/pytest $(PYTEST_ARGS)
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(VENV)/bin/pytest $(XDIST) $(PYTEST_ARGS)
 
 test-fast: setup
-	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(VENV)/bin/pytest -m "not e2e" $(PYTEST_ARGS)
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(VENV)/bin/pytest $(XDIST) -m "not e2e" $(PYTEST_ARGS)
 
 bench: setup
 	$(PY) bench/bench_build.py
