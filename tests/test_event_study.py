@@ -349,3 +349,90 @@ def test_sun_abraham_warns_nothing_for_the_cells_no_wave_has():
         warnings.simplefilter("error", UserWarning)
         result = fit_event_study(prepare_event_panel(frame, **ROLES), estimator="sunab")
     assert result.att.ci_low < result.att.estimate < result.att.ci_high
+
+
+# --------------------------------------------------------------------------- Sun–Abraham's pre-trend test
+
+
+def _saturated_by_pyfixest(panel):
+    """The saturated regression as pyfixest fits it, and each cell's treated entity-periods (the weights)."""
+    import pyfixest as pf
+
+    f = panel.frame
+    data = pd.DataFrame({"y": f["rk_y"].to_numpy(float), "rk_i": f["rk_i"].to_numpy(), "rk_t": f["rk_t"].to_numpy(),
+                         "rel": f["rk_e"].fillna(-1).astype(int).to_numpy(), "wave": f["rk_g"].to_numpy()})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = pf.feols("y ~ i(rel, wave, ref=-1, ref2=0) | rk_i + rk_t", data=data, vcov={"CRV1": "rk_i"})
+    counts = data[data["wave"] != 0].groupby(["wave", "rel"]).size()
+    return fit, counts
+
+
+def test_sun_abraham_pretrend_is_pyfixests_wald_test_of_the_leads_in_the_figure(small):
+    """R: one row per lead of the path, its cells weighted by their treated brand-weeks; the statistic
+    is pyfixest's own Wald statistic of Rβ = 0 divided by the number of leads, against F(q, G − 1)."""
+    frame, _ = small
+    panel = prepare_event_panel(frame, **ROLES)
+    ours = fit_event_study(panel, estimator="sunab", window=(-5, 8))
+    pre = ours.pretrend
+    fit, counts = _saturated_by_pyfixest(panel)
+    names = list(fit._coefnames)
+    rows = []
+    for e in range(-5, -1):
+        cells = {n: counts[(int(float(n.split("::")[2])), e)] for n in names
+                 if float(n.split("::")[1].split(":")[0]) == e}
+        total = sum(cells.values())
+        rows.append([cells.get(n, 0) / total for n in names])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pyfixest switches to chi2 for a general R, and says so
+        fit.wald_test(R=np.array(rows), distribution="chi2")
+    q, g = len(rows), panel.frame["rk_i"].nunique()
+    assert (pre.df1, pre.df2, pre.method) == (q, g - 1, "wild_bootstrap" if g < 30 else "crv1_f")
+    assert pre.statistic * q == pytest.approx(float(fit._wald_statistic), rel=1e-9)
+    assert list(pre.leads["event_time"]) == [-5, -4, -3, -2]
+    np.testing.assert_allclose(pre.leads["estimate"], np.array(rows) @ np.asarray(fit._beta_hat), atol=1e-12)
+    assert ours.sensitivity is not None and ours.sensitivity.mde_slope == pre.mde_slope
+
+
+def test_sun_abraham_pretrend_f_test_with_many_brands():
+    frame, _ = simulate_adoption(3)
+    result = fit_event_study(prepare_event_panel(frame, **ROLES), estimator="sunab", sensitivity=False)
+    pre = result.pretrend
+    assert (pre.df1, pre.df2, pre.method) == (7, result.n_entities - 1, "crv1_f")  # leads −8 … −2
+    assert pre.p_value == pytest.approx(stats.f.sf(pre.statistic, 7, result.n_entities - 1), rel=1e-12)
+    assert pre.power_at(pre.mde_slope) == pytest.approx(0.80, abs=1e-6)
+    lead_rows = result.path[result.path["part"] == "lead"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(pre.leads, lead_rows)
+
+
+def test_sun_abraham_pretrend_detects_a_planted_trend():
+    """The treated brands' outcome drifting by 3 × the detectable slope per week: rejected, and the
+    fitted slope is the planted one."""
+    frame, _ = simulate_adoption(5)
+    panel = prepare_event_panel(frame, **ROLES)
+    clean = fit_event_study(panel, estimator="sunab", sensitivity=False).pretrend
+    slope = 3 * clean.mde_slope
+    ev = panel.frame["rk_e"].astype(float).fillna(0.0).to_numpy()
+    bent = frame.assign(add_to_cart=np.exp(panel.frame["rk_y"].to_numpy() + slope * ev))
+    pre = fit_event_study(prepare_event_panel(bent, **ROLES), estimator="sunab", sensitivity=False).pretrend
+    assert pre.p_value < 0.01
+    assert pre.slope - clean.slope == pytest.approx(slope, rel=1e-6)  # the regression is linear in the outcome
+
+
+def test_sun_abraham_bias_per_slope_is_its_att_on_a_pure_trend():
+    frame, _ = _tiny(3, n_brands=12)
+    panel = prepare_event_panel(frame, **ROLES)
+    result = fit_event_study(panel, estimator="sunab", window=(-4, 5))
+    ev = panel.frame["rk_e"].astype(float).fillna(0.0).to_numpy()
+    shifted = frame.assign(add_to_cart=np.exp(panel.frame["rk_y"].to_numpy() + 0.01 * ev))
+    moved = fit_event_study(prepare_event_panel(shifted, **ROLES), estimator="sunab", window=(-4, 5), pretrend=False)
+    b = result.sensitivity
+    assert moved.att.estimate - result.att.estimate == pytest.approx(0.01 * b.bias_per_slope, abs=1e-10)
+    assert result.pretrend.method == "wild_bootstrap" and 0 < result.pretrend.p_value <= 1  # 12 brands
+    assert moved.pretrend is None and moved.sensitivity is None
+
+
+def test_sun_abraham_without_leads_before_the_reference_has_no_pretrend():
+    frame, _ = _tiny(4, n_brands=12)
+    result = fit_event_study(prepare_event_panel(frame, **ROLES), estimator="sunab", window=(-1, 5))
+    assert result.pretrend is None and result.sensitivity is None

@@ -69,3 +69,14 @@ def test_an_analyst_export_with_chinese_column_names_runs_by_parameters_alone(tm
     counts = truth["wave_counts_per_category"]
     never = 3 * counts["never"]
     assert f"60 brands, {60 - never} adopting during the sample and {never} never" in res["methods"].text
+
+
+def test_sun_abraham_reports_its_own_pretrend_test_and_sensitivity(tmp_path):
+    res = _run(tmp_path, "sunab", {"estimator": "sunab", "control": "never", "lang": "en"}, cwd=ROOT / "notebooks")
+    assert 0 <= res["pretrend_p"].value <= 1 and res["mde_slope"].value > 0
+    assert "(7 leads jointly)" in res["pretrend_p"].label  # −8 … −2: the week before adoption is the reference
+    text = res["pretrend_text"].text
+    assert "the 7 leads (8 to 2 weeks before)" in text and "No joint pre-trend test" not in text
+    assert "sensitivity_text" in res
+    methods = res["methods"].text
+    assert "Sun and Abraham" in methods and "same saturated regression" in methods

@@ -192,9 +192,10 @@ def test_summary_and_methods_in_both_languages(w):
     assert "simulated" not in et.methods(ES, w)["en"]
 
 
-def test_sunab_has_no_pretrend_test_and_says_so(w):
+def test_without_a_pretrend_test_the_text_says_so(w):
     sunab = dataclasses.replace(ES, estimator="sunab", control="never", by_group=None, pretrend=None, sensitivity=None)
-    assert "two-stage estimator (did2s) only" in et.pretrend_sentence(sunab, w)["en"]
+    assert "No joint pre-trend test was run" in et.pretrend_sentence(sunab, w)["en"]
+    assert "未进行上线前趋势的联合检验" in et.pretrend_sentence(sunab, w)["zh"]
     assert et.sensitivity_sentence(sunab, w) == et.Text.same("")
     assert "that never adopt" in et.att_sentence(sunab, w)["en"] and "Sun and Abraham" in et.att_sentence(sunab, w)["en"]
     m = et.methods(sunab, w)["en"]
@@ -204,6 +205,24 @@ def test_sunab_has_no_pretrend_test_and_says_so(w):
         et.group_table(sunab, w)
     with pytest.raises(AnalysisError, match="pre-trend"):
         et.pretrend_label(sunab)
+
+
+def test_a_sunab_pretrend_names_its_leads_and_its_regression(w):
+    """Sun–Abraham's leads run to 2 periods before adoption (the period before is the reference)."""
+    leads = _path().iloc[:7].assign(event_time=list(range(-8, -1)))
+    pre = dataclasses.replace(PRE, leads=leads, df1=7, statistic=2.32, p_value=0.0368, df2=59)
+    sunab = dataclasses.replace(ES, estimator="sunab", control="never", by_group=None, pretrend=pre,
+                                sensitivity=FRAGILE)
+    sentence = et.pretrend_sentence(sunab, w)
+    assert "the 7 leads (8 to 2 weeks before) are jointly different from zero (F(7, 59) = 2.32" in sentence["en"]
+    assert "上线前的 7 个超前项（上线前 8 至 2 周）联合显著不为零（F(7, 59) = 2.32" in sentence["zh"]
+    m = et.methods(sunab, w)
+    assert "from 8 to 2 weeks before adoption" in m["en"] and "same saturated regression" in m["en"]
+    assert "Wald F(7, G − 1)" in m["en"] and "Borusyak" not in m["en"].split("Pre-trends:")[1].split("Sensitivity")[0]
+    assert "Wald F(7, G − 1)" in m["zh"] and "同一饱和回归" in m["zh"]
+    assert "relative to the week before adoption (fixed at 0)" in et.figure_note(sunab, w)["en"]
+    assert et.pretrend_label(sunab)["en"] == "Pre-trend test p-value (7 leads jointly)"
+    assert "the 8 leads (8 to 1 weeks before)" in et.pretrend_sentence(ES, w)["en"]  # did2s: unchanged
 
 
 def test_labels_and_notes_carry_their_numbers(w):

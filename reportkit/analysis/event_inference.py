@@ -46,7 +46,8 @@ from .event_panel import ENTITY, EVENT, OUTCOME, PERIOD, TREATED, EventPanel
 from .model_data import FEW_CLUSTERS
 from .wild_bootstrap import WildDesign
 
-__all__ = ["PreTrend", "Breakdown", "pretrend_test", "breakdown", "POWER", "ALPHA"]
+__all__ = ["PreTrend", "Breakdown", "pretrend_test", "joint_pretrend", "breakdown", "breakdown_for_bias", "POWER",
+           "ALPHA"]
 
 POWER = 0.80  # power of the minimum detectable trend
 ALPHA = 0.05  # level of the pre-trend test
@@ -118,20 +119,13 @@ def pretrend_test(panel: EventPanel, lead: int, conf_level: float = 0.95) -> Pre
     v = np.asarray(fit._vcov, dtype=float)  # noqa: SLF001 - pyfixest exposes the covariance only privately
     g = int(data[ENTITY].nunique())
     q, df2 = len(names), g - 1
-    stat = float(b @ np.linalg.solve(v, b)) / q
-    p_value = float(stats.f.sf(stat, q, df2))
-    method = "crv1_f"
+    wild = None
     if g < FEW_CLUSTERS:
         codes = [pd.factorize(data[ENTITY])[0], pd.factorize(data[PERIOD])[0]]
         design = WildDesign(data["y"].to_numpy(float), data[names].to_numpy(float), codes, codes[0], names)
-        p_value = design.test(names, invert=False).p_value
-        method = "wild_bootstrap"
+        wild = design.test(names, invert=False).p_value
     # d: the leads a pure trend of slope 1 produces through the same regression
     d = pf.feols(f"trend ~ {fml}", data=data, vcov="iid").coef()[names].to_numpy(float)
-    info = float(d @ np.linalg.solve(v, d))
-    slope_se = 1.0 / math.sqrt(info)
-    slope = float(d @ np.linalg.solve(v, b)) / info
-    mde = math.sqrt(_mde_noncentrality(q, df2) / info)
     se = np.sqrt(np.clip(np.diag(v), 0, None))
     counts = [int(data[n].sum()) for n in names]
     ents = [int(data.loc[data[n] > 0, ENTITY].nunique()) for n in names]
@@ -140,8 +134,29 @@ def pretrend_test(panel: EventPanel, lead: int, conf_level: float = 0.95) -> Pre
     for col in ("estimate", "se", "ci_low", "ci_high", "p_value"):
         leads[col] = [getattr(e, col) for e in effects]
     leads["n_obs"], leads["n_entities"] = counts, ents
-    return PreTrend(leads=leads, statistic=stat, df1=q, df2=df2, p_value=p_value, method=method, slope=slope,
-                    slope_se=slope_se, mde_slope=mde)
+    return joint_pretrend(leads, b, v, d, df2=df2, wild_p_value=wild)
+
+
+def joint_pretrend(leads: pd.DataFrame, b: np.ndarray, v: np.ndarray, d: np.ndarray, *, df2: int,
+                   wild_p_value: float | None = None) -> PreTrend:
+    """The joint test of the lead estimates ``b`` (cluster-robust covariance ``v``): the Wald
+    statistic ``b'V⁻¹b / q`` against F(q, ``df2``), or the wild cluster bootstrap's p-value when
+    ``wild_p_value`` is given; with its power against a linear differential trend, ``d`` being the
+    leads the same regression gives for a pure trend of slope 1 (module docstring). ``leads``: the
+    rows shown for them."""
+    b, v, d = (np.asarray(a, dtype=float) for a in (b, v, d))
+    q = len(b)
+    try:
+        stat = float(b @ np.linalg.solve(v, b)) / q
+        info = float(d @ np.linalg.solve(v, d))
+        slope = float(d @ np.linalg.solve(v, b)) / info
+    except np.linalg.LinAlgError:
+        raise AnalysisError(f"the pre-trend test: the covariance of the {q} leads is singular (with {df2 + 1} "
+                            "clusters); use a shorter lead window") from None
+    p_value = float(stats.f.sf(stat, q, df2)) if wild_p_value is None else float(wild_p_value)
+    return PreTrend(leads=leads, statistic=stat, df1=q, df2=df2, p_value=p_value,
+                    method="crv1_f" if wild_p_value is None else "wild_bootstrap", slope=slope,
+                    slope_se=1.0 / math.sqrt(info), mde_slope=math.sqrt(_mde_noncentrality(q, df2) / info))
 
 
 @dataclass(frozen=True)
@@ -171,7 +186,11 @@ def breakdown(panel: EventPanel, imp: Imputation, att: Effect, pre: PreTrend, co
     trend = f[EVENT].astype("float").fillna(0.0).to_numpy()
     pure = imp.with_outcome(trend)
     cells = np.where(f[TREATED].to_numpy(bool), 0, -1)
-    b = float(pure.effects(cells, 1, vcov=False)[0][0])
+    return breakdown_for_bias(att, pre, float(pure.effects(cells, 1, vcov=False)[0][0]))
+
+
+def breakdown_for_bias(att: Effect, pre: PreTrend, b: float) -> Breakdown:
+    """The breakdown of ``att`` given ``b``, the ATT its estimator returns for a pure trend of slope 1."""
     if att.ci_low <= 0 <= att.ci_high or b == 0:
         return Breakdown(b, None, pre.mde_slope, None)
     bound = att.ci_low if att.estimate > 0 else att.ci_high

@@ -232,7 +232,9 @@ def fit_event_study(
     conf_level
         Of every interval.
     pretrend, sensitivity
-        Run the pre-trend test (with its power) and the sensitivity bound (``did2s`` only).
+        Run the pre-trend test (with its power) and the sensitivity bound: for ``did2s`` the test of
+        Borusyak, Jaravel and Spiess on the untreated entity-periods, for ``sunab`` the joint test
+        of its leads (:mod:`.event_sunab`).
 
     Raises
     ------
@@ -272,9 +274,10 @@ def fit_event_study(
 
     twfe, negative = _twfe(panel, conf_level)
     if estimator == "sunab":
-        path, att, by_cohort = sun_abraham(panel, (lead, lag), conf_level)
+        path, att, by_cohort, pre, bound = sun_abraham(panel, (lead, lag), conf_level, pretrend=pretrend,
+                                                       sensitivity=sensitivity)
         return EventStudy(estimator, control, (lead, lag), conf_level, panel.log, len(f), g, panel.n_treated,
-                          panel.n_never, path, att, by_cohort, None, twfe, negative, None, None, tuple(notes))
+                          panel.n_never, path, att, by_cohort, None, twfe, negative, pre, bound, tuple(notes))
 
     imp = imputation(panel)
     # overall ATT: every treated entity-period, equal weights

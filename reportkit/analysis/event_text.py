@@ -264,7 +264,8 @@ def negative_share_label(w: EventWords) -> Text:
 
 def _pretrend(es: EventStudy) -> Any:
     if es.pretrend is None:
-        raise AnalysisError(f"the {es.estimator!r} event study has no pre-trend test (it is computed for did2s only)")
+        raise AnalysisError(f"the {es.estimator!r} event study has no pre-trend test: it was fitted with "
+                            "pretrend=False, or its window has no lead before the reference period")
     return es.pretrend
 
 
@@ -349,13 +350,14 @@ def twfe_sentence(es: EventStudy, w: EventWords) -> Text:
 
 def pretrend_sentence(es: EventStudy, w: EventWords) -> Text:
     """The joint test of the leads (F, p, method) and the linear trend it detects with 80 % power;
-    for an estimator without the test (sunab), what the leads in the figure are relative to."""
+    without the test, what the leads in the figure are relative to."""
     if es.pretrend is None:
         return say("pretrend_none", **w.values())
     pre = es.pretrend
     mde = _slope(es, pre.mde_slope)
     key = "pretrend_fail" if pre.p_value < ALPHA else "pretrend_pass"
-    return say(key, k=pre.df1, first=-es.window[0], df1=pre.df1, df2=pre.df2, stat=format_number(pre.statistic, 2),
+    times = pre.leads["event_time"]
+    return say(key, k=pre.df1, first=-int(times.min()), last=-int(times.max()), df1=pre.df1, df2=pre.df2, stat=format_number(pre.statistic, 2),
                p_text=_p_text(pre.p_value), method=_method(es, w), mde=mde, mde_pct=_about_pct(es, pre.mde_slope),
                slope=_slope(es, pre.slope), **w.values())
 
@@ -489,7 +491,7 @@ def figure_caption(es: EventStudy, w: EventWords) -> Text:
 
 def figure_note(es: EventStudy, w: EventWords, *, truth: bool = False) -> Text:
     """What the leads and lags are, where the vertical line is, log points, and the true path."""
-    key = "fig_leads_did2s" if es.pretrend is not None else "fig_leads_sunab"
+    key = "fig_leads_did2s" if es.estimator == "did2s" and es.pretrend is not None else "fig_leads_sunab"
     text = say(key, estimator=estimator_name(es, short=True), **w.values())
     if es.log:
         text = text + say("fig_note_log")
@@ -548,7 +550,10 @@ def methods(es: EventStudy, w: EventWords, *, simulated: bool = False) -> Text:
     if es.n_entities < FEW_CLUSTERS:
         text = text + say("methods_few", few=FEW_CLUSTERS, g=es.n_entities, **v)
     text = text + say("methods_window", leads=-es.window[0], lags=es.window[1], **v)
-    if es.pretrend is not None:
+    if es.pretrend is not None and es.estimator == "sunab":
+        text = text + say("methods_pretrend_sunab", leads=-int(es.pretrend.leads["event_time"].min()),
+                          k=es.pretrend.df1, few=FEW_CLUSTERS, **v)
+    elif es.pretrend is not None:
         text = text + say("methods_pretrend", leads=-es.window[0], few=FEW_CLUSTERS, **v)
     if es.sensitivity is not None:
         text = text + say("methods_sensitivity")
