@@ -153,7 +153,8 @@ def test_pretrend_sentence_gives_the_test_its_method_and_what_it_can_detect(w):
     failing = dataclasses.replace(ES, pretrend=dataclasses.replace(PRE, p_value=0.0004, method="wild_bootstrap",
                                                                    slope=0.0051))
     en = et.pretrend_sentence(failing, w)["en"]
-    assert "p < 0.001" in en and "restricted wild cluster bootstrap (fewer than 30 brands)" in en
+    assert "p < 0.001" in en and "p-value by the restricted wild cluster bootstrap" in en
+    assert "p 值由限制性野聚类自助法计算" in et.pretrend_sentence(failing, w)["zh"]
     assert "parallel trends are in doubt" in en and "0.0051 log points per week" in en
     assert "平行趋势存疑" in et.pretrend_sentence(failing, w)["zh"]
     assert "rejects parallel trends (p < 0.001)" in et.summary(failing, w)["en"]
@@ -218,8 +219,8 @@ def test_a_sunab_pretrend_names_its_leads_and_its_regression(w):
     assert "上线前的 7 个超前项（上线前 8 至 2 周）联合显著不为零（F(7, 59) = 2.32" in sentence["zh"]
     m = et.methods(sunab, w)
     assert "from 8 to 2 weeks before adoption" in m["en"] and "same saturated regression" in m["en"]
-    assert "Wald F(7, G − 1)" in m["en"] and "Borusyak" not in m["en"].split("Pre-trends:")[1].split("Sensitivity")[0]
-    assert "Wald F(7, G − 1)" in m["zh"] and "同一饱和回归" in m["zh"]
+    assert "shown as F(7, G − 1)" in m["en"] and "Borusyak" not in m["en"].split("Pre-trends:")[1].split("Sensitivity")[0]
+    assert "记为 F(7, G − 1)" in m["zh"] and "同一饱和回归" in m["zh"]
     assert "relative to the week before adoption (fixed at 0)" in et.figure_note(sunab, w)["en"]
     assert et.pretrend_label(sunab)["en"] == "Pre-trend test p-value (7 leads jointly)"
     assert "the 8 leads (8 to 1 weeks before)" in et.pretrend_sentence(ES, w)["en"]  # did2s: unchanged

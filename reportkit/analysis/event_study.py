@@ -269,8 +269,7 @@ def fit_event_study(
     df = g - 1
     notes: list[str] = []
     if g < FEW_CLUSTERS:
-        notes.append(f"only {g} entities (clusters): cluster-robust intervals are approximate; the pre-trend test "
-                     "uses the wild cluster bootstrap")
+        notes.append(f"only {g} entities (clusters): cluster-robust intervals are approximate")
 
     twfe, negative = _twfe(panel, conf_level)
     if estimator == "sunab":
