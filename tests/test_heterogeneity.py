@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from reportkit.analysis import plots
 from reportkit.analysis.engagement import fit_elasticity
@@ -94,6 +95,11 @@ def test_interaction_wald_does_not_reject_on_the_demo_panel(demo):
     slopes = res.slopes
     assert list(slopes["group"]) == list(CATEGORIES) and res.base == CATEGORIES[0]
     assert "does not reject" in res.sentence("en") and "不拒绝" in res.sentence("zh")
+    # the p-value is the wild cluster bootstrap's (tests/test_equal_slopes_size.py: why), the F one kept
+    assert res.method == "wild_bootstrap" and 0 < res.p_value <= 1
+    assert "p-value by the restricted wild cluster bootstrap" in res.sentence("en")
+    assert "p 值由限制性野聚类自助法计算" in res.sentence("zh")
+    assert res.p_value_f == pytest.approx(stats.f.sf(res.f_stat, 5, 47), rel=1e-12)
     simple = interaction_model(demo)
     assert simple.p_value > 0.05 and simple.n_lags == 0
 

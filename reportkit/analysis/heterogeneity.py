@@ -5,12 +5,15 @@
   With lags the number reported is the long-run elasticity Σ β_k (a linear combination of the
   model's coefficients with the model's clustered covariance).
 * :func:`interaction_model`: one model on all rows with engagement × group interactions (common
-  brand and week effects) and a Wald test that the (long-run) slopes are equal in all groups.
+  brand and week effects) and a Wald test that the (long-run) slopes are equal in all groups. The
+  statistic is reported as F(q, G − 1) and its p-value comes from the restricted wild cluster
+  bootstrap (:mod:`.wild_bootstrap`): on 100 seeded panels of the demo's design, where the slopes
+  are equal, the F(5, 47) reference rejected 13 at 5 %, the bootstrap 5
+  (tests/test_equal_slopes_size.py).
 * :func:`forest_plot`: one point and CI per group, the pooled estimate as a line and band.
 
 Few clusters: a category of the demo panel has 8 brands, so each group's clustered CI rests on
-8 clusters (t with 7 df); such CIs can be too narrow, and the Wald test's F(·, G−1) reference
-is rough.
+8 clusters (t with 7 df); such CIs can be too narrow.
 """
 
 from __future__ import annotations
@@ -28,8 +31,10 @@ from ..i18n import Language
 from .dynamics import _coef, _n_clusters, format_wald, shift_within, wald_test
 from .inputs import check_alpha, check_conf_level, check_count, check_frame, check_panel_model
 from .memo import memoized
+from .model_data import prepare
 from .models import MIN_CLUSTERS, Coef, ModelResult, estimate
 from .narrative import category_label
+from .wild_bootstrap import WildDesign
 
 __all__ = [
     "BY_GROUP_COLUMNS",
@@ -154,7 +159,7 @@ class InteractionResult:
     f_stat: float
     df_num: int
     df_denom: int | None
-    p_value: float  # H0: the (long-run) slope is the same in every group
+    p_value: float  # H0: the (long-run) slope is the same in every group; wild cluster bootstrap
     equal: bool  # p ≥ alpha
     alpha: float
     n_lags: int
@@ -162,6 +167,8 @@ class InteractionResult:
     n_clusters: int
     formula: str
     warnings: tuple[str, ...] = ()  # the model's notes (rows dropped, …), English
+    p_value_f: float | None = None  # the statistic against F(df_num, df_denom): too small too often (module doc)
+    method: str = "wild_bootstrap"  # where p_value comes from
 
     @property
     def slopes(self) -> pd.DataFrame:
@@ -178,7 +185,7 @@ class InteractionResult:
         stat = format_wald(self.f_stat, self.chi2, self.df_num, self.df_denom)
         what = _say("elasticity_long_run" if self.n_lags else "elasticity", lang)
         key = "equal_slopes_not_rejected" if self.equal else "equal_slopes_rejected"
-        return _say(key, lang, what=what, stat=stat, p=p)
+        return _say(key, lang, what=what, stat=stat, p=p, method=_say(f"method_{self.method}", lang))
 
 
 @memoized  # the same call in another row of a batch reads the stored result
@@ -264,6 +271,8 @@ def interaction_model(
         slopes.append((g, c.estimate, c.std_error, c.ci_low, c.ci_high, c.p_value))
         restrictions.append({_coef(res, n).term: 1.0 for n in inter[g]})
     test = wald_test(res, restrictions)
+    design = WildDesign.from_prepared(prepare(model, res.spec))
+    boot = design.test(restrictions, invert=False)
     return InteractionResult(
         group=group,
         base=base,
@@ -272,14 +281,15 @@ def interaction_model(
         f_stat=test.f_stat,
         df_num=test.df_num,
         df_denom=test.df_denom,
-        p_value=test.p_value,
-        equal=bool(test.p_value >= alpha),
+        p_value=float(boot.p_value),
+        equal=bool(boot.p_value >= alpha),
         alpha=float(alpha),
         n_lags=n_lags,
         n_obs=int(res.n_obs),
         n_clusters=_n_clusters(res),
         formula=str(res.formula),
         warnings=tuple(res.warnings_in("en")),
+        p_value_f=test.p_value,
     )
 
 
