@@ -4,8 +4,8 @@ categories, 2 lags (5 restrictions), AR(1) engagement and conversion shocks.
 The simulator's lag elasticities are common to all categories (:mod:`reportkit.data.simulate`), so
 at 5 % the joint test that the long-run elasticity is equal across categories must reject about
 5 % of its panels. The cluster-robust Wald statistic against F(5, 47) rejects too often (13 of these
-100 seeded panels); its restricted wild cluster bootstrap p-value, which the report shows, must
-not. Seeds 1000–1099, fixed: the counts are those of these panels, not a random draw.
+100 seeded panels); its restricted wild cluster bootstrap p-value, which the report shows below
+100 clusters (reportkit.analysis.model_data.WILD_JOINT_BELOW), must not. Seeds 1000–1099, fixed: the counts are those of these panels, not a random draw.
 """
 
 from __future__ import annotations

@@ -436,3 +436,19 @@ def test_sun_abraham_without_leads_before_the_reference_has_no_pretrend():
     frame, _ = _tiny(4, n_brands=12)
     result = fit_event_study(prepare_event_panel(frame, **ROLES), estimator="sunab", window=(-1, 5))
     assert result.pretrend is None and result.sensitivity is None
+
+
+def test_with_100_brands_or_more_the_pretrend_p_value_is_the_f_one():
+    """Below WILD_JOINT_BELOW entities the bootstrap (tests/test_pretrend_size.py: why); at 100 and
+    more the F(q, G − 1) reference, whose size was about right there and whose cost does not grow
+    with G² as the bootstrap's does."""
+    from reportkit.analysis.event_inference import pretrend_test
+    from reportkit.analysis.model_data import WILD_JOINT_BELOW
+
+    frame, _ = simulate_adoption(8, n_categories=5, n_brands_per_category=20)
+    panel = prepare_event_panel(frame, **ROLES)
+    assert panel.n_entities == WILD_JOINT_BELOW == 100
+    pre = pretrend_test(panel, -8)
+    assert pre.method == "crv1_f" and pre.p_value == pytest.approx(stats.f.sf(pre.statistic, 8, 99), rel=1e-12)
+    sunab = fit_event_study(panel, estimator="sunab", sensitivity=False).pretrend
+    assert sunab.method == "crv1_f" and sunab.p_value == pytest.approx(stats.f.sf(sunab.statistic, 7, 99), rel=1e-12)

@@ -219,6 +219,7 @@ def test_a_sunab_pretrend_names_its_leads_and_its_regression(w):
     assert "上线前的 7 个超前项（上线前 8 至 2 周）联合显著不为零（F(7, 59) = 2.32" in sentence["zh"]
     m = et.methods(sunab, w)
     assert "from 8 to 2 weeks before adoption" in m["en"] and "same saturated regression" in m["en"]
+    assert "below 100 brands and from F(7, G − 1) at 100 or more" in m["en"]
     assert "shown as F(7, G − 1)" in m["en"] and "Borusyak" not in m["en"].split("Pre-trends:")[1].split("Sensitivity")[0]
     assert "记为 F(7, G − 1)" in m["zh"] and "同一饱和回归" in m["zh"]
     assert "relative to the week before adoption (fixed at 0)" in et.figure_note(sunab, w)["en"]

@@ -182,3 +182,13 @@ def test_a_group_with_fewer_than_5_clusters_is_named_or_forced():
         by_group(panel)
     forced = by_group(panel, allow_few_clusters=True)
     assert list(forced["group"])[:2] == ["big", "tiny"]
+
+
+def test_with_100_brands_or_more_the_equal_slopes_p_value_is_the_f_one():
+    from reportkit.analysis.model_data import WILD_JOINT_BELOW
+    from reportkit.data.simulate import simulate_panel
+
+    res = interaction_model(simulate_panel(3, n_brands_per_category=17).data, n_lags=2)  # 6 × 17 = 102 brands
+    assert res.n_clusters >= WILD_JOINT_BELOW
+    assert res.method == "crv1_f" and res.p_value == res.p_value_f
+    assert "cluster-robust Wald F test" in res.sentence("en") and "聚类稳健 Wald F 检验" in res.sentence("zh")

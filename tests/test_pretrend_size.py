@@ -3,8 +3,8 @@
 The simulator's untreated outcomes follow parallel trends (:mod:`reportkit.data.simulate_adoption`),
 so at 5 % the joint test of the leads must reject about 5 % of its panels. With 8 restrictions and
 60 clusters the cluster-robust Wald statistic against F(8, 59) rejects too often (11 of these 100
-seeded panels); its restricted wild cluster bootstrap p-value, which both estimators' tests use,
-must not. Seeds 200–299, fixed: the counts are those of these panels, not a random draw.
+seeded panels); its restricted wild cluster bootstrap p-value, which both estimators' tests use
+below 100 entities (reportkit.analysis.model_data.WILD_JOINT_BELOW), must not. Seeds 200–299, fixed: the counts are those of these panels, not a random draw.
 """
 
 from __future__ import annotations

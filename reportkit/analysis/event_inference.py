@@ -6,22 +6,22 @@ and Roth 2023):
 
 * :func:`pretrend_test` — Borusyak, Jaravel and Spiess (2024, test 1): on the untreated
   entity-periods only, ``y ~ lead_{−K} + … + lead_{−1} | entity + period`` by pyfixest (CRV1 by
-  entity); the leads jointly zero: the Wald statistic ``b'V⁻¹b / K`` is reported as F(K, G − 1),
-  and its p-value comes from the restricted wild cluster bootstrap of
-  :mod:`~reportkit.analysis.wild_bootstrap`, whatever the number of entities. With K = 8 leads
-  and 60 entities, the F(K, G − 1) reference rejected 11 of 100 seeded parallel-trend panels of
-  the demo's design at 5 %, the bootstrap 4 (tests/test_pretrend_size.py): a cluster-robust
-  covariance estimated from few clusters per restriction makes the Wald statistic too large
-  too often. Its **power** against a linear
+  entity); the leads jointly zero: the Wald statistic ``b'V⁻¹b / K`` is reported as F(K, G − 1);
+  below :data:`~reportkit.analysis.model_data.WILD_JOINT_BELOW` entities its p-value comes from
+  the restricted wild cluster bootstrap of :mod:`~reportkit.analysis.wild_bootstrap`, from
+  F(K, G − 1) above. With K = 8 leads and 60 entities, the F(K, G − 1) reference rejected 11 of
+  100 seeded parallel-trend panels of the demo's design at 5 %, the bootstrap 4
+  (tests/test_pretrend_size.py): a cluster-robust covariance estimated from few clusters per
+  restriction makes the Wald statistic too large too often. Its **power** against a linear
   differential trend — the treated entities' untreated outcome drifting by ``s`` per period
   relative to the others — uses the noncentral F with noncentrality ``s² d'V⁻¹d``, ``d`` the leads
   that the same regression gives for a trend of slope 1 (computed, not assumed: the fixed effects
   absorb part of any trend) and ``V`` the leads' covariance. ``mde_slope`` is the slope detected
   with 80 % power at the 5 % level; ``slope`` the slope fitted to the leads by GLS
   (``d'V⁻¹b / d'V⁻¹d``, standard error ``(d'V⁻¹d)^−½``). Power and the detectable slope are those
-  of the analytic F test, though the p-value comes from the wild bootstrap: the bootstrap test's
-  power has no closed form, and since the F reference rejects too often the analytic figure is
-  somewhat optimistic (the true detectable slope somewhat larger).
+  of the analytic F test, also when the p-value comes from the wild bootstrap: the bootstrap
+  test's power has no closed form, and where the F reference rejects too often the analytic figure
+  is somewhat optimistic (the true detectable slope somewhat larger).
 * :func:`breakdown` — a simpler, documented bound in the spirit of Rambachan and Roth (2023): their
   "smoothness" class with no change in slope (M = 0), i.e. a linear differential trend continuing
   after adoption. The estimator is linear in the outcome, so a trend of slope ``s`` moves the ATT by
@@ -47,6 +47,7 @@ from scipy import optimize, stats
 from ..errors import AnalysisError
 from .event_imputation import Effect, Imputation
 from .event_panel import ENTITY, EVENT, OUTCOME, PERIOD, TREATED, EventPanel
+from .model_data import WILD_JOINT_BELOW
 from .wild_bootstrap import WildDesign
 
 __all__ = ["PreTrend", "Breakdown", "pretrend_test", "joint_pretrend", "breakdown", "breakdown_for_bias", "POWER",
@@ -122,9 +123,11 @@ def pretrend_test(panel: EventPanel, lead: int, conf_level: float = 0.95) -> Pre
     v = np.asarray(fit._vcov, dtype=float)  # noqa: SLF001 - pyfixest exposes the covariance only privately
     g = int(data[ENTITY].nunique())
     q, df2 = len(names), g - 1
-    codes = [pd.factorize(data[ENTITY])[0], pd.factorize(data[PERIOD])[0]]
-    design = WildDesign(data["y"].to_numpy(float), data[names].to_numpy(float), codes, codes[0], names)
-    wild = design.test(names, invert=False).p_value
+    wild = None
+    if g < WILD_JOINT_BELOW:
+        codes = [pd.factorize(data[ENTITY])[0], pd.factorize(data[PERIOD])[0]]
+        design = WildDesign(data["y"].to_numpy(float), data[names].to_numpy(float), codes, codes[0], names)
+        wild = design.test(names, invert=False).p_value
     # d: the leads a pure trend of slope 1 produces through the same regression
     d = pf.feols(f"trend ~ {fml}", data=data, vcov="iid").coef()[names].to_numpy(float)
     se = np.sqrt(np.clip(np.diag(v), 0, None))

@@ -32,7 +32,7 @@ from ..style.formatting import format_number, format_value
 from .event_inference import ALPHA
 from .event_panel import EventPanel
 from .event_study import EventStudy
-from .model_data import FEW_CLUSTERS
+from .model_data import FEW_CLUSTERS, WILD_JOINT_BELOW
 
 __all__ = [
     "EventWords",
@@ -552,9 +552,9 @@ def methods(es: EventStudy, w: EventWords, *, simulated: bool = False) -> Text:
     text = text + say("methods_window", leads=-es.window[0], lags=es.window[1], **v)
     if es.pretrend is not None and es.estimator == "sunab":
         text = text + say("methods_pretrend_sunab", leads=-int(es.pretrend.leads["event_time"].min()),
-                          k=es.pretrend.df1, few=FEW_CLUSTERS, **v)
+                          k=es.pretrend.df1, wild_below=WILD_JOINT_BELOW, **v)
     elif es.pretrend is not None:
-        text = text + say("methods_pretrend", leads=-es.window[0], few=FEW_CLUSTERS, **v)
+        text = text + say("methods_pretrend", leads=-es.window[0], wild_below=WILD_JOINT_BELOW, **v)
     if es.sensitivity is not None:
         text = text + say("methods_sensitivity")
     text = text + say("methods_twfe", **v) + say("methods_references")

@@ -6,10 +6,10 @@
   model's coefficients with the model's clustered covariance).
 * :func:`interaction_model`: one model on all rows with engagement × group interactions (common
   brand and week effects) and a Wald test that the (long-run) slopes are equal in all groups. The
-  statistic is reported as F(q, G − 1) and its p-value comes from the restricted wild cluster
-  bootstrap (:mod:`.wild_bootstrap`): on 100 seeded panels of the demo's design, where the slopes
-  are equal, the F(5, 47) reference rejected 13 at 5 %, the bootstrap 5
-  (tests/test_equal_slopes_size.py).
+  statistic is reported as F(q, G − 1); below :data:`~reportkit.analysis.model_data.WILD_JOINT_BELOW`
+  clusters its p-value comes from the restricted wild cluster bootstrap (:mod:`.wild_bootstrap`),
+  from F(q, G − 1) above: on 100 seeded panels of the demo's design, where the slopes are equal,
+  the F(5, 47) reference rejected 13 at 5 %, the bootstrap 5 (tests/test_equal_slopes_size.py).
 * :func:`forest_plot`: one point and CI per group, the pooled estimate as a line and band.
 
 Few clusters: a category of the demo panel has 8 brands, so each group's clustered CI rests on
@@ -31,7 +31,7 @@ from ..i18n import Language
 from .dynamics import _coef, _n_clusters, format_wald, shift_within, wald_test
 from .inputs import check_alpha, check_conf_level, check_count, check_frame, check_panel_model
 from .memo import memoized
-from .model_data import prepare
+from .model_data import WILD_JOINT_BELOW, prepare
 from .models import MIN_CLUSTERS, Coef, ModelResult, estimate
 from .narrative import category_label
 from .wild_bootstrap import WildDesign
@@ -168,7 +168,7 @@ class InteractionResult:
     formula: str
     warnings: tuple[str, ...] = ()  # the model's notes (rows dropped, …), English
     p_value_f: float | None = None  # the statistic against F(df_num, df_denom): too small too often (module doc)
-    method: str = "wild_bootstrap"  # where p_value comes from
+    method: str = "wild_bootstrap"  # where p_value comes from: "wild_bootstrap" or "crv1_f"
 
     @property
     def slopes(self) -> pd.DataFrame:
@@ -271,8 +271,10 @@ def interaction_model(
         slopes.append((g, c.estimate, c.std_error, c.ci_low, c.ci_high, c.p_value))
         restrictions.append({_coef(res, n).term: 1.0 for n in inter[g]})
     test = wald_test(res, restrictions)
-    design = WildDesign.from_prepared(prepare(model, res.spec))
-    boot = design.test(restrictions, invert=False)
+    p_value, method = test.p_value, "crv1_f"
+    if _n_clusters(res) < WILD_JOINT_BELOW:
+        p_value = float(WildDesign.from_prepared(prepare(model, res.spec)).test(restrictions, invert=False).p_value)
+        method = "wild_bootstrap"
     return InteractionResult(
         group=group,
         base=base,
@@ -281,8 +283,8 @@ def interaction_model(
         f_stat=test.f_stat,
         df_num=test.df_num,
         df_denom=test.df_denom,
-        p_value=float(boot.p_value),
-        equal=bool(boot.p_value >= alpha),
+        p_value=p_value,
+        equal=bool(p_value >= alpha),
         alpha=float(alpha),
         n_lags=n_lags,
         n_obs=int(res.n_obs),
@@ -290,6 +292,7 @@ def interaction_model(
         formula=str(res.formula),
         warnings=tuple(res.warnings_in("en")),
         p_value_f=test.p_value,
+        method=method,
     )
 
 
