@@ -7,7 +7,7 @@ and Roth 2023):
 * :func:`pretrend_test` — Borusyak, Jaravel and Spiess (2024, test 1): on the untreated
   entity-periods only, ``y ~ lead_{−K} + … + lead_{−1} | entity + period`` by pyfixest (CRV1 by
   entity); the leads jointly zero: the Wald statistic ``b'V⁻¹b / K`` is reported as F(K, G − 1);
-  below :data:`~reportkit.analysis.model_data.WILD_JOINT_BELOW` entities its p-value comes from
+  below :data:`~reportkit.analysis.wild_bootstrap.WILD_JOINT_BELOW` entities its p-value comes from
   the restricted wild cluster bootstrap of :mod:`~reportkit.analysis.wild_bootstrap`, from
   F(K, G − 1) above. With K = 8 leads and 60 entities, the F(K, G − 1) reference rejected 11 of
   100 seeded parallel-trend panels of the demo's design at 5 %, the bootstrap 4
@@ -47,8 +47,7 @@ from scipy import optimize, stats
 from ..errors import AnalysisError
 from .event_imputation import Effect, Imputation
 from .event_panel import ENTITY, EVENT, OUTCOME, PERIOD, TREATED, EventPanel
-from .model_data import WILD_JOINT_BELOW
-from .wild_bootstrap import WildDesign
+from .wild_bootstrap import WildDesign, joint_p_value
 
 __all__ = ["PreTrend", "Breakdown", "pretrend_test", "joint_pretrend", "breakdown", "breakdown_for_bias", "POWER",
            "ALPHA"]
@@ -123,11 +122,9 @@ def pretrend_test(panel: EventPanel, lead: int, conf_level: float = 0.95) -> Pre
     v = np.asarray(fit._vcov, dtype=float)  # noqa: SLF001 - pyfixest exposes the covariance only privately
     g = int(data[ENTITY].nunique())
     q, df2 = len(names), g - 1
-    wild = None
-    if g < WILD_JOINT_BELOW:
-        codes = [pd.factorize(data[ENTITY])[0], pd.factorize(data[PERIOD])[0]]
-        design = WildDesign(data["y"].to_numpy(float), data[names].to_numpy(float), codes, codes[0], names)
-        wild = design.test(names, invert=False).p_value
+    codes = [pd.factorize(data[ENTITY])[0], pd.factorize(data[PERIOD])[0]]
+    wild = joint_p_value(g, lambda: WildDesign(data["y"].to_numpy(float), data[names].to_numpy(float), codes,
+                                               codes[0], names), names)
     # d: the leads a pure trend of slope 1 produces through the same regression
     d = pf.feols(f"trend ~ {fml}", data=data, vcov="iid").coef()[names].to_numpy(float)
     se = np.sqrt(np.clip(np.diag(v), 0, None))

@@ -10,7 +10,7 @@ the same). Each average is a linear combination ``r'β`` with variance ``r'Vr``;
 
 Pre-trends: the leads of the path (event times from the window's first lead to −2, each the
 weighted average of its cells) are tested jointly: the statistic ``(Rβ)'(RVR')⁻¹(Rβ)/q`` is
-reported as F(q, G − 1); below :data:`~reportkit.analysis.model_data.WILD_JOINT_BELOW` entities
+reported as F(q, G − 1); below :data:`~reportkit.analysis.wild_bootstrap.WILD_JOINT_BELOW` entities
 its p-value comes from the restricted wild cluster bootstrap of the same saturated regression
 (:mod:`.wild_bootstrap`), from F(q, G − 1) above, as for the two-stage estimator's test (whose
 F reference rejects too often with few entities: :mod:`.event_inference`). Their power and
@@ -31,8 +31,7 @@ from ..errors import AnalysisError
 from .event_imputation import Effect
 from .event_inference import Breakdown, PreTrend, breakdown_for_bias, joint_pretrend
 from .event_panel import COHORT, ENTITY, EVENT, NEVER, OUTCOME, PERIOD, EventPanel
-from .model_data import WILD_JOINT_BELOW
-from .wild_bootstrap import WildDesign
+from .wild_bootstrap import WildDesign, joint_p_value
 
 __all__ = ["sun_abraham"]
 
@@ -126,14 +125,14 @@ def sun_abraham(panel: EventPanel, window: tuple[int, int], conf_level: float, *
     trend_fit = _saturated(data, "trend", "iid")
     trend_beta = pd.Series(np.asarray(trend_fit._beta_hat, dtype=float).ravel(),  # noqa: SLF001
                            index=[str(n) for n in trend_fit._coefnames]).reindex(names).fillna(0.0).to_numpy()  # noqa: SLF001
-    wild = None
-    if df + 1 < WILD_JOINT_BELOW:
+    order = [cells[k] for k in cells]
+
+    def design() -> WildDesign:  # the saturated regression's cells as columns, for the bootstrap
         codes = [pd.factorize(data[ENTITY])[0], pd.factorize(data[PERIOD])[0]]
         columns = np.column_stack([((data["wave"] == g) & (data["rel"] == e)).to_numpy(float) for g, e in cells])
-        order = [cells[k] for k in cells]
-        design = WildDesign(data["y"].to_numpy(float), columns, codes, codes[0], [names[j] for j in order])
-        by_name = [{names[j]: float(row[j]) for j in order if row[j] != 0} for row in r_leads]
-        wild = design.test(by_name, invert=False).p_value
+        return WildDesign(data["y"].to_numpy(float), columns, codes, codes[0], [names[j] for j in order])
+
+    wild = joint_p_value(df + 1, design, [{names[j]: float(row[j]) for j in order if row[j] != 0} for row in r_leads])
     leads = path[path["event_time"].isin(lead_times)].reset_index(drop=True)
     pre = joint_pretrend(leads, r_leads @ beta, r_leads @ vcov @ r_leads.T, r_leads @ trend_beta, df2=df,
                          wild_p_value=wild)

@@ -6,7 +6,7 @@
   model's coefficients with the model's clustered covariance).
 * :func:`interaction_model`: one model on all rows with engagement × group interactions (common
   brand and week effects) and a Wald test that the (long-run) slopes are equal in all groups. The
-  statistic is reported as F(q, G − 1); below :data:`~reportkit.analysis.model_data.WILD_JOINT_BELOW`
+  statistic is reported as F(q, G − 1); below :data:`~reportkit.analysis.wild_bootstrap.WILD_JOINT_BELOW`
   clusters its p-value comes from the restricted wild cluster bootstrap (:mod:`.wild_bootstrap`),
   from F(q, G − 1) above: on 100 seeded panels of the demo's design, where the slopes are equal,
   the F(5, 47) reference rejected 13 at 5 %, the bootstrap 5 (tests/test_equal_slopes_size.py).
@@ -31,10 +31,10 @@ from ..i18n import Language
 from .dynamics import _coef, _n_clusters, format_wald, shift_within, wald_test
 from .inputs import check_alpha, check_conf_level, check_count, check_frame, check_panel_model
 from .memo import memoized
-from .model_data import WILD_JOINT_BELOW, prepare
+from .model_data import prepare
 from .models import MIN_CLUSTERS, Coef, ModelResult, estimate
 from .narrative import category_label
-from .wild_bootstrap import WildDesign
+from .wild_bootstrap import WildDesign, joint_p_value
 
 __all__ = [
     "BY_GROUP_COLUMNS",
@@ -271,10 +271,8 @@ def interaction_model(
         slopes.append((g, c.estimate, c.std_error, c.ci_low, c.ci_high, c.p_value))
         restrictions.append({_coef(res, n).term: 1.0 for n in inter[g]})
     test = wald_test(res, restrictions)
-    p_value, method = test.p_value, "crv1_f"
-    if _n_clusters(res) < WILD_JOINT_BELOW:
-        p_value = float(WildDesign.from_prepared(prepare(model, res.spec)).test(restrictions, invert=False).p_value)
-        method = "wild_bootstrap"
+    wild = joint_p_value(_n_clusters(res), lambda: WildDesign.from_prepared(prepare(model, res.spec)), restrictions)
+    p_value, method = (test.p_value, "crv1_f") if wild is None else (wild, "wild_bootstrap")
     return InteractionResult(
         group=group,
         base=base,

@@ -31,6 +31,7 @@ import pandas as pd
 
 from ..errors import AnalysisError, DataError
 from ..i18n import LANGUAGES, Language, Text, TranslationError, check_language, message
+from . import wild_bootstrap
 from .inputs import as_float, check_columns, check_frame
 from .narrative import term_label
 
@@ -61,13 +62,7 @@ MAX_DUMMY_LEVELS = 200  # fixed effects as dummy columns (weighted binomial GLM)
 # threshold below which a wild cluster bootstrap is to become the default for linear models.
 MIN_CLUSTERS = 5
 FEW_CLUSTERS = 30
-# A joint Wald test of several restrictions (the event study's pre-trends, equal slopes across
-# categories) takes its p-value from the restricted wild cluster bootstrap below this many clusters:
-# against F(q, G − 1) it rejected 11 % at 5 % with 60 clusters and 8 restrictions, 13 % with 48 and 5
-# (tests/test_pretrend_size.py, tests/test_equal_slopes_size.py), about 6 % with 100 and 8 in an
-# exploratory run of 300 panels. The bootstrap's cost grows with G² (draws × G × G × q): 0.13 s at
-# 60 clusters, 3.5 s and 1.3 GB at 195.
-WILD_JOINT_BELOW = 100
+WILD_JOINT_BELOW = wild_bootstrap.WILD_JOINT_BELOW  # where joint tests take the bootstrap: see there
 
 
 def fe_parts(fe: str) -> tuple[str, ...]:

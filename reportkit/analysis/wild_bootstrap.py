@@ -42,7 +42,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
@@ -68,6 +68,13 @@ WeightType = Literal["auto", "rademacher", "webb"]
 WEIGHT_TYPES: tuple[str, ...] = get_args(WeightType)
 DEFAULT_DRAWS = 9999
 DEFAULT_SEED = 20241231
+# A joint Wald test of several restrictions (the event study's pre-trends, equal slopes across
+# categories) takes its p-value from the restricted wild cluster bootstrap below this many clusters:
+# against F(q, G − 1) it rejected 11 % at 5 % with 60 clusters and 8 restrictions, 13 % with 48 and 5
+# (tests/test_pretrend_size.py, tests/test_equal_slopes_size.py), about 6 % with 100 and 8 in an
+# exploratory run of 300 panels. The bootstrap's cost grows with G² (draws × G × G × q): 0.13 s at
+# 60 clusters, 3.5 s and 1.3 GB at 195.
+WILD_JOINT_BELOW = 100
 WEBB_MAX_CLUSTERS = 12  # Webb weights up to this many clusters (MacKinnon & Webb: Rademacher has 2^G values)
 _WEBB = np.array([-math.sqrt(1.5), -1.0, -math.sqrt(0.5), math.sqrt(0.5), 1.0, math.sqrt(1.5)])
 _RADEMACHER = np.array([-1.0, 1.0])
@@ -455,3 +462,13 @@ class WildDesign:
             return 0.5 * (inside + outside)
 
         return bound(-1.0), bound(1.0)
+
+
+def joint_p_value(n_clusters: int, design: Callable[[], WildDesign], hypothesis: Any) -> float | None:
+    """The restricted wild cluster bootstrap p-value of the joint ``hypothesis`` (``Rβ = 0``, as
+    :meth:`WildDesign.test` takes it) when ``n_clusters`` is below :data:`WILD_JOINT_BELOW`, the
+    design built by ``design()`` only then; None at or above it, where the caller's F(q, G − 1)
+    p-value stands."""
+    if n_clusters >= WILD_JOINT_BELOW:
+        return None
+    return float(design().test(hypothesis, invert=False).p_value)
