@@ -166,15 +166,27 @@ def tagged_processes(tag: str) -> list[psutil.Process]:
 
 
 def describe(proc: psutil.Process) -> str:
+    """What a tagged process is, with its parent and age: which kind outlived a kill says where to look."""
     try:
         cmd = " ".join(proc.cmdline())
+        ppid, age = proc.ppid(), time.time() - proc.create_time()
+        threads = proc.num_threads()
     except psutil.Error:
-        cmd = "?"
-    for marker, name in (("ipykernel", "kernel"), ("spawn_main", "pool worker"), ("resource_tracker", "resource tracker"),
-                         ("reportkit", "reportkit command")):
-        if marker in cmd:
-            return f"{name} (pid {proc.pid})"
-    return f"{cmd[:60]} (pid {proc.pid})"
+        cmd, ppid, age, threads = "?", 0, 0.0, 0
+    name = f"{cmd[:60]}"
+    if "reportkit.kernel_template" in cmd:
+        try:  # a forked kernel keeps its template's command line; the template's parent is not a template
+            forked = "reportkit.kernel_template" in " ".join(psutil.Process(ppid).cmdline())
+        except psutil.Error:
+            forked = False
+        name = "forked kernel" if forked else "kernel template"
+    else:
+        for marker, kind in (("ipykernel", "kernel"), ("spawn_main", "pool worker"),
+                             ("resource_tracker", "resource tracker"), ("reportkit", "reportkit command")):
+            if marker in cmd:
+                name = kind
+                break
+    return f"{name} (pid {proc.pid}, parent {ppid}, {threads} threads, started {age:.1f} s ago)"
 
 
 def reap(tag: str, grace: float) -> dict[str, Any]:
@@ -482,10 +494,13 @@ def check_publish(env: dict[str, str], cwd: Path, exe: str, source: Path, dest: 
             reasons.append(f"{name}: {why}")
 
     check("rerun_exit_0", rerun["rc"] == 0, f"exit code {rerun['rc']}: {rerun['stderr'][-400:]}")
+    from reportkit.manifest import Manifest
+
     rows = [r["id"] for r in read_json(source / "index.json")["rows"] if r["status"] in ("done", "reused")]
     wrong = []
     for row in rows:
-        report = read_json(source / row / "manifest.json")["report"]
+        # each language edition has its own folder under a client (the English one: <report>-en)
+        report = Manifest.read(source / row / "manifest.json").release_folder
         pointer = dest / row / report / "latest.json"
         try:
             version = read_json(pointer)["version"]

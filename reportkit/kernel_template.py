@@ -106,23 +106,37 @@ class _LauncherPoller:
     A kernel jupyter_client starts is the child of the run's process (``JPY_PARENT_PID``), and
     ipykernel's ``ParentPollerUnix`` ends it when its parent changes. A forked kernel is the child of
     this template, so that poller only ends it once it is reparented to pid 1 (never, under a
-    subreaper). This thread checks every second that ``JPY_PARENT_PID`` still exists instead."""
+    subreaper). This thread checks every second that ``JPY_PARENT_PID`` still runs instead: a
+    process that has ended but is not yet reaped (a zombie, which ``kill(pid, 0)`` still finds, for
+    as long as an init that reaps late keeps it) counts as ended, and so does another process that
+    took its pid (its start time differs)."""
 
     def __init__(self, pid: int) -> None:
         import threading
 
         self.pid = pid
+        self.started = _start_time(pid)
         self.thread = threading.Thread(target=self._run, name="reportkit-launcher-poller", daemon=True)
 
     def _run(self) -> None:
         while True:
-            try:
-                os.kill(self.pid, 0)
-            except ProcessLookupError:
+            started = _start_time(self.pid)
+            if started is None or started != self.started:
                 os._exit(1)
-            except PermissionError:  # alive, another user's (a reused pid would be too: seconds apart, unlikely)
-                pass
             time.sleep(1.0)
+
+
+def _start_time(pid: int) -> int | None:
+    """When process ``pid`` started (clock ticks since boot, from ``/proc/PID/stat``), or None when
+    it has ended, including one ended but not yet reaped (state Z or X)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()  # the command name, in (…), may hold spaces
+    except OSError:
+        return None
+    if fields[0] in ("Z", "X", "x"):
+        return None
+    return int(fields[19])  # field 22 of proc(5); fields[0] is field 3
 
 
 def _become_kernel(request: dict[str, Any], listener: socket.socket, conn: socket.socket) -> None:

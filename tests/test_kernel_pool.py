@@ -289,10 +289,12 @@ SUBREAPER = """\
 import ctypes, json, os, subprocess, sys, time
 libc = ctypes.CDLL(None, use_errno=True)
 assert libc.prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER: orphans below come to this process, not pid 1
-worker = subprocess.Popen([sys.executable, "-c", sys.argv[1], *sys.argv[2:]], stdout=subprocess.PIPE, text=True)
+reaps = sys.argv[-1] == "reaps"  # else nothing is reaped: the killed worker stays a zombie (a slow init)
+worker = subprocess.Popen([sys.executable, "-c", sys.argv[1], *sys.argv[2:-1]], stdout=subprocess.PIPE, text=True)
 kernel, forked = json.loads(worker.stdout.readline())
 worker.kill()
-worker.wait()
+if reaps:
+    worker.wait()
 
 def alive(pid):
     try:
@@ -304,7 +306,7 @@ def alive(pid):
 killed = time.monotonic()
 while alive(kernel) and time.monotonic() - killed < 8:
     try:
-        while os.waitpid(-1, os.WNOHANG)[0]:  # reap what is reparented here
+        while reaps and os.waitpid(-1, os.WNOHANG)[0]:  # reap what is reparented here
             pass
     except ChildProcessError:
         pass
@@ -331,10 +333,13 @@ time.sleep(120)
 """
 
 
-def test_a_forked_kernel_ends_with_the_process_that_ran_it_under_a_subreaper(tmp_path):
+@pytest.mark.parametrize("reaper", ["reaps", "does-not-reap"])
+def test_a_forked_kernel_ends_with_the_process_that_ran_it_under_a_subreaper(tmp_path, reaper):
     """A kernel forked from the template is the template's child, not the run's process's; when that
     process is killed (a batch worker), the kernel ends too, as a kernel jupyter_client started would,
-    also where orphans are adopted by a subreaper (a container's init, systemd) rather than pid 1."""
+    also where orphans are adopted by a subreaper (a container's init, systemd) rather than pid 1,
+    and where that process is not reaped at once (a zombie answers ``kill(pid, 0)`` as if alive; an
+    init that reaps late left a kernel running in a CI kill trial)."""
     pidfile = tmp_path / "kernel.pid"
     nb = new_notebook(cells=[new_code_cell(
         "import json, os, time\n"
@@ -343,7 +348,7 @@ def test_a_forked_kernel_ends_with_the_process_that_ran_it_under_a_subreaper(tmp
     nb.metadata["kernelspec"] = {"name": "reportkit", "display_name": "Python (reportkit)", "language": "python"}
     nbformat.write(nb, tmp_path / "sleeps.ipynb")
     proc = subprocess.run([sys.executable, "-c", SUBREAPER, WORKER, str(tmp_path / "sleeps.ipynb"),
-                           str(tmp_path / "out.ipynb"), str(pidfile)], capture_output=True, text=True, timeout=120)
+                           str(tmp_path / "out.ipynb"), str(pidfile), reaper], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["forked"], f"the kernel was not forked from the template: {result}"

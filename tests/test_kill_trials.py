@@ -7,6 +7,7 @@ passes every trial: that is what the script itself reports in bench/results.json
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 from pathlib import Path
 
@@ -58,3 +59,32 @@ def test_two_kill_trials_run():
         assert not r["kill"]["survivors"], r["kill"]  # nothing the trial started is left running
         assert all(r["checks"].values()), r["reasons"]  # the kit survives the kill: nothing partial, all verifies
     assert sum(line.startswith("trial") for line in lines) == 2
+
+
+def test_the_publish_check_finds_an_english_edition_in_its_own_folder(tmp_path):
+    """The "new-version" trials publish the English edition of builds whose spec is Chinese: it is
+    released under <report>-en (reportkit.manifest.Manifest.release_folder), and the check must look
+    there, not at the Chinese edition's pointer."""
+    import json
+
+    from test_publish import fake_build
+
+    from reportkit.publish import publish
+
+    kt = _load()
+    source = tmp_path / "batch-en"
+    for row in ("acme", "globex"):
+        fake_build(tmp_path / "batch-zh" / row, spec_language="zh")
+        fake_build(source / row, html=f"<p>{row} report</p>", language="en", spec_language="zh",
+                   title="China e-commerce", generated="2026-11-27T03:00:00+00:00")
+    rows = {"rows": [{"id": "acme", "status": "done"}, {"id": "globex", "status": "reused"}]}
+    for folder in (source, tmp_path / "batch-zh"):
+        (folder / "index.json").write_text(json.dumps(rows), encoding="utf-8")
+    dest = tmp_path / "dest"
+    publish(tmp_path / "batch-zh", dest)  # the clients already hold the Chinese edition
+    publish(source, dest)
+    exe = str(Path(sys.executable).parent / "reportkit")
+    result = kt.check_publish(dict(os.environ), tmp_path, exe, source, dest,
+                              {"visible_problems": [], "complete_releases": {}}, {"rc": 0, "stderr": "", "stdout": "", "seconds": 0.0})
+    assert result["checks"]["latest_is_the_build"], result["reasons"]
+    assert result["checks"]["every_release_verifies"], result["reasons"]  # 4 releases: 2 clients × 2 editions
