@@ -436,6 +436,8 @@ def _named_params(names: Sequence[str] | None, values: Any) -> dict[str, float]:
 def _arima_params(result: Any, trend: str, integrated: int) -> dict[str, float]:
     """statsmodels' parameters by name; the deterministic term is called const, drift or trend."""
     params = _named_params(result.param_names, result.params)
+    if "sigma2" not in params:  # concentrated out of the likelihood (_fit_arima_model): its estimate is the scale
+        params["sigma2"] = float(result.scale)
     if trend in ("c", "t") and params:
         first = next(iter(params))
         name = "const" if trend == "c" else ("drift" if integrated >= 1 else "trend")
@@ -472,9 +474,15 @@ def _arima_label(spec: str) -> i18n.Text:
 def _fit_arima_model(
     z: np.ndarray, order: tuple[int, int, int], seasonal: tuple[int, int, int, int], trend: str
 ) -> Any:
+    """Exact maximum likelihood (statsmodels' state-space ARIMA) with the innovation variance
+    concentrated out of the likelihood, as R's ``arima`` does: one parameter fewer for the optimiser
+    (about half the time of a fit), the same maximum; ``aic``/``aicc`` still count the variance. A
+    model whose only parameter is the variance (a random walk) is fitted as it is: nothing is left
+    to optimise once it is concentrated out."""
     from statsmodels.tsa.arima.model import ARIMA
 
-    return ARIMA(z, order=order, seasonal_order=seasonal, trend=trend).fit()
+    others = order[0] + order[2] + seasonal[0] + seasonal[2] + (trend in ("c", "t"))
+    return ARIMA(z, order=order, seasonal_order=seasonal, trend=trend, concentrate_scale=others > 0).fit()
 
 
 def _arima_bounds(result: Any, h: int, levels: tuple[int | float, ...]) -> tuple[np.ndarray, dict]:
