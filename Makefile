@@ -82,10 +82,11 @@ lint: setup
 
 # deptry: every imported package is declared, every declared one is used (pyproject.toml [tool.deptry]);
 # pytest-randomly runs the tests in a random order (the seed is printed; -p no:randomly to turn it off).
-# `make lint` runs first: the import contracts, ruff and mypy (see the lint target).
+# `make lint` runs first: the import contracts, ruff and mypy (see the lint target). --durations: the
+# 25 slowest tests are listed at the end, so a CI log shows where its time goes.
 test: setup lint
 	$(VENV)/bin/deptry .
-	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(VENV)/bin/pytest $(XDIST) $(PYTEST_ARGS)
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(VENV)/bin/pytest $(XDIST) --durations=25 $(PYTEST_ARGS)
 
 test-fast: setup
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(VENV)/bin/pytest $(XDIST) -m "not e2e" $(PYTEST_ARGS)
