@@ -20,6 +20,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -72,7 +73,15 @@ class Lab:
         """Until the notebook's kernel exists and is idle (asked through the server's REST API)."""
         started = time.monotonic()
         while time.monotonic() - started < timeout:
-            kernels = self.api("/api/kernels")
+            try:
+                kernels = self.api("/api/kernels")
+            except urllib.error.HTTPError as exc:
+                # jupyter_server answers 500 when asked in the milliseconds a kernel is being started
+                # (its model reads last_activity before that is set: "expected a datetime, not the
+                # NoneType None"; jupyter-server/enterprise_gateway#1395): ask again
+                if exc.code != 500:
+                    raise
+                kernels = None
             if kernels and all(k["execution_state"] == "idle" for k in kernels):
                 return
             time.sleep(0.2)
