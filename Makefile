@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 # pytest-xdist: one test process per core (auto); a test module stays in one process (loadfile), so
 # its module-scoped fixtures (a built report, a server) are made once. TEST_WORKERS=0: one process.
 TEST_WORKERS ?= auto
-XDIST = -n $(TEST_WORKERS) --dist loadfile
+XDIST = -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 .PHONY: setup bytecode hooks lint report report-en test test-fast bench fonts chromium clean lab
 

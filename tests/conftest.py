@@ -57,3 +57,20 @@ def demo_runs(tmp_path_factory) -> Path:
     build executes the sections, the others (another language, edition or PDF variant: same run
     keys) reuse them. Tests that check execution itself build with ``cache=False``."""
     return tmp_path_factory.mktemp("demo-runs")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Modules with an end-to-end or slow test run first; the rest after; each group keeps its
+    (random) order, and the order within each module is left as it is.
+
+    ``make test`` deals whole modules to two pytest-xdist workers (``--dist loadfile``, with
+    ``--no-loadscope-reorder`` so that this order is kept rather than xdist's, by number of tests,
+    which dealt the long modules, few tests each, last). Dealt last, a module of one to two minutes
+    kept one worker running alone while the other sat idle. The 54 quick modules (about 160 s in all)
+    now fill that gap: longest-first scheduling, by a marker rather than by measured times. Runs
+    after pytest-randomly has shuffled."""
+    heavy = {item.nodeid.split("::")[0] for item in items
+             if item.get_closest_marker("e2e") is not None or item.get_closest_marker("slow") is not None}
+    position = {module: i for i, module in enumerate(dict.fromkeys(item.nodeid.split("::")[0] for item in items))}
+    items.sort(key=lambda item: (item.nodeid.split("::")[0] not in heavy, position[item.nodeid.split("::")[0]]))
