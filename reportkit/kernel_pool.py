@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ReportKitError
+from .kernel_template import running_since
 
 log = logging.getLogger(__name__)
 
@@ -121,15 +122,7 @@ class ForkedKernel:
     def poll(self) -> int | None:
         if self.returncode is not None:
             return self.returncode
-        try:
-            os.kill(self.pid, 0)
-            with open(f"/proc/{self.pid}/stat", encoding="ascii") as fh:
-                state = fh.read().rsplit(")", 1)[1].split()[0]
-        except ProcessLookupError:
-            state = "X"
-        except OSError:
-            return None
-        if state in ("Z", "X"):  # exited (a zombie only until the template reaps it)
+        if running_since(self.pid) is None:  # exited (a zombie only until the template reaps it)
             self.returncode = 0  # the template has its status; a kernel that ended is all we need to know
         return self.returncode
 

@@ -115,20 +115,21 @@ class _LauncherPoller:
         import threading
 
         self.pid = pid
-        self.started = _start_time(pid)
+        self.started = running_since(pid)
         self.thread = threading.Thread(target=self._run, name="reportkit-launcher-poller", daemon=True)
 
     def _run(self) -> None:
         while True:
-            started = _start_time(self.pid)
+            started = running_since(self.pid)
             if started is None or started != self.started:
                 os._exit(1)
             time.sleep(1.0)
 
 
-def _start_time(pid: int) -> int | None:
+def running_since(pid: int) -> int | None:
     """When process ``pid`` started (clock ticks since boot, from ``/proc/PID/stat``), or None when
-    it has ended, including one ended but not yet reaped (state Z or X)."""
+    it has ended, including one ended but not yet reaped (state Z or X). Linux only, as forked
+    kernels are; :class:`reportkit.kernel_pool.ForkedKernel` asks it too."""
     try:
         with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
             fields = fh.read().rsplit(")", 1)[1].split()  # the command name, in (…), may hold spaces
