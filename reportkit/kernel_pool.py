@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ReportKitError
-from .kernel_template import running_since
+from .kernel_template import POOL_PID_ENV, running_since
 
 log = logging.getLogger(__name__)
 
@@ -196,7 +196,9 @@ class KernelPool:
         self._errlog = open(self._folder / "template.log", "ab")  # noqa: SIM115 - kept for the process
         self._proc = subprocess.Popen(
             [*self.prefix, "reportkit.kernel_template", str(sock), *self.preload],
-            env={**self.env, **TEMPLATE_ONLY_ENV}, cwd=self._folder, stdin=subprocess.DEVNULL,
+            # its pool's pid, told rather than asked (os.getppid() in the template is pid 1 already
+            # when this process is killed before the template's interpreter has started)
+            env={**self.env, **TEMPLATE_ONLY_ENV, POOL_PID_ENV: str(os.getpid())}, cwd=self._folder, stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=self._errlog, text=True, start_new_session=True,
         )
 

@@ -36,6 +36,9 @@ INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 #: seconds between checks that the template's parent is still there, while it imports
 _PARENT_CHECK = 0.2
 
+#: the pool's pid, set by :class:`reportkit.kernel_pool.KernelPool` in the template's environment
+POOL_PID_ENV = "REPORTKIT_POOL_PID"
+
 
 def os_threads() -> int:
     """Threads of this process as the kernel sees them (``/proc/self/task``); fork is safe at 1."""
@@ -233,7 +236,9 @@ def main(argv: list[str]) -> int:
     if not os.environ.get("MPLBACKEND"):  # as IPKernelApp.init_gui_pylab, before matplotlib reads it
         os.environ["MPLBACKEND"] = INLINE_BACKEND
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # stopped by its pool, not by a terminal's Ctrl-C
-    pool_pid = os.getppid()  # its pool's process
+    # its pool's process, as the pool says: asked here, os.getppid() is already pid 1 (or a subreaper)
+    # when the pool was killed before this interpreter started, and the template would serve no one
+    pool_pid = int(os.environ.pop(POOL_PID_ENV, "0") or 0) or os.getppid()
     _exit_with(pool_pid)  # a pool killed while this imports does not leave it running
     import importlib
 
