@@ -288,7 +288,7 @@ def build_report(
     from .style.themes import load_theme
 
     started = time.perf_counter()
-    edition = check_edition(edition)  # before anything runs
+    check_edition(edition)  # before anything runs
     spec = spec if isinstance(spec, ReportSpec) else load_spec(spec)
     if pdf is not None:  # part of the spec from here on, so the build key and the manifest carry it
         spec = spec.model_copy(update={"pdf": check_choice("--pdf", pdf, get_args(PdfVariant), error=SpecError)})

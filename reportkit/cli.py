@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -87,7 +87,7 @@ class _Bars:
 
     def __init__(self, progress: Progress) -> None:
         self.progress = progress
-        self.tasks: dict[str, int] = {}
+        self.tasks: dict[str, TaskID] = {}
 
     def __call__(self, section: str, done: int, total: int) -> None:
         if section not in self.tasks:
@@ -123,7 +123,7 @@ def build(
     try:
         with _progress() as progress:
             result = build_report(spec, lang=lang, out=out_dir, cache=not no_cache, progress=_Bars(progress),
-                                  theme=theme, edition=edition,  # type: ignore[arg-type] - checked at run time
+                                  theme=theme, edition=edition,  # type: ignore[arg-type]  # checked by build_report
                                   workers=workers, kernels="cold" if cold_kernels else "warm", pdf=pdf)
     except ReportKitError as exc:
         _fail(exc)
@@ -387,7 +387,7 @@ def preview(
     only the sections whose code, parameters or data changed (the run cache does the rest), and
     reload the page in the browser where it was scrolled to."""
     from .spec import load_spec
-    from .watch import Watcher, serve, watch
+    from .watch import Rebuild, Watcher, serve, watch
 
     try:
         spec_obj = load_spec(spec)
@@ -402,7 +402,7 @@ def preview(
         _fail(exc)
         return
 
-    def report(r) -> None:  # noqa: ANN001 - a watch.Rebuild
+    def report(r: Rebuild) -> None:
         if r.error:
             _say("rebuild failed", f"(the last good page stays): {r.error}")
         else:
@@ -498,7 +498,7 @@ def _batch_with_progress(plan: BatchPlan, out_dir: str | Path, **options: Any) -
         TextColumn("{task.description:<5}", style="bold", markup=False), BarColumn(), MofNCompleteColumn(),
         TimeElapsedColumn(), console=console, transient=False,
     ) as progress:
-        bars: dict[str, int] = {}
+        bars: dict[str, TaskID] = {}
 
         def on_event(event: BatchEvent) -> None:
             if event.kind == "batch":

@@ -144,9 +144,9 @@ def check_packages(project_root: Path | None = None) -> Check:
         except metadata.PackageNotFoundError:
             problems.append(f"{name} not installed")
             continue
-        req = pins.get(_canonical(name))
-        if req is not None and req.specifier and not req.specifier.contains(Version(installed), prereleases=True):
-            problems.append(f"{name} {installed} (pinned {req.specifier})")
+        pin = pins.get(_canonical(name))
+        if pin is not None and pin.specifier and not pin.specifier.contains(Version(installed), prereleases=True):
+            problems.append(f"{name} {installed} (pinned {pin.specifier})")
         checked += 1
     where = f" against {pyproject}" if pyproject is not None else " (no pyproject.toml found: pins not checked)"
     if problems:

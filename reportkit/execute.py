@@ -74,6 +74,7 @@ def _kernel_manager_class(stderr_path: Path, ipc_dir: str, kernels: KernelPool |
     same N and clash ("Kernel didn't respond"). An absolute, per-run folder rules that out.
     """
     from jupyter_client.manager import AsyncKernelManager
+    from jupyter_client.provisioning import LocalProvisioner
     from traitlets import default
 
     from .kernel_client import client_class
@@ -99,13 +100,16 @@ def _kernel_manager_class(stderr_path: Path, ipc_dir: str, kernels: KernelPool |
                 kw["cwd"] = cwd
             # as jupyter_client's launch_kernel sets it: the kernel knows it has a parent (no "ipython kernel" notes)
             forked_env = {**kw.get("env", os.environ), "JPY_PARENT_PID": str(os.getpid())}
-            pid = kernels.launch(kernel_cmd, env=forked_env, cwd=kw.get("cwd") or os.getcwd(),
-                                 log_path=stderr_path) if kernels is not None else None
-            if pid is not None:
+            provisioner = self.provisioner
+            # a forked kernel stands in for the process jupyter_client's local provisioner would start;
+            # any other provisioner (configured by the user) launches its kernels itself
+            pid = kernels.launch(kernel_cmd, env=forked_env, cwd=kw.get("cwd") or os.getcwd(), log_path=stderr_path) \
+                if kernels is not None and isinstance(provisioner, LocalProvisioner) else None
+            if pid is not None and isinstance(provisioner, LocalProvisioner):
                 from .kernel_pool import ForkedKernel
 
-                provisioner = self.provisioner
-                provisioner.process = ForkedKernel(pid)
+                # not a Popen, but it has what the provisioner calls on one (poll, wait, send_signal, kill)
+                provisioner.process = ForkedKernel(pid)  # type: ignore[assignment]
                 provisioner.pid = provisioner.pgid = pid  # its own session: pid == process group
                 provisioner.cwd = kw.get("cwd") or os.getcwd()
                 self._reconcile_connection_info(provisioner.connection_info)
@@ -117,7 +121,7 @@ def _kernel_manager_class(stderr_path: Path, ipc_dir: str, kernels: KernelPool |
                     await super()._async_launch_kernel(kernel_cmd, **kw)
                 finally:
                     log.close()
-            if launched is not None:
+            if launched is not None and isinstance(self.provisioner, LocalProvisioner) and self.provisioner.pid:
                 launched(self.provisioner.pid)
 
     return RunKernelManager

@@ -59,7 +59,8 @@ def client_class() -> type:
                 except Empty:
                     return None
                 if msg.get("parent_header", {}).get("msg_id") == msg_id and msg["msg_type"] == "kernel_info_reply":
-                    return msg
+                    reply: dict[str, Any] = msg
+                    return reply
             return None
 
         async def _idle_after(self, msg_id: str) -> bool:

@@ -214,7 +214,7 @@ class KernelPool:
             info = json.loads(line[0]) if line and line[0] else None
         except ValueError:
             info = None
-        if info is None:
+        if not isinstance(info, dict):  # no line, or not the template's ready object
             tail = (self._folder / "template.log").read_text(errors="replace").strip().splitlines()[-3:]
             self._reason = "the kernel template did not start" + (f": {' / '.join(tail)}" if tail else "")
             self._stop_process()

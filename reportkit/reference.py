@@ -54,16 +54,19 @@ def _signature(obj: Any) -> str:
 
 
 def _commands() -> list[str]:
-    import click
     import typer
+    import typer.core
 
     from .cli import app
 
     group = typer.main.get_command(app)
+    if not isinstance(group, typer.core.TyperGroup):  # an app of one command would be a Command
+        raise TypeError(f"reportkit's CLI should be a group of commands; typer made a {type(group).__name__}")
     lines = ["## Commands", ""]
-    ctx = click.Context(group, info_name="reportkit")
+    ctx = group.context_class(group, info_name="reportkit")
     for name in sorted(group.list_commands(ctx)):
         cmd = group.get_command(ctx, name)
+        assert cmd is not None, f"reportkit {name} is listed but cannot be loaded"
         arguments = [p for p in cmd.params if getattr(p, "param_type_name", "") == "argument"]
         options = [p for p in cmd.params if getattr(p, "param_type_name", "") == "option"]
         usage = " ".join([f"reportkit {name}", *(f"{(a.name or '').upper()}" for a in arguments), "[OPTIONS]"])

@@ -95,7 +95,7 @@ def _fetch(url: str) -> Path:
     index = _index_path(folder, url, size, etag) if etag else None
     if index is not None and index.is_file():
         try:
-            kept = folder / json.loads(index.read_text(encoding="utf-8"))["sha256"] / name
+            kept = folder / str(json.loads(index.read_text(encoding="utf-8"))["sha256"]) / name
             if kept.is_file() and kept.stat().st_size == size:
                 return kept
         except (OSError, ValueError, KeyError, TypeError):

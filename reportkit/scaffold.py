@@ -395,7 +395,7 @@ def new_report(
     role = f" (the first section of report {name!r})"
     _refuse_existing(notebook, "notebook", role)
     root = (reports_dir.resolve().parent if reports_dir.resolve().name == "reports" else reports_dir.resolve())
-    section = {
+    section: dict[str, Any] = {
         "id": first_section,
         "notebook": _relative_notebook(notebook, root),
         "title": {"zh": "概览", "en": "Overview"} if first_section == "overview"

@@ -48,9 +48,13 @@ def _user_config() -> dict[str, Any]:
     if not path.is_file():
         return {}
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8")).get("s3", {})
+        table = tomllib.loads(path.read_text(encoding="utf-8")).get("s3", {})
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise StorageError(f"cannot read the storage config {path}: {exc}; expected TOML with an [s3] table") from None
+    if not isinstance(table, dict):
+        raise StorageError(f"the storage config {path} has s3 = {table!r}; expected an [s3] table of options "
+                           "(endpoint_url, region, …)")
+    return table
 
 
 def s3_options() -> dict[str, Any]:
@@ -113,7 +117,7 @@ class Store:
 
     def read(self, *parts: str) -> bytes:
         with self.fs.open(self.path(*parts), "rb") as fh:
-            return fh.read()
+            return bytes(fh.read())
 
     def write(self, data: bytes, *parts: str) -> None:
         """Write one whole object. Local: a temporary name and a rename. S3: one PUT, which a
@@ -177,7 +181,7 @@ class Store:
         if self.is_local:
             raise StorageError(f"{self.display(*parts)} is on a local folder; presigned links exist only on S3 "
                                "destinations (s3://bucket/prefix)")
-        return self.fs.sign(self.path(*parts), expiration=expires)
+        return str(self.fs.sign(self.path(*parts), expiration=expires))
 
 
 def open_store(dest: str | Path, **options: Any) -> Store:

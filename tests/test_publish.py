@@ -373,3 +373,20 @@ def test_a_build_in_the_specs_own_language_keeps_the_report_folder(tmp_path):
     zh = publish(fake_build(tmp_path / "zh", html="<p>中文</p>", spec_language="en"), dest, client="acme")[0]
     old = publish(fake_build(tmp_path / "old", html="<p>old</p>", language="en", report="older"), dest, client="acme")[0]
     assert (en.report, zh.report, old.report) == ("china-ecommerce-2024", "china-ecommerce-2024-zh", "older")
+
+
+@pytest.mark.parametrize("damage", ["[]", "{not json", None])
+def test_a_damaged_published_version_is_named_and_left_as_it_is(tmp_path, damage):
+    build = fake_build(tmp_path / "build")
+    [first] = publish(build, tmp_path / "dest", client="acme")
+    manifest = tmp_path / "dest" / "acme" / "china-ecommerce-2024" / first.version / "manifest.json"
+    if damage is None:
+        manifest.unlink()
+    else:
+        manifest.write_text(damage, encoding="utf-8")  # valid JSON but not an object, or not JSON
+    before = files_under(tmp_path / "dest")
+    with pytest.raises(PublishError, match=rf"acme/china-ecommerce-2024/{first.version} exists but is not a complete "
+                                           r"release: its manifest.json is missing, unreadable or not a manifest"):
+        publish(build, tmp_path / "dest", client="acme")
+    assert files_under(tmp_path / "dest") == before  # no staging folder left, nothing replaced
+    assert releases_of(open_store(tmp_path / "dest"), "acme") == {}  # not listed as a release

@@ -170,6 +170,17 @@ def test_the_addressing_style_comes_from_the_environment_or_the_config(tmp_path,
         s3_options()
 
 
+def test_a_config_whose_s3_entry_is_not_a_table_is_named(tmp_path, monkeypatch):
+    from reportkit.errors import StorageError
+    from reportkit.storage import s3_options
+
+    config = tmp_path / "storage.toml"
+    config.write_text('s3 = "https://oss-cn-shanghai.aliyuncs.com"\n', encoding="utf-8")
+    monkeypatch.setenv("REPORTKIT_STORAGE_CONFIG", str(config))
+    with pytest.raises(StorageError, match=r"storage\.toml has s3 = 'https://oss-cn-shanghai.*expected an \[s3\] table"):
+        s3_options()
+
+
 def test_has_reads_only_the_record_in_object_storage(s3, tmp_path, monkeypatch):
     executed = tmp_path / "run.ipynb"
     executed.write_text('{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}', encoding="utf-8")

@@ -89,26 +89,27 @@ class BootstrapCorrelation:
 # --------------------------------------------------------------------------- statistics
 
 
-def _pearson_rows(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Pearson r of each row pair of 2-D arrays (or of two 1-D arrays)."""
+def _pearson_rows(x: np.ndarray, y: np.ndarray) -> np.ndarray | np.float64:
+    """Pearson r of each row pair of 2-D arrays (or, a NumPy scalar, of two 1-D arrays)."""
     xc = x - x.mean(axis=-1, keepdims=True)
     yc = y - y.mean(axis=-1, keepdims=True)
     num = (xc * yc).sum(axis=-1)
     den = np.sqrt((xc * xc).sum(axis=-1) * (yc * yc).sum(axis=-1))
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.clip(num / den, -1.0, 1.0)
+        r: np.ndarray | np.float64 = np.clip(num / den, -1.0, 1.0)
+    return r
 
 
 #: a correlation of paired samples along ``axis`` (scipy.stats.bootstrap's ``statistic`` form)
-_Statistic = Callable[..., np.ndarray]
+_Statistic = Callable[..., np.ndarray | np.float64]
 
 
 def _statistic(method: str) -> _Statistic:
     if method == "pearson":
-        def stat(x: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray:
+        def stat(x: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray | np.float64:
             return _pearson_rows(np.moveaxis(x, axis, -1), np.moveaxis(y, axis, -1))
     else:
-        def stat(x: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray:
+        def stat(x: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray | np.float64:
             rx = stats.rankdata(np.moveaxis(x, axis, -1), axis=-1)
             ry = stats.rankdata(np.moveaxis(y, axis, -1), axis=-1)
             return _pearson_rows(rx, ry)

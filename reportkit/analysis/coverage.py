@@ -103,7 +103,7 @@ def supports(result: Any) -> bool:
     return spec.family in ("ols", "loglog") and spec.vcov == "cluster" and spec.entity is not None and spec.time is not None
 
 
-def ar1_from_residuals(resid: np.ndarray, entity: np.ndarray, order: np.ndarray) -> tuple[float, np.ndarray]:
+def ar1_from_residuals(resid: np.ndarray, entity: np.ndarray, order: np.ndarray) -> tuple[float, pd.Series]:
     """Pooled first-order autocorrelation of residuals within entities, and each entity's residual SD.
 
     ``order`` is each row's period position (consecutive periods differ by 1); pairs that are not
@@ -132,7 +132,7 @@ def _ar1_errors(rng: np.random.Generator, rho: float, sd: np.ndarray, starts: np
     eta = rng.standard_normal(n) * sd
     first = np.flatnonzero(starts)
     lengths = np.diff(np.r_[first, n])
-    out = eta.copy()  # each entity's first row: η
+    out: np.ndarray = eta.copy()  # each entity's first row: η
     rest = lengths - 1
     if rest.max(initial=0) == 0:
         return out

@@ -386,7 +386,7 @@ def calendar_regressors(index: Any) -> pd.DataFrame:
             f"calendar_regressors: no Spring Festival date for {outside[:5]}; the table covers "
             f"{min(SPRING_FESTIVAL)}–{max(SPRING_FESTIVAL)}"
         )
-    flags = {key: [] for key in EVENTS}
+    flags: dict[str, list[int]] = {key: [] for key in EVENTS}
     for p in idx:
         dates = _event_dates(p.year)
         for key, day in dates.items():

@@ -97,7 +97,7 @@ def _text(key: str, **values: Any) -> Text:
 def _positions(df: pd.DataFrame, time: str) -> np.ndarray:
     """Position of each row's period among the panel's sorted distinct periods."""
     periods = np.sort(df[time].unique())
-    return pd.Series(np.arange(len(periods)), index=periods).reindex(df[time]).to_numpy()
+    return np.asarray(pd.Series(np.arange(len(periods)), index=periods).reindex(df[time]).to_numpy())
 
 
 def shift_within(df: pd.DataFrame, column: str, *, entity: str, time: str, k: int) -> pd.Series:
@@ -172,11 +172,12 @@ class _StockLayout:
 
     def stock(self, decay: float) -> np.ndarray:
         """a_t = x_t + decay · a_{t−1}, per row of the frame."""
-        return signal.lfilter([1.0], [1.0, -decay], self.dense, axis=1)[self.rows, self.cols]
+        return np.asarray(signal.lfilter([1.0], [1.0, -decay], self.dense, axis=1)[self.rows, self.cols], dtype=float)
 
     def slope(self, decay: float) -> np.ndarray:
         """∂a_t/∂decay = Σ_k k·decay^(k−1)·x_{t−k}: the filter L/(1 − decay·L)², per row of the frame."""
-        return signal.lfilter([0.0, 1.0], [1.0, -2.0 * decay, decay * decay], self.dense, axis=1)[self.rows, self.cols]
+        slopes = signal.lfilter([0.0, 1.0], [1.0, -2.0 * decay, decay * decay], self.dense, axis=1)[self.rows, self.cols]
+        return np.asarray(slopes, dtype=float)
 
 
 def adstock(
@@ -262,7 +263,7 @@ def wald_test(result: ModelResult, restrictions: Sequence[Mapping[str, float]] |
     if not restrictions:
         raise AnalysisError("restrictions: expected at least one term or weight mapping; got none")
     rows: list[Mapping[str, float]] = [
-        {r: 1.0} if isinstance(r, str) else dict(r) for r in restrictions  # type: ignore[arg-type]
+        {r: 1.0} if isinstance(r, str) else dict(r) for r in restrictions
     ]
     known = list(result.terms)
     terms: list[str] = []
@@ -396,7 +397,7 @@ def _first_periods(df: pd.DataFrame, entity: str, time: str, n: int) -> np.ndarr
         return np.zeros(len(df), dtype=bool)
     pos = _positions(df, time)
     rank = pd.Series(pos, index=df.index).groupby(df[entity].to_numpy()).rank(method="first").to_numpy()
-    return rank <= n
+    return np.asarray(rank <= n, dtype=bool)
 
 
 def _partial_out(columns: np.ndarray, fe_codes: Sequence[np.ndarray]) -> np.ndarray:

@@ -53,7 +53,7 @@ from .inputs import (
     check_panel_keys,
     check_positive,
 )
-from .models import INTERCEPT, Coef, estimate, rate_by
+from .models import INTERCEPT, Coef, Family, estimate, rate_by
 from .narrative import column_label, inference_note, uplift_pct, words
 from .tables import RegressionTable, regression_table
 
@@ -421,7 +421,7 @@ def correlation(
 
     Both CIs assume independent pairs. No values are dropped: NaN or inf raise AnalysisError.
     """
-    method = check_choice("method", method, METHODS)
+    check_choice("method", method, METHODS)
     conf_level = check_conf_level(conf_level)
     xv, yv = _as_vector(x, "x"), _as_vector(y, "y")
     if len(xv) != len(yv):
@@ -473,7 +473,7 @@ def pooled_correlation(
     This is the number a claim such as "engagement and add-to-cart correlate at 0.73" usually
     means: it includes differences *between* brands as well as co-movement within them.
     """
-    method = check_choice("method", method, METHODS)
+    check_choice("method", method, METHODS)
     df = check_frame(df)
     check_columns(df, engagement, conversion)
     check_positive(df, engagement)
@@ -868,7 +868,7 @@ def fit_cross_section(
         raise AnalysisError(f"vcov={vcov!r} needs a time column, and a cross-section (time='') has none; expected "
                             f"one of {', '.join(repr(v) for v in CROSS_SECTION_VCOV)} ('cluster' clusters by the "
                             "group column)")
-    vcov = check_choice("vcov", vcov, CROSS_SECTION_VCOV)  # type: ignore[assignment]
+    check_choice("vcov", vcov, CROSS_SECTION_VCOV)
     if not isinstance(binary, bool):
         raise AnalysisError(f"binary: expected True (a yes/no conversion) or False; got {binary!r}")
     if engagement == conversion:
@@ -891,6 +891,8 @@ def fit_cross_section(
     common: dict[str, Any] = dict(outcome=conversion, regressors=[engagement], cluster=cluster, conf_level=conf_level)
     if not binary:
         common["zeros"] = "log1p"
+    family: Family
+    other: Family
     family, other = ("ols", "logit") if binary else ("loglog", "ppml")
     robust = "hc1" if vcov == "hc3" else vcov  # no HC3 with fixed effects or for GLMs in pyfixest
     models = [estimate(frame, family=family, vcov=vcov, **common)]

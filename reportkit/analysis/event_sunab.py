@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -33,12 +34,15 @@ from .event_inference import Breakdown, PreTrend, breakdown_for_bias, joint_pret
 from .event_panel import COHORT, ENTITY, EVENT, NEVER, OUTCOME, PERIOD, EventPanel
 from .wild_bootstrap import WildDesign, joint_p_value
 
+if TYPE_CHECKING:
+    from pyfixest.estimation import Feols
+
 __all__ = ["sun_abraham"]
 
 _NAME = re.compile(r"^rel::(?P<e>-?\d+)(?:\.0)?:wave::(?P<g>\d+)(?:\.0)?$")
 
 
-def _saturated(data: pd.DataFrame, outcome: str, vcov: object) -> object:
+def _saturated(data: pd.DataFrame, outcome: str, vcov: str | dict[str, str]) -> Feols:
     """pyfixest's saturated event-study regression of ``outcome``."""
     import pyfixest as pf
 
@@ -47,7 +51,10 @@ def _saturated(data: pd.DataFrame, outcome: str, vcov: object) -> object:
     # sun_abraham then checks that every dropped cell is indeed empty (else it would be collinearity).
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=r"(?s).*variables dropped due to multicollinearity")
-        return pf.feols(f"{outcome} ~ i(rel, wave, ref=-1, ref2={NEVER}) | {ENTITY} + {PERIOD}", data=data, vcov=vcov)
+        # one formula without multiple-estimation syntax: one Feols (pf.feols, loaded lazily, is untyped)
+        fit: Feols = pf.feols(f"{outcome} ~ i(rel, wave, ref=-1, ref2={NEVER}) | {ENTITY} + {PERIOD}", data=data,
+                              vcov=vcov)
+    return fit
 
 
 def sun_abraham(panel: EventPanel, window: tuple[int, int], conf_level: float, *, pretrend: bool = True,

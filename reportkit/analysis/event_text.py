@@ -29,7 +29,7 @@ from .. import i18n
 from ..errors import AnalysisError
 from ..i18n import Language, Text
 from ..style.formatting import format_number, format_value
-from .event_inference import ALPHA
+from .event_inference import ALPHA, Breakdown
 from .event_panel import EventPanel
 from .event_study import EventStudy
 from .model_data import FEW_CLUSTERS, WILD_JOINT_BELOW
@@ -166,8 +166,11 @@ def _pct(x: float, decimals: int | None = PCT_DECIMALS, *, signed: bool = True) 
                  + format_value(x, "%", decimals, lang=lang) for lang in i18n.LANGUAGES})
 
 
-def _power(p: float) -> Text:
-    return _pct(100.0 * p, 0, signed=False)
+def _power(b: Breakdown) -> Text:
+    """The pre-trend test's power against the breakdown slope, a %."""
+    if b.power_at_breakdown is None:  # breakdown_for_bias sets it with every breakdown slope
+        raise AnalysisError(f"the breakdown slope {b.breakdown_slope!r} has no power_at_breakdown (None)")
+    return _pct(100.0 * b.power_at_breakdown, 0, signed=False)
 
 
 def _level(es: EventStudy) -> str:
@@ -307,8 +310,8 @@ def breakdown_note(es: EventStudy, w: EventWords) -> Text:
     if b is None or b.breakdown_slope is None:
         raise AnalysisError("no breakdown slope: the interval covers zero, or the sensitivity bound was not computed")
     if not es.log:
-        return say("breakdown_note_level", power=_power(b.power_at_breakdown))
-    return say("breakdown_note", pct=_pct_per_period(b.breakdown_slope), power=_power(b.power_at_breakdown),
+        return say("breakdown_note_level", power=_power(b))
+    return say("breakdown_note", pct=_pct_per_period(b.breakdown_slope), power=_power(b),
                **w.values())
 
 
@@ -372,7 +375,7 @@ def sensitivity_sentence(es: EventStudy, w: EventWords) -> Text:
         return say("sens_zero")
     key = "sens_robust" if b.robust else "sens_fragile"
     return say(key, slope=_slope(es, b.breakdown_slope), slope_pct=_about_pct(es, b.breakdown_slope),
-               mde=_slope(es, b.mde_slope), power=_power(b.power_at_breakdown), **w.values())
+               mde=_slope(es, b.mde_slope), power=_power(b), **w.values())
 
 
 def group_sentence(es: EventStudy, w: EventWords, *, table: str) -> Text:
@@ -536,7 +539,7 @@ def summary(es: EventStudy, w: EventWords) -> Text:
     if b.breakdown_slope is None:
         return text + say("summary_sens_zero")
     return text + say("summary_sens_robust" if b.robust else "summary_sens_fragile",
-                      slope=_slope(es, b.breakdown_slope), power=_power(b.power_at_breakdown), **w.values())
+                      slope=_slope(es, b.breakdown_slope), power=_power(b), **w.values())
 
 
 def methods(es: EventStudy, w: EventWords, *, simulated: bool = False) -> Text:

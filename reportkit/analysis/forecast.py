@@ -83,7 +83,7 @@ import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, get_args
+from typing import Any, Literal, cast, get_args
 
 import numpy as np
 import pandas as pd
@@ -170,7 +170,7 @@ class Backtest:
     language and ``note`` (per language) how the backtest was run, for the table's note.
     """
 
-    methods: tuple[str, ...]
+    methods: tuple[Method, ...]
     freq: str
     season_length: int
     n: int
@@ -182,8 +182,8 @@ class Backtest:
     scores: pd.DataFrame
     errors: pd.DataFrame
     skipped: pd.DataFrame
-    best: str
-    benchmark: str | None
+    best: Method
+    benchmark: Method | None
     reason: i18n.Text
     note: i18n.Text
     warnings: tuple[str, ...] = ()
@@ -790,6 +790,7 @@ def forecast(
     h = _horizon(y, horizon, until)
     z = np.log(y.values) if log else y.values
     fit = _fit_predict(z, method, s, h, levels, log=log)
+    assert fit.label is not None  # _fit_predict sets the label of every method
     last = y.periods[-1]
     future = pd.period_range(start=last + 1, periods=h, freq=last.freq)
     table = _table(future, fit, levels, log)
@@ -820,8 +821,9 @@ def forecast(
 # --------------------------------------------------------------------------- backtest
 
 
-def _check_methods(methods: Any) -> tuple[str, ...]:
-    return check_choices("methods", methods, METHODS, noun="method")
+def _check_methods(methods: Any) -> tuple[Method, ...]:
+    # check_choices returns only names from METHODS, each a Method
+    return cast("tuple[Method, ...]", check_choices("methods", methods, METHODS, noun="method"))
 
 
 def _default_backtest_horizon(s: int) -> int:
@@ -960,7 +962,8 @@ def _in_every_language(build: Any) -> i18n.Text:
     return i18n.Text({lang: build(lang) for lang in i18n.LANGUAGES})
 
 
-def _choose(scores: pd.DataFrame, methods: tuple[str, ...], n_origins: int, s: int) -> tuple[str, str | None, i18n.Text]:
+def _choose(scores: pd.DataFrame, methods: tuple[Method, ...], n_origins: int, s: int
+            ) -> tuple[Method, Method | None, i18n.Text]:
     """The chosen method, the benchmark it was compared with, and the reason in every language."""
     by = scores.set_index("method")
     complete = [m for m in methods if by.at[m, "n_origins"] == n_origins and math.isfinite(by.at[m, "mase"])]
@@ -971,12 +974,12 @@ def _choose(scores: pd.DataFrame, methods: tuple[str, ...], n_origins: int, s: i
         )
     cands = [m for m in complete if m not in BENCHMARKS]
     benches = [m for m in complete if m in BENCHMARKS]
-    mase = {m: float(by.at[m, "mase"]) for m in complete}
-    cov = {m: float(by.at[m, "coverage80"]) for m in complete}
-    n_fc = {m: int(by.at[m, "n_forecasts"]) for m in complete}
+    mase: dict[str, float] = {m: float(by.at[m, "mase"]) for m in complete}
+    cov: dict[str, float] = {m: float(by.at[m, "coverage80"]) for m in complete}
+    n_fc: dict[str, int] = {m: int(by.at[m, "n_forecasts"]) for m in complete}
     # min() keeps the first of equal values, so ties go to the method listed first
-    best_cand = min(cands, key=lambda m: mase[m]) if cands else None
-    best_bench = min(benches, key=lambda m: mase[m]) if benches else None
+    best_cand = min(cands, key=lambda m: mase[m], default=None)
+    best_bench = min(benches, key=lambda m: mase[m], default=None)
 
     def coverage(m: str, lang: str) -> str:
         return _say("coverage", lang, share=cov[m] * 100, n=n_fc[m])

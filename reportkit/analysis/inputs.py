@@ -147,7 +147,7 @@ def as_float(series: pd.Series, col: str, role: str | None = None) -> np.ndarray
     if pd.api.types.is_bool_dtype(dtype) or (
         pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_complex_dtype(dtype)
     ):
-        return series.to_numpy(dtype=float, na_value=np.nan)
+        return np.asarray(series.to_numpy(dtype=float, na_value=np.nan), dtype=float)
     what = f"column {col!r}" + (f" ({role})" if role else "")
     coerced = pd.to_numeric(series, errors="coerce")
     bad = series[coerced.isna() & series.notna()]

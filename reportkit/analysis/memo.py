@@ -118,7 +118,7 @@ def memoized(fn: F) -> F:
         _store(path, result)
         return result
 
-    wrapper.__wrapped__ = fn  # type: ignore[attr-defined]
+    wrapper.__wrapped__ = fn
     return wrapper  # type: ignore[return-value]
 
 

@@ -137,7 +137,8 @@ def _codes(values: np.ndarray, col: str, *, sort: bool = False) -> np.ndarray:
         codes, _ = pd.factorize(values, sort=sort)
     except TypeError as exc:
         raise DataError(f"column {col!r} mixes values that cannot be ordered: {exc}", column=col) from exc
-    return codes.astype(np.int64)
+    out: np.ndarray = codes.astype(np.int64)
+    return out
 
 
 def _combine_codes(parts: list[np.ndarray]) -> np.ndarray:
@@ -574,7 +575,7 @@ def _formula(y_term: str, terms: list[str], spec: ModelSpec) -> str:
 def _residualize(p: Prepared, x: np.ndarray) -> np.ndarray:
     """x with the fixed effects (or, without them, the mean) removed."""
     if not p.fe_codes:
-        return x - x.mean(axis=0)
+        return np.asarray(x - x.mean(axis=0))
     from pyfixest.estimation import demean
 
     flist = np.column_stack(p.fe_codes).astype(np.uint64)

@@ -242,6 +242,8 @@ def fit_pyfixest(p: Prepared) -> dict[str, Any]:
     else:
         mu = np.clip(np.asarray(got["mu"], dtype=float).ravel(), 1e-300, 1 - 1e-16)
         yv = p.y if len(mu) == len(p.y) else None
+        ll: float | None
+        pseudo: float | None
         if yv is not None:
             ll = float(np.sum(yv * np.log(mu) + (1 - yv) * np.log1p(-mu)))
             pbar = float(yv.mean())

@@ -480,7 +480,7 @@ class ModelResult:
     f_df: tuple[int, int | None] | None = None
     f_p_value: float | None = None
     wild: tuple[WildTest, ...] = ()  # the bootstrap test of each coefficient (inference by WCR), else ()
-    _design: Any = field(default=None, compare=False, repr=False, hash=False)
+    _design: WildDesign | None = field(default=None, compare=False, repr=False, hash=False)
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__  # frozen: normalise once, here

@@ -183,7 +183,8 @@ def ci_method_note(low: float, high: float, *, wild: bool, lang: str, decimals: 
 def uplift_pct(elasticity: float, step_pct: float = 10.0) -> float:
     """The % change in the outcome when the regressor rises by ``step_pct`` %, for a log-log
     elasticity: (1 + step/100) ** elasticity − 1, in %. Exact, not the linear approximation."""
-    return ((1.0 + step_pct / 100.0) ** elasticity - 1.0) * 100.0
+    factor: float = (1.0 + step_pct / 100.0) ** elasticity  # typeshed: float ** float is Any (complex if base < 0)
+    return (factor - 1.0) * 100.0
 
 
 def elasticity_sentence(*, estimate: float, ci_low: float, ci_high: float, engagement_label: str,

@@ -25,6 +25,7 @@ import re
 import shutil
 import subprocess
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from .. import i18n
@@ -83,7 +84,7 @@ def use_theme(theme: str = "default", *, templates_dir: str | os.PathLike | None
     from ..style.themes import load_theme
 
     global PALETTE
-    spec = load_theme(theme, templates_dir)
+    spec = load_theme(theme, None if templates_dir is None else Path(templates_dir))
     family = spec.fonts.sans
     files = cjk_font_files() if family == CJK_FAMILY else cjk_font_files(family)
     if not files and family == CJK_FAMILY:
@@ -386,8 +387,8 @@ def fan_chart(history: Any, forecast: Any, *, value_label: str, actual_label: st
     for lab, value in zip(h_labels, h_values, strict=True):
         drawn.at[position[lab], actual_label] = value
     for col, name in bands.items():
-        for lab, value in zip(f_labels, _numbers(forecast[col]), strict=True):
-            drawn.at[position[lab], name] = value
+        for lab, band_value in zip(f_labels, _numbers(forecast[col]), strict=True):
+            drawn.at[position[lab], name] = band_value
     return attach_data(fig, drawn, unit=unit)
 
 
@@ -418,7 +419,7 @@ def scatter_fit(df: Any, *, x: str, y: str, x_label: str, y_label: str, hue: str
 
     points = df[[x, y, *([hue] if hue else [])]].apply(lambda c: c if c.name == hue else pd.to_numeric(c, errors="coerce"))
     points = points[points[x].notna() & points[y].notna()]
-    drawn = {x_label: _numbers(points[x]), y_label: _numbers(points[y])}
+    drawn: dict[str, list[float | None] | list[str]] = {x_label: _numbers(points[x]), y_label: _numbers(points[y])}
     if hue:
         drawn[column_label(hue, i18n.current_language() if lang is None else lang)] = [str(v) for v in points[hue]]
     return attach_data(fig, pd.DataFrame(drawn))

@@ -287,7 +287,7 @@ def regression_table(
                                   for m in models)))
         kinds.append("chi2")
 
-    notes = []
+    notes: list[str] = []
     for head, m in zip(heads, models, strict=True):
         notes.extend(f"{head}: {t}" for t in m.warnings_in(lang))
     note = _legend(thresholds, lang)

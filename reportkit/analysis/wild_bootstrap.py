@@ -163,6 +163,7 @@ def partial_out(columns: np.ndarray, fe_codes: Sequence[np.ndarray], weights: np
     two_d = columns.ndim == 2
     cols = columns if two_d else columns[:, None]
     w = np.ones(len(cols)) if weights is None else np.ascontiguousarray(weights, dtype=float)
+    out: np.ndarray
     if not fe_codes:
         out = cols - (w @ cols) / w.sum()
     else:
@@ -252,7 +253,8 @@ class WildDesign:
         if self.obs_weights is None:
             return partial_out(scaled, self.fe_codes)
         rw = self.root_w if scaled.ndim == 1 else self.root_w[:, None]
-        return rw * partial_out(scaled / rw, self.fe_codes, self.obs_weights)
+        out: np.ndarray = rw * partial_out(scaled / rw, self.fe_codes, self.obs_weights)
+        return out
 
     @classmethod
     def from_glm(cls, prepared: Any, mu: np.ndarray, family: str, **options: Any) -> WildDesign:
@@ -300,7 +302,8 @@ class WildDesign:
 
     def _scores(self, resid: np.ndarray) -> np.ndarray:
         """Per-cluster scores X̃_g'u_g, (G × k)."""
-        return self.indicator.T @ (self.xt * resid[:, None])
+        scores: np.ndarray = self.indicator.T @ (self.xt * resid[:, None])
+        return scores
 
     @property
     def vcov(self) -> np.ndarray:
@@ -363,7 +366,8 @@ class WildDesign:
     def _restricted_resid(self, r_mat: np.ndarray, r: np.ndarray) -> np.ndarray:
         a = self.xtx_inv @ r_mat.T
         beta_r = self.beta - a @ np.linalg.solve(r_mat @ a, r_mat @ self.beta - r)
-        return self.yt - self.xt @ beta_r
+        resid: np.ndarray = self.yt - self.xt @ beta_r
+        return resid
 
     def test(self, hypothesis: Any, value: float | Sequence[float] = 0.0, *, invert: bool = True,
              conf_level: float = 0.95) -> WildTest:
@@ -400,7 +404,7 @@ class WildDesign:
         p = self._p_value(boot, observed)
         ci_low = ci_high = None
         estimate = float(r_mat[0] @ self.beta) if q == 1 else None
-        if q == 1 and invert:
+        if estimate is not None and invert:  # q == 1
             ci_low, ci_high = self._invert(r_mat, estimate, se, conf_level)
         return WildTest(
             hypothesis=f"{text} = {', '.join(f'{x:g}' for x in r)}", estimate=estimate, statistic=stat,

@@ -107,7 +107,7 @@ class DaskExecutor:
                     "`dask scheduler` prints, e.g. tcp://10.0.0.5:8786"
                 ) from None
             self.name = f"dask ({address})"
-        else:
+        elif local_workers is not None:  # always, after the check above
             if local_workers < 1:
                 raise ReportKitError(f"--dask-local {local_workers}: expected at least 1 worker")
             self._cluster = LocalCluster(

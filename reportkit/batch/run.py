@@ -260,7 +260,8 @@ class _Scheduler:
     # -------------------------------------------------------------- finishing
     def task_result(self, future: Any) -> tasks.TaskResult:
         try:
-            return future.result()
+            result: tasks.TaskResult = future.result()
+            return result
         except Exception as exc:  # noqa: BLE001 - the worker process died or the task was lost
             if isinstance(exc, BrokenProcessPool):  # a local worker died: the pool must be replaced
                 self.executor.restart()
@@ -274,7 +275,7 @@ class _Scheduler:
             self.emit(BatchEvent("run", "retry", name, round(res.seconds, 3), attempt, res.message))
             self.submit_run(run)
             return
-        status = "executed" if res.ok else "failed"
+        status: Literal["executed", "failed"] = "executed" if res.ok else "failed"
         outcome = RunOutcome(run.run_key, run.section, status, round(res.seconds, 3), attempt, res.error,
                              res.saved, log)
         self.runs[run.run_key] = outcome

@@ -275,6 +275,13 @@ def _run(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None, *, path: 
                         column=column.group(1) if column else None) from exc
 
 
+def _one_row(cursor: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
+    """The row of an aggregate query without GROUP BY, which always returns exactly one."""
+    row = cursor.fetchone()
+    assert row is not None, "an aggregate query without GROUP BY returned no row"
+    return row
+
+
 def _stats_vouch(con: duckdb.DuckDBPyConnection, source: _Source, metrics: Sequence[str],
                  ids: Sequence[str] = ()) -> bool:
     """True when every Parquet row group's statistics show no null in ``metrics`` and ``ids``
@@ -285,7 +292,7 @@ def _stats_vouch(con: duckdb.DuckDBPyConnection, source: _Source, metrics: Seque
         cols = dict(group.columns)
         metric_cols = [cols[r] for r in metrics if r in cols]
         id_cols = [cols[r] for r in ids if r in cols]
-        n_expected, n_seen, n_clean = _run(con, """
+        n_expected, n_seen, n_clean = _one_row(_run(con, """
             WITH md AS (SELECT * FROM parquet_metadata($files)),
                  row_groups AS (SELECT count(*) AS n FROM md WHERE column_id = 0)
             SELECT (SELECT n FROM row_groups) * $n_cols,
@@ -295,7 +302,7 @@ def _stats_vouch(con: duckdb.DuckDBPyConnection, source: _Source, metrics: Seque
                        OR (TRY_CAST(stats_min_value AS DOUBLE) >= 0 AND min_is_exact IS DISTINCT FROM false)))
             FROM md WHERE path_in_schema IN (SELECT unnest($cols))""",
             {"files": list(group.files), "cols": metric_cols + id_cols, "ids": id_cols or [""],
-             "n_cols": len(metric_cols) + len(id_cols)}, path=source.label).fetchone()
+             "n_cols": len(metric_cols) + len(id_cols)}, path=source.label))
         if not (n_expected == n_seen == n_clean):
             return False
     return True
@@ -309,8 +316,8 @@ def _bad_rows(con: duckdb.DuckDBPyConnection, source: _Source, role: str, condit
     """Count the rows where ``condition`` holds, show the first few and raise DataError."""
     body, params = source.select(locate=True)
     ident = [r for r in ("note_id", "brand", "ts") if r in source.roles and r != role]
-    n, n_files = _run(con, f"SELECT count(*), count(DISTINCT _file) FROM ({body}) WHERE {condition}",
-                      params, path=source.label).fetchone()
+    n, n_files = _one_row(_run(con, f"SELECT count(*), count(DISTINCT _file) FROM ({body}) WHERE {condition}",
+                               params, path=source.label))
     if not n:
         return
     rows = _run(con, f"SELECT _file, _row, {', '.join(ident + [role])} FROM ({body}) WHERE {condition} "
@@ -344,7 +351,7 @@ def _aggregate(con: duckdb.DuckDBPyConnection, source: _Source, period: str, met
     _run(con, sql, params, path=source.label)
 
     def total(expr: str) -> Any:
-        return con.execute(f"SELECT {expr} FROM {source.what}").fetchone()[0]
+        return _one_row(con.execute(f"SELECT {expr} FROM {source.what}"))[0]
 
     if not total("sum(_rows)"):
         raise DataError(f"no {source.what} events in the files (0 rows); expected event rows", path=source.label)

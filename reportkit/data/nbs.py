@@ -242,8 +242,9 @@ def load_nbs_monthly_ytd(path: str | Path | None = None) -> pd.DataFrame:
             path=resolved,
             column="period",
         )
-    years = pd.Series([p[0] for p in parsed], index=frame.index, dtype=int)
-    months = pd.Series([p[1] for p in parsed], index=frame.index, dtype=int)
+    year_months = [p for p in parsed if p is not None]  # all of them (checked above)
+    years = pd.Series([p[0] for p in year_months], index=frame.index, dtype=int)
+    months = pd.Series([p[1] for p in year_months], index=frame.index, dtype=int)
     for column, derived in (("year", years), ("end_month", months)):
         if column in frame.columns:
             given = pd.to_numeric(frame[column], errors="coerce")

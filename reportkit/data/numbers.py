@@ -298,10 +298,10 @@ def _text_results(series: pd.Series, declared: set[str], percent: str) -> list[f
             for pos, number in zip(positions.tolist(), fast.tolist(), strict=True):
                 results[pos] = number
         else:
-            for pos, number in zip(positions, fast, strict=True):
+            for pos, number in zip(positions.tolist(), fast, strict=True):
                 results[pos] = float(number) if math.isfinite(number) else "too large to represent"
     cache: dict[tuple[type, Any], float | str] = {}
-    for pos in np.flatnonzero(~plain):
+    for pos in np.flatnonzero(~plain).tolist():
         value = objects[pos]
         try:
             key = (type(value), value)

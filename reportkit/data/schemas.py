@@ -53,6 +53,7 @@ import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import Any, Literal, get_args
 
 import numpy as np
@@ -63,7 +64,7 @@ from pandera.errors import SchemaErrors
 from ..choices import check_choice
 from ..errors import DataError, DataWarning
 from .messages import MAX_SHOWN, RowNumbers, and_more, show
-from .numbers import parse_numeric_column
+from .numbers import Percent, parse_numeric_column
 from .periods import PeriodLabel, parse_period
 
 __all__ = [
@@ -176,7 +177,7 @@ def market_series_schema(*, period: str = "period", value: str = "value", unit: 
         return series == known.mode().iloc[0] if len(known) else series.isna()
 
     value_checks = [pa.Check(lambda s: np.isfinite(s), error="expected a finite number")]
-    if level_unit in MAX_BY_UNIT:
+    if level_unit is not None and level_unit in MAX_BY_UNIT:
         top = MAX_BY_UNIT[level_unit]
         value_checks += [
             pa.Check.ge(0, error=f"expected a value >= 0 (a level in {level_unit})"),
@@ -479,7 +480,8 @@ def _require(frame: pd.DataFrame, needed: Sequence[str], path: str | Path | None
 def _warn(message: str) -> None:
     """Warn with a :class:`DataWarning` attributed to the first caller outside reportkit.data."""
     here = Path(__file__).resolve().parent
-    level, frame = 2, sys._getframe(1)  # noqa: SLF001 - a documented CPython function (warnings uses it too)
+    level = 2
+    frame: FrameType | None = sys._getframe(1)  # noqa: SLF001 - a documented CPython function (warnings uses it too)
     while frame is not None and Path(frame.f_code.co_filename).resolve().parent == here:
         frame, level = frame.f_back, level + 1
     warnings.warn(message, DataWarning, stacklevel=level)
@@ -663,6 +665,7 @@ def convert_panel(frame: pd.DataFrame, *, path: str | Path | None = None,
     reported together in one :class:`DataError`. Returns a new frame; other columns unchanged.
     """
     frame = _check_frame(frame, path)
+    missing = tuple(missing)  # read by every column: a generator would be used up by the first
     where = RowNumbers.for_frame(frame, rows)
     keys = _keys(entity, period)
     _require(frame, keys, path, "panel key", where)
@@ -670,20 +673,19 @@ def convert_panel(frame: pd.DataFrame, *, path: str | Path | None = None,
     _require(frame, binary, path, "binary", where)
     out = frame.copy()
     problems: list[_Problem] = []
-    jobs: list[tuple[str, Callable[[], pd.Series]]] = []
+    jobs: list[tuple[str, Callable[[str], pd.Series]]] = []  # (column, its conversion given the column)
     if period:
-        jobs.append((period, lambda: parse_date_column(frame[period], column=period, path=None, rows=where,
-                                                       date_format=date_format)))
+        jobs.append((period, lambda c: parse_date_column(frame[c], column=c, path=None, rows=where,
+                                                         date_format=date_format)))
     for metric in (m for m in dict.fromkeys([*METRICS, *metrics]) if m in frame.columns
                    and m not in keys and m not in binary):
-        jobs.append((metric, lambda m=metric: parse_numeric_column(
-            frame[m], column=m, rows=where, missing=missing, percent="refuse")))
+        jobs.append((metric, lambda c: parse_numeric_column(
+            frame[c], column=c, rows=where, missing=missing, percent="refuse")))
     for column in binary:
-        jobs.append((column, lambda c=column: parse_binary_column(frame[c], column=c, rows=where,
-                                                                  missing=missing)))
+        jobs.append((column, lambda c: parse_binary_column(frame[c], column=c, rows=where, missing=missing)))
     for column, job in jobs:
         try:
-            out[column] = job()
+            out[column] = job(column)
         except DataError as exc:
             text = str(exc).removeprefix(f"column {column!r} ")
             if column not in binary and column != period and _is_binary(frame[column], missing):
@@ -815,6 +817,7 @@ def convert_market_series(frame: pd.DataFrame, *, path: str | Path | None = None
     refused naming the minority rows. Returns a new frame; one :class:`DataError` otherwise.
     """
     frame = _check_frame(frame, path)
+    missing = tuple(missing)  # read once per kind of unit: a generator would be used up by the first
     where = RowNumbers.for_frame(frame, rows)
     _require(frame, [period, value, unit], path, "market series", where)
     out = frame.copy()
@@ -832,13 +835,13 @@ def convert_market_series(frame: pd.DataFrame, *, path: str | Path | None = None
             tuple(where.at(i) for i in bad[:MAX_SHOWN]), "period labels"))
     elif len(freqs) > 1:
         ordered = sorted(freqs.items(), key=lambda kv: len(kv[1]), reverse=True)
-        minority = sorted(i for _, members in ordered[1:] for i in members)
+        minority = sorted((i, freq) for freq, members in ordered[1:] for i in members)
         main_freq, main_rows = ordered[0]
         problems.append(_Problem(period, "mixes frequencies: " + "; ".join(
-            f"{where.label(i)}: {show(frame[period].iloc[i])} is {_freq_word(parsed[i].freqstr)}"
-            for i in minority[:MAX_SHOWN])
+            f"{where.label(i)}: {show(frame[period].iloc[i])} is {_freq_word(freq)}"
+            for i, freq in minority[:MAX_SHOWN])
             + f", while {len(main_rows)} other row(s) are {_freq_word(main_freq)}; expected one "
-            "frequency per series", tuple(where.at(i) for i in minority[:MAX_SHOWN]),
+            "frequency per series", tuple(where.at(i) for i, _ in minority[:MAX_SHOWN]),
             "one frequency per series"))
     else:
         freq = next(iter(freqs), "M")
@@ -847,11 +850,12 @@ def convert_market_series(frame: pd.DataFrame, *, path: str | Path | None = None
     units = frame[unit].astype(object)
     is_pct = units.map(lambda u: isinstance(u, str) and u.strip() == "%").to_numpy(dtype=bool)
     values = pd.Series(np.nan, index=frame.index, dtype="float64")
-    for mask, percent in ((is_pct, "points"), (~is_pct, "refuse")):
+    modes: tuple[tuple[np.ndarray, Percent], ...] = ((is_pct, "points"), (~is_pct, "refuse"))
+    for mask, percent in modes:
         if mask.any():
             try:
                 values[mask] = parse_numeric_column(
-                    frame[value][mask], column=value, rows=where.take(np.flatnonzero(mask)),
+                    frame[value][mask], column=value, rows=where.take(np.flatnonzero(mask).tolist()),
                     missing=missing, percent=percent).to_numpy()
             except DataError as exc:
                 problems.append(_Problem(value, str(exc).removeprefix(f"column {value!r} "),

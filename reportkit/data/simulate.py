@@ -210,7 +210,8 @@ class TrueParams:
         d["lag_elasticities"] = list(self.lag_elasticities)
         d["categories"] = [asdict(c) for c in self.categories]
         d["brands"] = [dict(b) for b in self.brands]
-        return json.loads(json.dumps(d, ensure_ascii=False))
+        out: dict[str, Any] = json.loads(json.dumps(d, ensure_ascii=False))
+        return out
 
     def category(self, name: str) -> CategoryParams:
         for c in self.categories:
@@ -730,9 +731,10 @@ def load_true_params(folder: Path | str | None = None) -> dict[str, Any]:
             path=path,
         )
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        params: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise DataError(f"cannot read the true parameters: {exc}", path=path) from exc
+    return params
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -217,9 +217,9 @@ def _position_in_year(period: pd.Period) -> int:
     """1..12 for a month, 1..4 for a quarter, 1 for a year."""
     code = period.freqstr
     if code == "M":
-        return period.month
+        return int(period.month)
     if code.startswith("Q"):
-        return period.quarter
+        return int(period.quarter)
     return 1
 
 
@@ -315,7 +315,7 @@ def ytd_blocks(cumulative: pd.Series, *, through_year_end: bool = False) -> list
     first_year, last_year = int(index.min().year), int(index.max().year)
     last_pos = _position_in_year(index.max())
 
-    def period(year: int, pos: int) -> pd.Period:
+    def period_at(year: int, pos: int) -> pd.Period:
         if freq == "monthly":
             return pd.Period(year=year, month=pos, freq=pfreq)
         return pd.Period(year=year, quarter=pos, freq=pfreq)
@@ -328,18 +328,18 @@ def ytd_blocks(cumulative: pd.Series, *, through_year_end: bool = False) -> list
             value = by_year[year][pos]
             start = prev_pos + 1
             first_missing = 2 if (freq == "monthly" and start == 1) else start
-            missing = tuple(period(year, m) for m in range(first_missing, pos))
+            missing = tuple(period_at(year, m) for m in range(first_missing, pos))
             if start == pos:
                 status = "period"
             elif freq == "monthly" and start == 1 and pos == 2:
                 status = "jan_feb_combined"
             else:
                 status = "block"
-            blocks.append(PeriodBlock(period(year, start), period(year, pos), value - prev_value,
+            blocks.append(PeriodBlock(period_at(year, start), period_at(year, pos), value - prev_value,
                                       value, status, missing))
             prev_pos, prev_value = pos, value
         if prev_pos < end_of_year:
-            blocks.append(PeriodBlock(period(year, prev_pos + 1), period(year, end_of_year),
+            blocks.append(PeriodBlock(period_at(year, prev_pos + 1), period_at(year, end_of_year),
                                       float("nan"), float("nan"), "unknown", ()))
     return blocks
 
@@ -819,15 +819,15 @@ def _read_values(series: pd.Series, rows: list[str], periods: list[pd.Period],
             hint = "; remove thousands separators (e.g. pandas.read_csv(..., thousands=','))"
         raise DataError(f"column {value!r} has {len(shown)} non-numeric value(s): "
                         + show_list(shown) + hint, path=where, column=value)
-    numbers = numbers.to_numpy(dtype=float, na_value=np.nan)
-    if np.isinf(numbers).any():
-        shown = [f"{rows[i]} ({periods[i]})" for i in np.flatnonzero(np.isinf(numbers))]
+    floats: np.ndarray = numbers.to_numpy(dtype=float, na_value=np.nan)
+    if np.isinf(floats).any():
+        shown = [f"{rows[i]} ({periods[i]})" for i in np.flatnonzero(np.isinf(floats))]
         raise DataError(f"column {value!r} has infinite value(s): " + show_list(shown),
                         path=where, column=value)
-    if np.isnan(numbers).all():
-        raise DataError(f"column {value!r} has no values (all {len(numbers)} cells are empty); "
+    if np.isnan(floats).all():
+        raise DataError(f"column {value!r} has no values (all {len(floats)} cells are empty); "
                         "the series is empty", path=where, column=value)
-    return numbers
+    return floats
 
 
 def _refuse_duplicates(periods: list[pd.Period], rows: list[str], raw_dates: list[Any],

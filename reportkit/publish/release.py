@@ -139,9 +139,10 @@ def published_version(store: Store, client: str, report: str, version: str) -> d
     if not store.exists(client, report, version, MANIFEST):
         return None
     try:
-        return json.loads(store.read(client, report, version, MANIFEST))
+        manifest = json.loads(store.read(client, report, version, MANIFEST))
     except (ValueError, OSError):
         return None
+    return manifest if isinstance(manifest, dict) else None  # JSON but not a manifest: not a complete release
 
 
 def publish_build(store: Store, build_dir: str | Path, client: str, *, dry_run: bool = False,
@@ -215,10 +216,14 @@ def _write_release(store: Store, client: str, report: str, version: str, files: 
         store.write(manifest_bytes, client, report, staging, MANIFEST)
         try:
             store.rename((client, report, staging), (client, report, version))
-        except OSError:  # another publish of the same build got there first
+        except OSError as exc:  # another publish of the same build got there first, or a damaged version
             store.remove(client, report, staging)
             if published_version(store, client, report, version) is None:
-                raise
+                raise PublishError(
+                    f"{location} exists but is not a complete release: its {MANIFEST} is missing, unreadable or "
+                    f"not a manifest ({exc.strerror or exc}); nothing was changed. Look at that folder, then remove "
+                    "it to publish this version again"
+                ) from None
             return Release(client, report, version, manifest["files"], False, location)
     else:
         for name, data in sorted(files.items()):

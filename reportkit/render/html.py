@@ -58,13 +58,14 @@ HASH_SHOWN = 12  # hex digits of a sha256 shown in the appendix (the full hash i
 
 Edition = Literal["client", "analyst"]
 #: client: what a client reads, no code; analyst: adds the executed notebooks as an appendix
-EDITIONS: tuple[str, ...] = ("client", "analyst")
+EDITIONS: tuple[Edition, ...] = ("client", "analyst")
 
 
-def check_edition(edition: object) -> str:
-    if edition not in EDITIONS:
-        raise RenderError(f"unknown edition {edition!r}; expected one of {', '.join(EDITIONS)}")
-    return str(edition)
+def check_edition(edition: object) -> Edition:
+    for known in EDITIONS:
+        if edition == known:
+            return known
+    raise RenderError(f"unknown edition {edition!r}; expected one of {', '.join(EDITIONS)}")
 
 
 # --------------------------------------------------------------------------- resources
@@ -364,15 +365,19 @@ def build_context(spec: ReportSpec, results: Mapping[str, SectionResults], *, la
     numbers = {(item.section, item.record.name): item.number for item in numbered}
     counters = {kind: sum(1 for item in numbered if item.kind == kind) for kind in ("figure", "table")}
     refs = report_references(spec, numbered, strings)
-    chapters, section_summaries, methods, runs = [], [], [], []
+    chapters: list[dict[str, Any]] = []
+    section_summaries: list[dict[str, Any]] = []
+    methods: list[dict[str, Any]] = []
+    runs: list[dict[str, Any]] = []
     for number, sec in enumerate(spec.sections, 1):
         res = results[sec.id]
         title = _loc(sec.title, lang)
         chapters.append({"id": sec.id, "anchor": f"section-{sec.id}", "number": number, "title": title,
                          "blocks": _blocks(res, sec.id, numbers, results=results, lang=lang)})
         for name, bucket in (("summary", section_summaries), ("methods", methods)):
-            if name in res and isinstance(res[name], Text):
-                bucket.append({"id": sec.id, "title": title, "anchor": f"section-{sec.id}", "text": res[name].text})
+            rec = res[name] if name in res else None
+            if isinstance(rec, Text):
+                bucket.append({"id": sec.id, "title": title, "anchor": f"section-{sec.id}", "text": rec.text})
         info = build_info.sections[sec.id]
         runs.append({"id": sec.id, "title": title, "number": number, "notebook": info.notebook,
                      "run_key": info.run_key,
@@ -390,13 +395,14 @@ def build_context(spec: ReportSpec, results: Mapping[str, SectionResults], *, la
     hashes = {d.path: d.sha256 for d in build_info.data}
     notebooks_shown = []
     if edition == "analyst":
-        missing = [s.id for s in spec.sections if not notebooks or s.id not in notebooks]
+        given = notebooks or {}
+        missing = [s.id for s in spec.sections if s.id not in given]
         if missing:
             raise RenderError(f"the analyst edition shows every section's executed notebook; none was given "
                               f"for {', '.join(missing)}")
         notebooks_shown = [{"id": run["id"], "title": run["title"], "number": run["number"],
                             "notebook": run["notebook"], "anchor": f"notebook-{run['id']}",
-                            "html": notebooks[run["id"]]} for run in runs]
+                            "html": given[run["id"]]} for run in runs]
     generated = build_info.generated
     client = spec.client or theme.client
     confidentiality = spec.confidentiality or theme.confidentiality

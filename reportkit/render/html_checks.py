@@ -77,8 +77,9 @@ def check_svg(svg: str, *, where: str) -> None:
         problems.append("it contains a <script> element")
     if re.search(r"<foreignobject", svg, re.IGNORECASE):
         problems.append("it contains a <foreignObject> element")
-    if _SVG_EVENT.search(svg):
-        problems.append(f"it has an event handler attribute ({_excerpt(_SVG_EVENT.search(svg).group(0))})")
+    event = _SVG_EVENT.search(svg)
+    if event:
+        problems.append(f"it has an event handler attribute ({_excerpt(event.group(0))})")
     for m in _SVG_HREF.finditer(svg):
         if not is_local_reference(m.group(2)):
             problems.append(f"it references {_excerpt(m.group(2), 60)!r} (only '#…' and data: are allowed)")

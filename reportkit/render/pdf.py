@@ -402,7 +402,7 @@ def _resolve_custom_properties(html: str) -> tuple[str, dict[str, str]]:
         return html, {}
     values = dict(properties)
 
-    def sheet(m: re.Match) -> str:
+    def sheet(m: re.Match[str]) -> str:
         css = _VAR.sub(lambda v: values.get(v.group(1), v.group(0)), m.group(2))
         return m.group(1) + css + m.group(3)
 
@@ -424,7 +424,7 @@ def print_html(html: str) -> str:
     set in the same fonts) for about a third of the time. ``report.css`` styles ``.figure-body img``
     as ``.figure-body svg``."""
 
-    def image(m: re.Match) -> str:  # the figure's aria-label (escaped as an attribute already) is the image's alt
+    def image(m: re.Match[str]) -> str:  # the figure's aria-label (escaped as an attribute already) is the image's alt
         img = _svg_image(m.group(3), m.group(2) or "")
         return m.group(0) if img is None else m.group(1) + img + m.group(4)
 

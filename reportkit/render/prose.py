@@ -42,7 +42,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from jinja2 import nodes
@@ -55,6 +55,9 @@ from ..record import Metric, SectionResults, Text
 from ..style import formatting
 from .escaping import escape_text
 from .problems import Problem
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 LEFTOVERS = ("{{", "{%", "}}")
 _SLOT = re.compile("\ue000rk(\\d+)\ue001")
@@ -233,15 +236,17 @@ def environment(lang: str) -> ImmutableSandboxedEnvironment:
 
 
 @functools.cache
-def _markdown() -> Any:
+def _markdown() -> MarkdownIt:
     from markdown_it import MarkdownIt
 
+    class AnyLinkMarkdown(MarkdownIt):
+        # Parse every link, whatever its scheme (markdown-it leaves javascript:/file: ones as plain
+        # text): _check_links then refuses each one that is not an in-page anchor, naming it.
+        def validateLink(self, url: str) -> bool:
+            return True
+
     # CommonMark without raw HTML (it is escaped, shown as text), plus pipe tables
-    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
-    # Parse every link, whatever its scheme (markdown-it leaves javascript:/file: ones as plain
-    # text): _check_links then refuses each one that is not an in-page anchor, naming it.
-    md.validateLink = lambda url: True
-    return md
+    return AnyLinkMarkdown("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
 
 
 class _SectionMetrics:
@@ -353,7 +358,7 @@ def _static_problems(text: str, *, section: str, results: Mapping[str, SectionRe
             if isinstance(node, nodes.TemplateData):
                 continue
             line = node.lineno
-            target = node
+            target: nodes.Expr | None = node
             if isinstance(node, nodes.Filter):
                 if node.name not in FILTERS:
                     found.append((line, f"unknown filter {node.name!r} in {{{{ {_expr_text(node)} }}}}; "
@@ -366,6 +371,8 @@ def _static_problems(text: str, *, section: str, results: Mapping[str, SectionRe
                     found.append((line, f"{{{{ {_expr_text(node)} }}}}: one filter per placeholder"))
                     while isinstance(target, nodes.Filter):
                         target = target.node
+            # a filter applies to no expression only in a {% filter %} block, a statement refused above
+            assert target is not None, f"a filter without an expression in {{{{ {_expr_text(node)} }}}}"
             why = _resolve(target, section, results)
             if why:
                 found.append((line, why))

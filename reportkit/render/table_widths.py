@@ -179,12 +179,13 @@ def _rows(body: str, style: str) -> list[list[_Cell]] | None:
     in_head = len(head) if "</thead>" in body else 0
     rows: list[list[_Cell]] = []
     for row in _ROW.finditer(body):
-        cells = []
+        cells: list[_Cell] = []
         for cell in _CELL.finditer(row.group(1)):
             tag, attrs, content = cell.groups()
             if _TAG.search(_PLAIN_TAGS.sub("", content)):
                 return None  # <code>, <img>, <br>, …: another font or a forced break
-            classes = (_CLASS.search(attrs).group(1) if _CLASS.search(attrs) else "").split()
+            class_attr = _CLASS.search(attrs)
+            classes = (class_attr.group(1) if class_attr else "").split()
             header = tag == "th" or row.start() < in_head
             # white-space as report.css sets it: numbers in the body do not wrap (.data-table .num);
             # in regression tables they do, but the row labels (first column) do not
@@ -219,7 +220,7 @@ def fix_table_layouts(html: str, *, serif: bool = False) -> str:
     widths and ``table-layout: fixed`` (see the module's docstring). ``serif``: the tables are set
     in a serif font (the theme's body font, which they inherit)."""
 
-    def fix(m: re.Match) -> str:
+    def fix(m: re.Match[str]) -> str:
         classes, body = m.group(1), m.group(2)
         style = "regression" if "table-regression" in classes.split() else ""
         rows = _rows(body, style)
