@@ -90,13 +90,19 @@ def git_commit(root: str | Path) -> dict[str, Any]:
     return {"commit": commit, "dirty": dirty}
 
 
+#: what reportkit's source is, for run keys: its code and the message catalogue (catalogue/*.yaml),
+#: from which the analysis code writes the sentences a run records
+SOURCE_PATTERNS = ("*.py", "*.yaml")
+
+
 def package_source_hash() -> str:
-    """Hash of reportkit's own source, so a change in the analysis code changes every run key.
-    The files are read again only when one of them changed (size or modification time) or one was
-    added or removed: a batch plans every row, a preview session every edit."""
+    """Hash of reportkit's own source (:data:`SOURCE_PATTERNS`), so a change in the analysis code or
+    in the wording it writes changes every run key. The files are read again only when one of them
+    changed (size or modification time) or one was added or removed: a batch plans every row, a
+    preview session every edit."""
     root = Path(__file__).resolve().parent
     stamps = []
-    for path in sorted(root.rglob("*.py")):
+    for path in sorted(p for pattern in SOURCE_PATTERNS for p in root.rglob(pattern)):
         st = path.stat()
         stamps.append((str(path.relative_to(root)), st.st_size, st.st_mtime_ns))
     return _source_hash(str(root), tuple(stamps))

@@ -77,6 +77,25 @@ def test_the_source_hash_follows_an_edit_of_reportkit(tmp_path, monkeypatch):
     assert len({before, after, provenance.package_source_hash()}) == 3
 
 
+def test_the_source_hash_follows_an_edit_of_the_message_catalogue(tmp_path, monkeypatch):
+    """The sentences a run writes come from reportkit's catalogue (catalogue/*.yaml, read inside the
+    kernel): an edit there must change every run key, as an edit of the code does, or a cached run
+    keeps the old wording."""
+    package = tmp_path / "pkg"
+    (package / "catalogue" / "variants").mkdir(parents=True)
+    (package / "provenance.py").write_text("a = 1\n", encoding="utf-8")
+    (package / "catalogue" / "en.yaml").write_text("market:\n  latest: In {period}, {name} was {level}.\n",
+                                                    encoding="utf-8")
+    monkeypatch.setattr(provenance, "__file__", str(package / "provenance.py"))
+    before = provenance.package_source_hash()
+    (package / "catalogue" / "en.yaml").write_text("market:\n  latest: '{name} stood at {level} in {period}.'\n",
+                                                    encoding="utf-8")
+    _touch_later(package / "catalogue" / "en.yaml")
+    after = provenance.package_source_hash()
+    (package / "catalogue" / "variants" / "zh-HK.yaml").write_text("{}\n", encoding="utf-8")
+    assert len({before, after, provenance.package_source_hash()}) == 3
+
+
 def test_the_environment_lock_lists_every_distribution_importlib_metadata_finds():
     def canonical(name: str) -> str:
         return re.sub(r"[-_.]+", "-", name).lower()
