@@ -162,6 +162,17 @@ def parameter_files(spec: ReportSpec, values: dict[str, Any]) -> dict[str, str]:
     return hashes
 
 
+def theme_file_hash(theme: str) -> str:
+    """Content hash of ``themes/<theme>/theme.yaml`` in the report templates, the file whose palette
+    and fonts a run's figures are drawn with (:func:`reportkit.analysis.plots.use_theme`): in the
+    key of every run that declares ``theme``, so that an edit of the theme runs those sections
+    again. "absent" for a theme without that file (the run then fails, naming the themes there are)."""
+    from . import resources
+
+    path = resources.templates_dir() / "themes" / theme / "theme.yaml"
+    return content_hash(path) if path.is_file() else "absent"
+
+
 def pinned_env(run: PlannedRun) -> dict[str, str]:
     """What a run's kernel is told about its inputs in object storage: their planned content hashes
     (:data:`reportkit.remote_inputs.PINNED_ENV`), so that it refuses an object replaced since."""
@@ -217,6 +228,8 @@ def make_plan(spec: ReportSpec, *, lang: str | None = None, theme: str | None = 
             values[THEME_PARAMETER] = theme
         params = validate_parameters(declared, values, source=f"{spec.source_path} (section {section.id!r})")
         inputs = {**hashes, **parameter_files(spec, declared.defaults() | params)}
-        key = run_key(code_hash=code_hash, parameters=params, data_hashes=inputs, environment=environment)
+        themed = declared.get(THEME_PARAMETER) is not None
+        key = run_key(code_hash=code_hash, parameters=params, data_hashes=inputs, environment=environment,
+                      theme_hash=theme_file_hash(theme) if themed else None)
         runs.append(PlannedRun(section.id, nb_path, params, key, inputs, declared.secret(), narrative_hash))
     return Plan(spec, lang, tuple(runs), hashes, environment, theme)

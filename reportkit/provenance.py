@@ -144,12 +144,14 @@ def notebook_narrative_hash(nb: Any) -> str:
 
 
 def run_key(
-    *, code_hash: str, parameters: Mapping[str, Any], data_hashes: Mapping[str, str], environment: Mapping[str, str]
+    *, code_hash: str, parameters: Mapping[str, Any], data_hashes: Mapping[str, str], environment: Mapping[str, str],
+    theme_hash: str | None = None,
 ) -> str:
-    """The identity of one run: notebook code, parameters, input data content and environment."""
-    payload = json.dumps(
-        {"code": code_hash, "parameters": parameters, "data": dict(sorted(data_hashes.items())),
-         "environment": dict(sorted(environment.items()))},
-        sort_keys=True, ensure_ascii=False, default=str,
-    )
+    """The identity of one run: notebook code, parameters, input data content and environment, and
+    for a notebook that draws with the report's theme, the content of that theme's file."""
+    identity: dict[str, Any] = {"code": code_hash, "parameters": parameters, "data": dict(sorted(data_hashes.items())),
+                                "environment": dict(sorted(environment.items()))}
+    if theme_hash is not None:
+        identity["theme"] = theme_hash
+    payload = json.dumps(identity, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]

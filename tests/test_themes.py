@@ -206,3 +206,29 @@ def test_cli_refuses_unknown_theme_or_edition_in_one_paragraph(tmp_path, option,
     )
     assert proc.returncode == 1 and expected in " ".join(proc.stderr.split()) and "Traceback" not in proc.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_run_key_follows_an_edit_of_the_theme_its_figures_are_drawn_with(tmp_path, monkeypatch):
+    """The figures are drawn inside the runs, with the palette and fonts of themes/<theme>/theme.yaml:
+    editing that file must run those sections again (before, only the build key changed, and the
+    report printed figures in the old colours beside pages in the new ones)."""
+    from reportkit import plan as plan_module
+    from reportkit.resources import templates_dir
+    from reportkit.spec import load_spec
+
+    spec = load_spec(ROOT / "reports" / "china-ecommerce-2024.yaml")
+    copy = tmp_path / "templates"
+    shutil.copytree(templates_dir(), copy)
+    monkeypatch.setattr("reportkit.resources.templates_dir", lambda: copy)
+
+    def keys() -> dict[str, str]:
+        return {r.section: r.run_key for r in plan_module.make_plan(spec).runs}
+
+    before = keys()
+    theme = copy / "themes" / "default" / "theme.yaml"
+    theme.write_text(theme.read_text(encoding="utf-8").replace('"#0f4c81"', '"#7a1f1f"'), encoding="utf-8")
+    after = keys()
+    assert all(before[s] != after[s] for s in before)
+    acme = copy / "themes" / "acme" / "theme.yaml"  # a theme these runs do not use
+    acme.write_text(acme.read_text(encoding="utf-8") + "\n# a comment\n", encoding="utf-8")
+    assert keys() == after
