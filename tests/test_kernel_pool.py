@@ -272,26 +272,17 @@ def test_a_template_whose_pool_is_killed_while_it_imports_exits(tmp_path):
     assert not alive, "the kernel template outlived its pool"
 
 
-def test_a_template_whose_pool_dies_before_it_has_started_ends_at_once(tmp_path):
-    """A pool killed at once after it started the template, before the template's interpreter
-    asked for its parent's pid (a batch killed in its first seconds: a CI kill trial found a
-    "kernel template (parent 1)" importing on 5 s after the kill). The template is told its pool's
-    pid rather than taking its new parent (pid 1, a subreaper) for its pool."""
-
-    killed, running, template = _pool_killed_while_importing(tmp_path, import_seconds=20, kill_after=0)
-    while running() and time.monotonic() - killed < 10:  # its import alone lasts 20 s
-        time.sleep(0.05)
-    lived = time.monotonic() - killed
-    if running():
-        template.kill()
-    assert lived < 3, f"the kernel template was still importing {lived:.1f} s after its pool was killed"
-
-
-def test_a_template_ends_soon_after_its_pool_even_in_the_middle_of_its_imports(tmp_path):
+@pytest.mark.parametrize("kill_after", [0.0, 1.0], ids=["before-it-has-started", "in-the-middle-of-its-imports"])
+def test_a_template_ends_soon_after_its_pool_even_in_the_middle_of_its_imports(tmp_path, kill_after):
     """A batch killed while its workers' templates import (the first seconds of a batch, longer on a
-    busy machine) leaves no template importing on for seconds: it checks its parent while it imports."""
+    busy machine) leaves no template importing on for seconds: it checks its parent while it imports.
 
-    killed, running, template = _pool_killed_while_importing(tmp_path, import_seconds=20, kill_after=1.0)
+    kill_after=0: the pool is killed at once, before the template's interpreter asked for its
+    parent's pid (a CI kill trial found a "kernel template (parent 1)" importing on 5 s after the
+    kill). The template is told its pool's pid rather than taking its new parent (pid 1, a
+    subreaper) for its pool."""
+
+    killed, running, template = _pool_killed_while_importing(tmp_path, import_seconds=20, kill_after=kill_after)
     while running() and time.monotonic() - killed < 10:  # its import alone lasts 20 s
         time.sleep(0.05)
     lived = time.monotonic() - killed
