@@ -167,9 +167,9 @@ def theme_file_hash(theme: str) -> str:
     and fonts a run's figures are drawn with (:func:`reportkit.analysis.plots.use_theme`): in the
     key of every run that declares ``theme``, so that an edit of the theme runs those sections
     again. "absent" for a theme without that file (the run then fails, naming the themes there are)."""
-    from . import resources
+    from .style.themes import theme_file
 
-    path = resources.templates_dir() / "themes" / theme / "theme.yaml"
+    path = theme_file(theme)
     return content_hash(path) if path.is_file() else "absent"
 
 

@@ -181,6 +181,11 @@ def available_themes(templates_dir: Path | None = None) -> tuple[str, ...]:
     return tuple(sorted(p.name for p in folder.iterdir() if (p / THEME_FILE).is_file() and _NAME.match(p.name)))
 
 
+def theme_file(name: str, templates_dir: Path | None = None) -> Path:
+    """``themes/<name>/theme.yaml`` in ``templates_dir`` (default: the report templates), whether or not it exists."""
+    return Path(templates_dir if templates_dir is not None else default_templates_dir()) / "themes" / name / THEME_FILE
+
+
 def load_theme(name: str, templates_dir: Path | None = None) -> Theme:
     """Read and validate ``themes/<name>/theme.yaml``; an unknown name lists the themes available."""
     tdir = Path(templates_dir if templates_dir is not None else default_templates_dir()).resolve()
@@ -188,14 +193,13 @@ def load_theme(name: str, templates_dir: Path | None = None) -> Theme:
     if not isinstance(name, str) or not _NAME.match(name) or name not in themes:
         listed = ", ".join(themes) or f"none (no <name>/{THEME_FILE} folders in {tdir / 'themes'})"
         raise RenderError(f"unknown theme {name!r}; available themes: {listed}")
-    path = tdir / "themes" / name / THEME_FILE
-    return _read_theme(name, tdir, path.stat().st_mtime)
+    return _read_theme(name, tdir, theme_file(name, tdir).stat().st_mtime)
 
 
 @lru_cache(maxsize=32)
 def _read_theme(name: str, tdir: Path, mtime: float) -> Theme:
     """Parse one theme.yaml (cached per file version: ``mtime`` is part of the key)."""
-    path = tdir / "themes" / name / THEME_FILE
+    path = theme_file(name, tdir)
     try:
         raw = yaml_files.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
